@@ -1,0 +1,39 @@
+// liverank command line. Every module in ./commands/ exports `register(program)` and is discovered
+// at start-up, so adding a command means adding one file.
+import { Command } from 'commander';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command();
+  program
+    .name('liverank')
+    .description('Multi-scenario, multi-task recommendation ranking: features, training, metrics, serving')
+    .showHelpAfterError();
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .sort();
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
+    if (typeof mod.register === 'function') mod.register(program);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`liverank: ${msg}\n`);
+    if (process.env.LIVERANK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}
