@@ -1,0 +1,261 @@
+// An embedding table living outside the ONNX graph: float32 storage rows·dim, a pluggable key→row
+// mapper, batch gathers into the graph's input buffer, and sparse optimizer updates from the
+// gradient the graph returns.
+//
+// Per training step:
+//   rows = table.lookup(hi, lo)                        (or already-bucketed Int32Array row ids)
+//   table.gather(rows, x, f·dim, F·dim)                (field f of an interleaved [B, F·dim] buffer)
+//   ...run graph → dX (same layout)...
+//   table.accumulate(rows, dX, f·dim, F·dim)           (once per field using this table)
+//   table.step({ scale })                              (ONE update per unique row, then cleared)
+// `applyGradients` = accumulate + step for a table used by a single field.
+import { Rng } from '../util/rng.js';
+import { SparseGradAccumulator } from './accumulator.js';
+import { DEFAULT_INITIALIZER, fillInit, normalizeInitializer, rowRng, type Initializer } from './init.js';
+import { ModuloRowMapper, NO_ROW, type MapOptions, type RowMapper } from './mapper.js';
+import { createOptimizer, type OptimizerConfig, type SparseOptimizer } from './optimizers.js';
+import { checkPooledShapes, contributing, pooledForward, type PoolMode, type PoolValid } from './pooling.js';
+import { tableMemory, type MemoryEstimate } from './memory.js';
+
+export interface EmbeddingTableConfig {
+  name: string;
+  dim: number;
+  /** Number of rows (hash buckets / capacity). */
+  rows: number;
+  /** Default normal(0, 0.01), see init.ts. */
+  init?: Initializer;
+  /** Seed of the initial values (and of re-initialised rows). Default 0. */
+  seed?: number;
+  /** Default lazy Adam (lr 0.001, row-wise bias correction), see optimizers.ts. */
+  optimizer?: OptimizerConfig;
+  /** Coupled L2 on touched rows: g ← g + l2·w. Default 0. */
+  l2?: number;
+  /** Default ModuloRowMapper(rows). */
+  mapper?: RowMapper;
+  /** false: leave values zero instead of drawing them (used when a checkpoint overwrites them). */
+  fillValues?: boolean;
+}
+
+export interface StepOptions {
+  /** Gradient multiplier (e.g. global-norm clipping factor from the trainer). Default 1. */
+  scale?: number;
+  /** Learning rate for this step (schedules). Default: the optimizer's lr. */
+  lr?: number;
+}
+
+export interface StepStats {
+  /** Unique rows updated. */
+  uniqueRows: number;
+}
+
+export class EmbeddingTable {
+  readonly name: string;
+  readonly dim: number;
+  readonly rows: number;
+  readonly init: Initializer;
+  readonly seed: number;
+  readonly l2: number;
+  readonly values: Float32Array;
+  readonly optimizer: SparseOptimizer;
+  readonly mapper: RowMapper;
+  /** Optimizer steps taken (step() calls that were not empty or were). */
+  steps = 0;
+  /** Number of row re-initialisations so far (makes re-init draws reproducible across resume). */
+  reinitSerial = 0;
+  private readonly acc: SparseGradAccumulator;
+  private readonly dirty: Uint8Array;
+  private readonly scratch: Float64Array;
+  private readonly onAssign: (row: number) => void;
+
+  constructor(c: EmbeddingTableConfig) {
+    if (typeof c.name !== 'string' || c.name.length === 0) throw new Error('embedding table: name must be a non-empty string');
+    const where = `embedding table "${c.name}"`;
+    if (!Number.isInteger(c.dim) || c.dim < 1) throw new Error(`${where}: dim must be a positive integer, got ${c.dim}`);
+    if (!Number.isInteger(c.rows) || c.rows < 1 || c.rows > 2147483647) throw new Error(`${where}: rows must be an integer in [1, 2^31−1], got ${c.rows}`);
+    if (c.rows * c.dim > 2 ** 32) throw new Error(`${where}: ${c.rows} × ${c.dim} floats exceeds the typed-array limit`);
+    const l2 = c.l2 ?? 0;
+    if (!Number.isFinite(l2) || l2 < 0) throw new Error(`${where}: l2 must be a finite number ≥ 0, got ${c.l2}`);
+    this.name = c.name; this.dim = c.dim; this.rows = c.rows; this.l2 = l2;
+    this.seed = (c.seed ?? 0) >>> 0;
+    this.init = normalizeInitializer(c.init ?? DEFAULT_INITIALIZER, where);
+    this.mapper = c.mapper ?? new ModuloRowMapper(c.rows);
+    if (this.mapper.rows !== c.rows) throw new Error(`${where}: mapper "${this.mapper.kind}" has ${this.mapper.rows} rows, table has ${c.rows}`);
+    this.values = new Float32Array(c.rows * c.dim);
+    if (c.fillValues !== false) fillInit(this.values, 0, this.values.length, this.init, c.dim, new Rng(this.seed));
+    try {
+      this.optimizer = createOptimizer(c.optimizer ?? { kind: 'adam' }, c.rows, c.dim);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+    this.acc = new SparseGradAccumulator(c.rows, c.dim);
+    this.dirty = new Uint8Array(c.rows);
+    this.scratch = new Float64Array(c.dim);
+    this.onAssign = (row) => this.resetRow(row);
+  }
+
+  /** Learning rate configured for this table. */
+  get lr(): number { return this.optimizer.lr; }
+
+  /** Maps 64-bit keys (hi/lo uint32 halves) to row ids (NO_ROW = −1 for unadmitted keys). */
+  lookup(hi: Uint32Array, lo: Uint32Array, out?: Int32Array, opts: { train?: boolean } = {}): Int32Array {
+    if (hi.length !== lo.length) throw new Error(`embedding table "${this.name}": lookup got ${hi.length} hi words but ${lo.length} lo words`);
+    const o = out ?? new Int32Array(hi.length);
+    if (o.length < hi.length) throw new Error(`embedding table "${this.name}": lookup output holds ${o.length} ids, need ${hi.length}`);
+    const mo: MapOptions = { train: opts.train ?? true, onAssign: this.onAssign };
+    this.mapper.map(hi, lo, o, mo);
+    return o;
+  }
+
+  /** Throws a clear error unless every id is in [0, rows) or NO_ROW. */
+  validateRows(rows: Int32Array, what = 'row id'): void {
+    const R = this.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r >= R || r < NO_ROW) this.badRow(r, i, what);
+    }
+  }
+
+  private badRow(r: number, i: number, what: string): never {
+    throw new Error(`embedding table "${this.name}": ${what} ${r} at position ${i} is out of range [0, ${this.rows}) (−1 means "no row")`);
+  }
+
+  private checkSpan(what: string, buf: Float32Array, n: number, offset: number, stride: number): void {
+    if (n === 0) return;
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(stride) || stride < this.dim) {
+      throw new Error(`embedding table "${this.name}": ${what} offset ${offset} / stride ${stride} invalid (stride must be ≥ dim ${this.dim})`);
+    }
+    const need = offset + (n - 1) * stride + this.dim;
+    if (buf.length < need) throw new Error(`embedding table "${this.name}": ${what} buffer holds ${buf.length} floats, need ${need} for ${n} rows`);
+  }
+
+  /** out[outOffset + b·outStride + k] = values[rows[b]·dim + k]; NO_ROW rows read zeros. */
+  gather(rows: Int32Array, out: Float32Array, outOffset = 0, outStride = this.dim): void {
+    const n = rows.length, d = this.dim, v = this.values, R = this.rows;
+    this.checkSpan('gather output', out, n, outOffset, outStride);
+    for (let b = 0; b < n; b++) {
+      const r = rows[b]!;
+      let o = outOffset + b * outStride;
+      if (r >= 0 && r < R) {
+        let s = r * d;
+        const e = s + d;
+        while (s < e) out[o++] = v[s++]!;
+      } else if (r === NO_ROW) {
+        out.fill(0, o, o + d);
+      } else {
+        this.badRow(r, b, 'row id');
+      }
+    }
+  }
+
+  /** Sum/mean-pooled gather of a multi-value feature: rows [B·L], see pooling.ts. */
+  gatherPooled(rows: Int32Array, valid: PoolValid, L: number, mode: PoolMode,
+    out: Float32Array, outOffset = 0, outStride = this.dim): void {
+    const B = checkPooledShapes(`embedding table "${this.name}" gatherPooled`, rows, valid, L);
+    this.validateRows(rows);
+    this.checkSpan('gatherPooled output', out, B, outOffset, outStride);
+    pooledForward(this.values, this.dim, rows, valid, L, mode, out, outOffset, outStride, this.scratch);
+  }
+
+  /** Adds weight · grad[gradOffset + b·gradStride ..+dim] to row rows[b] (NO_ROW skipped). */
+  accumulate(rows: Int32Array, grad: Float32Array, gradOffset = 0, gradStride = this.dim, weight = 1): void {
+    const n = rows.length, R = this.rows, acc = this.acc;
+    this.checkSpan('gradient', grad, n, gradOffset, gradStride);
+    for (let b = 0; b < n; b++) {
+      const r = rows[b]!;
+      if (r >= 0 && r < R) acc.add(r, grad, gradOffset + b * gradStride, weight);
+      else if (r !== NO_ROW) this.badRow(r, b, 'row id');
+    }
+  }
+
+  /** Backward of gatherPooled: each contributing position gets the sample's gradient (÷count for mean). */
+  accumulatePooled(rows: Int32Array, valid: PoolValid, L: number, mode: PoolMode,
+    grad: Float32Array, gradOffset = 0, gradStride = this.dim): void {
+    const B = checkPooledShapes(`embedding table "${this.name}" accumulatePooled`, rows, valid, L);
+    this.validateRows(rows);
+    this.checkSpan('gradient', grad, B, gradOffset, gradStride);
+    const acc = this.acc;
+    for (let b = 0; b < B; b++) {
+      const c = contributing(rows, valid, L, b);
+      if (c === 0) continue;
+      const w = mode === 'mean' ? 1 / c : 1;
+      const len = valid instanceof Int32Array ? Math.max(0, Math.min(L, valid[b]!)) : L;
+      const go = gradOffset + b * gradStride;
+      for (let j = 0; j < len; j++) {
+        const i = b * L + j, r = rows[i]!;
+        if (r === NO_ROW || (valid instanceof Uint8Array && valid[i] === 0)) continue;
+        acc.add(r, grad, go, w);
+      }
+    }
+  }
+
+  /** Squared L2 norm of the accumulated (de-duplicated) gradient, for global-norm clipping. */
+  gradSquaredNorm(): number { return this.acc.squaredNorm(); }
+
+  /** Unique rows with a pending gradient. */
+  get pendingRows(): number { return this.acc.size; }
+
+  /** Drops the accumulated gradient without updating. */
+  discardGradients(): void { this.acc.clear(); }
+
+  /** Applies the optimizer once to each unique accumulated row, then clears the accumulator. */
+  step(opts: StepOptions = {}): StepStats {
+    const scale = opts.scale ?? 1, lr = opts.lr ?? this.optimizer.lr;
+    if (!Number.isFinite(scale)) throw new Error(`embedding table "${this.name}": step scale must be finite, got ${scale}`);
+    if (!Number.isFinite(lr) || lr < 0) throw new Error(`embedding table "${this.name}": step lr must be a finite number ≥ 0, got ${lr}`);
+    const acc = this.acc, n = acc.size;
+    this.optimizer.update({ values: this.values, uniq: acc.uniq, n, grad: acc.grad, lr, l2: this.l2, scale });
+    const dirty = this.dirty, u = acc.uniq;
+    for (let s = 0; s < n; s++) dirty[u[s]!] = 1;
+    acc.clear();
+    this.steps++;
+    this.mapper.tick();
+    return { uniqueRows: n };
+  }
+
+  /** accumulate + step, for a table used by one field. */
+  applyGradients(rows: Int32Array, grad: Float32Array, gradOffset = 0, gradStride = this.dim, opts: StepOptions = {}): StepStats {
+    this.accumulate(rows, grad, gradOffset, gradStride);
+    return this.step(opts);
+  }
+
+  /** accumulatePooled + step. */
+  applyPooledGradients(rows: Int32Array, valid: PoolValid, L: number, mode: PoolMode,
+    grad: Float32Array, gradOffset = 0, gradStride = this.dim, opts: StepOptions = {}): StepStats {
+    this.accumulatePooled(rows, valid, L, mode, grad, gradOffset, gradStride);
+    return this.step(opts);
+  }
+
+  /** A live view of one row's values. */
+  row(r: number): Float32Array {
+    if (!Number.isInteger(r) || r < 0 || r >= this.rows) this.badRow(r, 0, 'row id');
+    return this.values.subarray(r * this.dim, (r + 1) * this.dim);
+  }
+
+  /** Re-initialises one row (values and optimizer state), e.g. when a mapper reassigns it. */
+  resetRow(row: number): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.rows) this.badRow(row, 0, 'row id');
+    fillInit(this.values, row * this.dim, this.dim, this.init, this.dim, rowRng(this.seed, row, this.reinitSerial++));
+    this.optimizer.resetRow(row);
+    this.dirty[row] = 1;
+  }
+
+  /** The per-row "changed since last takeDirtyRows" flags (1 byte per row; checkpointed). */
+  dirtyMask(): Uint8Array { return this.dirty; }
+
+  /** Rows updated or re-initialised since the last call (for delta export); clears the set. */
+  takeDirtyRows(): Int32Array {
+    const d = this.dirty;
+    let n = 0;
+    for (let r = 0; r < d.length; r++) n += d[r]!;
+    const out = new Int32Array(n);
+    let k = 0;
+    for (let r = 0; r < d.length; r++) if (d[r]) out[k++] = r;
+    d.fill(0);
+    return out;
+  }
+
+  /** Memory held by values, optimizer state and mapper. */
+  memory(): MemoryEstimate {
+    return tableMemory(this.name, this.rows, this.dim, this.optimizer.config, this.mapper.stateBytes());
+  }
+}
