@@ -1,0 +1,124 @@
+// Running graphs on onnxruntime-node: one cached session per distinct model, feeds checked against
+// the declared input shapes and dtypes before they reach ORT (whose own messages name neither).
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import { type DType, type Graph, type Shape, type TypedArray, dtypeOfArray, shapeStr } from './graph.js';
+import { serializeGraph, type SerializeOptions } from './serialize.js';
+
+export interface Feed {
+  data: TypedArray;
+  dims: readonly number[];
+}
+
+export interface IOSpec {
+  name: string;
+  dtype: DType;
+  shape: Shape;
+}
+
+export interface RunnerOptions {
+  /** Intra-op threads (default: ORT's default, all cores). */
+  threads?: number;
+  /** ORT graph optimization level (default 'all'). */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+const sessionCache = new Map<string, Promise<ort.InferenceSession>>();
+
+function sessionFor(bytes: Uint8Array, o: RunnerOptions): Promise<ort.InferenceSession> {
+  const key = createHash('sha1').update(bytes).update(JSON.stringify(o)).digest('hex');
+  let s = sessionCache.get(key);
+  if (!s) {
+    s = ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: o.optimization ?? 'all',
+      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+      logSeverityLevel: 3,
+    });
+    sessionCache.set(key, s);
+    s.catch(() => sessionCache.delete(key));
+  }
+  return s;
+}
+
+/** Forget cached sessions (they are released when no runner holds them). */
+export function clearSessionCache(): void {
+  sessionCache.clear();
+}
+
+function ortType(d: DType): ort.Tensor.Type {
+  return d === 'float64' ? 'float64' : d;
+}
+
+/** Check feeds against declared inputs; symbolic dims must bind consistently across inputs. */
+export function checkFeeds(inputs: readonly IOSpec[], feeds: Record<string, Feed>): void {
+  const bound = new Map<string, { v: number; by: string }>();
+  for (const spec of inputs) {
+    const f = feeds[spec.name];
+    if (!f) throw new Error(`missing input "${spec.name}": expected ${spec.dtype}${shapeStr(spec.shape)}`);
+    const dt = dtypeOfArray(f.data);
+    if (dt !== spec.dtype) {
+      throw new Error(`input "${spec.name}": expected dtype ${spec.dtype}${shapeStr(spec.shape)}, got ${dt}${shapeStr(f.dims)}`);
+    }
+    const bad = () => new Error(
+      `input "${spec.name}": expected shape ${shapeStr(spec.shape)}, got ${shapeStr(f.dims)}` +
+      [...bound].map(([k, b]) => ` (${k}=${b.v} from "${b.by}")`).join(''));
+    if (f.dims.length !== spec.shape.length) throw bad();
+    let n = 1;
+    spec.shape.forEach((d, i) => {
+      const v = f.dims[i]!;
+      n *= v;
+      if (typeof d === 'number') {
+        if (d !== v) throw bad();
+      } else {
+        const b = bound.get(d);
+        if (b && b.v !== v) throw bad();
+        if (!b) bound.set(d, { v, by: spec.name });
+      }
+    });
+    if (n !== f.data.length) {
+      throw new Error(`input "${spec.name}": dims ${shapeStr(f.dims)} need ${n} values, the array has ${f.data.length}`);
+    }
+  }
+  const known = new Set(inputs.map((i) => i.name));
+  const extra = Object.keys(feeds).filter((k) => !known.has(k));
+  if (extra.length) throw new Error(`unknown input(s) ${extra.map((e) => `"${e}"`).join(', ')}; expected ${[...known].join(', ')}`);
+}
+
+/** A compiled graph: serialize once, run many times. */
+export class Runner {
+  private constructor(
+    readonly session: ort.InferenceSession,
+    readonly bytes: Uint8Array,
+    readonly inputs: readonly IOSpec[],
+    readonly outputs: readonly IOSpec[],
+  ) {}
+
+  static async fromGraph(g: Graph, o: RunnerOptions & SerializeOptions = {}): Promise<Runner> {
+    const bytes = serializeGraph(g, o);
+    const inputs = g.inputs.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }));
+    const outputs = [...g.outputs].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape }));
+    return new Runner(await sessionFor(bytes, o), bytes, inputs, outputs);
+  }
+
+  /** Run; returns the requested outputs (all by default) as fresh typed arrays. */
+  async run(feeds: Record<string, Feed>, fetch?: readonly string[]): Promise<Record<string, Feed>> {
+    checkFeeds(this.inputs, feeds);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.inputs) {
+      const f = feeds[spec.name]!;
+      ortFeeds[spec.name] = new ort.Tensor(ortType(spec.dtype), f.data as never, f.dims as number[]);
+    }
+    const names = fetch ? [...fetch] : this.outputs.map((o) => o.name);
+    for (const n of names) {
+      if (!this.outputs.some((o) => o.name === n)) throw new Error(`unknown output "${n}"`);
+    }
+    const res = await this.session.run(ortFeeds, names);
+    const out: Record<string, Feed> = {};
+    for (const n of names) {
+      const t = res[n]!;
+      out[n] = { data: t.data as TypedArray, dims: t.dims };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,148 @@
+// Graph → ONNX ModelProto bytes (opset 18, IR 8). Only the nodes the declared outputs need are
+// written; StopGradient is lowered to a rename; Softplus is expanded in float64 graphs (ORT's CPU
+// build has no double kernel for it).
+import onnxProto from 'onnx-proto';
+import type { Graph, Node, Tensor, Attr, Shape, TypedArray } from './graph.js';
+import { onnxTypeCode } from './ops/elementwise.js';
+
+const { onnx } = onnxProto;
+export const OPSET = 18;
+const SIMPLE_SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface SerializeOptions {
+  /** Key/value metadata stored in the model. */
+  metadata?: Record<string, string>;
+  docString?: string;
+}
+
+function rawBytes(a: TypedArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function tensorProto(name: string, t: { dtype: Tensor['dtype']; dims: number[]; data: TypedArray }) {
+  return onnx.TensorProto.create({
+    name, dims: t.dims, dataType: onnxTypeCode(t.dtype), rawData: rawBytes(t.data),
+  });
+}
+
+function attrProto(name: string, a: Attr) {
+  switch (a.kind) {
+    case 'int': return onnx.AttributeProto.create({ name, type: 2, i: a.v });
+    case 'float': return onnx.AttributeProto.create({ name, type: 1, f: a.v });
+    case 'string': return onnx.AttributeProto.create({ name, type: 3, s: new TextEncoder().encode(a.v) });
+    case 'ints': return onnx.AttributeProto.create({ name, type: 7, ints: a.v });
+    case 'floats': return onnx.AttributeProto.create({ name, type: 6, floats: a.v });
+    case 'tensor': return onnx.AttributeProto.create({ name, type: 4, t: tensorProto('', a) });
+  }
+}
+
+function valueInfo(name: string, dtype: Tensor['dtype'], shape: Shape, strict: boolean) {
+  const dim = shape.map((d) => {
+    if (typeof d === 'number') return { dimValue: d };
+    if (SIMPLE_SYMBOL.test(d)) return { dimParam: d };
+    if (strict) throw new Error(`graph input "${name}": symbolic dim "${d}" must be a plain name`);
+    return {};
+  });
+  return onnx.ValueInfoProto.create({
+    name, type: { tensorType: { elemType: onnxTypeCode(dtype), shape: { dim } } },
+  });
+}
+
+/** Nodes needed for `roots`, in graph order. */
+export function neededNodes(g: Graph, roots: Tensor[]): Node[] {
+  const need = new Set<number>(roots.map((t) => t.id));
+  const out: Node[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (!n.outputs.some((o) => need.has(o.id))) continue;
+    out.push(n);
+    for (const t of n.inputs) if (t) need.add(t.id);
+  }
+  return out.reverse();
+}
+
+export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Array {
+  if (g.outputs.size === 0) throw new Error('serializeGraph: the graph declares no outputs');
+  const roots = [...g.outputs.values()];
+  const nodes = neededNodes(g, roots);
+  const alias = new Map<number, string>(); // tensor id → name used in the proto
+  const nameOf = (t: Tensor): string => alias.get(t.id) ?? t.name;
+
+  // Output names: rename the producing node's output when possible.
+  const identityOut: { from: Tensor; name: string }[] = [];
+  const claimed = new Set<number>();
+  for (const [name, t] of g.outputs) {
+    if (t.source.kind === 'node' && !claimed.has(t.id) && t.source.node.op !== 'StopGradient') {
+      alias.set(t.id, name);
+      claimed.add(t.id);
+    } else {
+      identityOut.push({ from: t, name });
+    }
+  }
+
+  const protoNodes: ReturnType<typeof onnx.NodeProto.create>[] = [];
+  let tmp = 0;
+  const emit = (op: string, ins: string[], outs: string[], attrs: Record<string, Attr> = {}) => {
+    protoNodes.push(onnx.NodeProto.create({
+      opType: op, input: ins, output: outs, name: `n${protoNodes.length}`,
+      attribute: Object.entries(attrs).map(([k, v]) => attrProto(k, v)),
+    }));
+  };
+  const extraInits: ReturnType<typeof tensorProto>[] = [];
+  const lit = (v: number, dtype: Tensor['dtype']) => {
+    const name = `__lit${tmp++}`;
+    const data = dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v);
+    extraInits.push(tensorProto(name, { dtype, dims: [], data }));
+    return name;
+  };
+
+  for (const n of nodes) {
+    const ins = n.inputs.map((t) => (t ? nameOf(t) : ''));
+    while (ins.length && ins[ins.length - 1] === '') ins.pop();
+    const outs = n.outputs.map(nameOf);
+    if (n.op === 'StopGradient' || n.op === 'Identity') {
+      if (claimed.has(n.outputs[0]!.id)) emit('Identity', ins, outs);
+      else alias.set(n.outputs[0]!.id, ins[0]!);
+      continue;
+    }
+    if (n.op === 'Softplus' && n.inputs[0]!.dtype === 'float64') {
+      // softplus(x) = relu(x) + log(1 + exp(−|x|))
+      const x = ins[0]!, p = `__sp${tmp++}`;
+      emit('Relu', [x], [`${p}_r`]);
+      emit('Abs', [x], [`${p}_a`]);
+      emit('Neg', [`${p}_a`], [`${p}_n`]);
+      emit('Exp', [`${p}_n`], [`${p}_e`]);
+      emit('Add', [`${p}_e`, lit(1, 'float64')], [`${p}_1`]);
+      emit('Log', [`${p}_1`], [`${p}_l`]);
+      emit('Add', [`${p}_r`, `${p}_l`], outs);
+      continue;
+    }
+    emit(n.op, ins, outs, n.attrs as Record<string, Attr>);
+  }
+  for (const { from, name } of identityOut) emit('Identity', [nameOf(from)], [name]);
+
+  const usedNames = new Set<string>();
+  for (const pn of protoNodes) for (const i of pn.input) usedNames.add(i);
+  const initializer = [
+    ...g.consts
+      .filter((c) => usedNames.has(c.name))
+      .map((c) => tensorProto(c.name, {
+        dtype: c.dtype, dims: c.shape as number[], data: (c.source as { data: TypedArray }).data,
+      })),
+    ...extraInits,
+  ];
+  // Every declared input is kept (callers feed them), even when unused.
+  const input = g.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape, true));
+  const output = [...g.outputs].map(([name, t]) => valueInfo(name, t.dtype, t.shape, false));
+
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'liverank',
+    producerVersion: '0.1',
+    opsetImport: [{ domain: '', version: OPSET }],
+    docString: opts.docString ?? '',
+    metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: { name: g.name, node: protoNodes, initializer, input, output },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
