@@ -1,0 +1,93 @@
+// Parquet output via hyparquet-writer's incremental ParquetWriter: each written batch becomes one
+// or more row groups. Column types come from the schema when given, else from the array kinds.
+import { ParquetWriter, fileWriter, schemaFromColumnData, type BasicType, type ColumnSource } from 'hyparquet-writer';
+import type { FieldSpec, Schema } from '../schema.js';
+import { isStringColumn, type Column, type Table } from '../table.js';
+
+function typeOf(c: Column, f: FieldSpec | undefined): BasicType {
+  if (f) {
+    switch (f.type) {
+      case 'float': return 'DOUBLE';
+      case 'bool': return 'BOOLEAN';
+      case 'string': return 'STRING';
+      case 'int': return c instanceof Int32Array ? 'INT32' : 'INT64';
+    }
+  }
+  if (isStringColumn(c)) return 'STRING';
+  if (c instanceof Float64Array) return 'DOUBLE';
+  if (c instanceof Float32Array) return 'FLOAT';
+  if (c instanceof Uint32Array) return 'INT64';
+  return 'INT32';
+}
+
+function values(c: Column, type: BasicType, keepNaN: boolean): ColumnSource['data'] {
+  if (isStringColumn(c)) return c;
+  const n = c.length;
+  if (type === 'INT64') {
+    const out = new Array<bigint | null>(n);
+    for (let i = 0; i < n; i++) { const v = c[i]!; out[i] = Number.isNaN(v) ? null : BigInt(Math.trunc(v)); }
+    return out;
+  }
+  if (type === 'BOOLEAN') {
+    const out = new Array<boolean | null>(n);
+    for (let i = 0; i < n; i++) { const v = c[i]!; out[i] = Number.isNaN(v) ? null : v !== 0; }
+    return out;
+  }
+  if (type === 'INT32') return c instanceof Int32Array ? c : Int32Array.from(c);
+  // DOUBLE / FLOAT: NaN is written as null (missing) unless it is a value of the field.
+  if (!keepNaN && c.some(Number.isNaN)) {
+    const out = new Array<number | null>(n);
+    for (let i = 0; i < n; i++) { const v = c[i]!; out[i] = Number.isNaN(v) ? null : v; }
+    return out;
+  }
+  return c instanceof Float64Array || c instanceof Float32Array ? c : Float64Array.from(c);
+}
+
+export class ParquetTableWriter {
+  private pw: ParquetWriter | undefined;
+  private cols: { name: string; type: BasicType; keepNaN: boolean }[] = [];
+
+  constructor(private readonly tmpPath: string, private readonly schema: Schema | undefined,
+    private readonly rowGroupSize: number) {}
+
+  write(t: Table): void {
+    const names = Object.keys(t.columns);
+    if (!this.pw) {
+      this.cols = names.map((name) => {
+        const f = this.schema?.find((s) => s.name === name);
+        const keepNaN = f?.type === 'float' && f.allowNonFinite === true && f.nullable !== true;
+        return { name, type: typeOf(t.columns[name]!, f), keepNaN };
+      });
+      const schema = schemaFromColumnData({
+        columnData: this.cols.map((c) => ({ name: c.name, data: [], type: c.type, nullable: true })),
+      });
+      this.pw = new ParquetWriter({ writer: fileWriter(this.tmpPath), schema });
+    } else {
+      checkSameColumns(this.cols.map((c) => c.name), names);
+      for (const c of this.cols) {
+        if (isStringColumn(t.columns[c.name]!) !== (c.type === 'STRING')) {
+          throw new Error(`table writer: column "${c.name}" changed kind (string vs numeric) after the first batch`);
+        }
+      }
+    }
+    if (t.numRows === 0) return;
+    const columnData: ColumnSource[] = this.cols.map((c) => ({
+      name: c.name, type: c.type, nullable: true, data: values(t.columns[c.name]!, c.type, c.keepNaN),
+    }));
+    void this.pw.write({ columnData, rowGroupSize: this.rowGroupSize });
+  }
+
+  /** Write the footer (an empty table gives a valid file with no rows only if a batch was seen). */
+  finish(empty: Table | undefined): void {
+    if (!this.pw) this.write(empty ?? { numRows: 0, columns: {} });
+    void this.pw!.finish();
+  }
+}
+
+/** Later batches must have the same column names (any order) as the first. */
+export function checkSameColumns(expected: string[], got: string[]): void {
+  const g = new Set(got);
+  if (expected.length !== got.length || expected.some((n) => !g.has(n))) {
+    throw new Error(`table writer: batch columns [${got.join(', ')}] differ from the first batch [${expected.join(', ')}]`);
+  }
+}
