@@ -83,12 +83,17 @@ export interface GraphOptions {
   seed?: number;
   params?: ParamBinding;
   name?: string;
+  /**
+   * Replaces a graph input by a computed tensor (e.g. export folds embedding tables in: the
+   * gathered-rows input becomes Gather(table, ids)). Return null to keep the plain input.
+   */
+  substitute?: (g: Graph, name: string, dtype: DType, shape: Shape) => Tensor | null;
 }
 
 /** Params bound as graph inputs named after the parameter (for gradient checks and tests). */
 export const inputParamBinding: ParamBinding = {
   resolve(g, spec) {
-    return g.input(spec.name, g.float, spec.shape);
+    return g.rawInput(spec.name, g.float, spec.shape);
   },
 };
 
@@ -107,6 +112,7 @@ export class Graph {
   /** State updates (e.g. batch-norm running statistics): state name → new value. */
   readonly stateUpdates = new Map<string, Tensor>();
   private readonly binding: ParamBinding;
+  private readonly substitute: GraphOptions['substitute'];
   private nextId = 0;
   private randomCounter = 0;
   private readonly scalarCache = new Map<string, Tensor>();
@@ -118,10 +124,24 @@ export class Graph {
     this.seed = opts.seed ?? 0;
     this.name = opts.name ?? 'liverank';
     this.binding = opts.params ?? inputParamBinding;
+    this.substitute = opts.substitute;
   }
 
   input(name: string, dtype: DType, shape: Shape): Tensor {
     if (this.inputNames.has(name)) throw new Error(`graph input "${name}" declared twice`);
+    if (this.substitute) {
+      const sub = this.substitute(this, name, dtype, shape);
+      if (sub) {
+        this.inputNames.add(name);
+        return sub;
+      }
+    }
+    return this.rawInput(name, dtype, shape);
+  }
+
+  /** A graph input that bypasses `substitute`. */
+  rawInput(name: string, dtype: DType, shape: Shape): Tensor {
+    if (this.inputs.some((t) => t.name === name)) throw new Error(`graph input "${name}" declared twice`);
     this.inputNames.add(name);
     const t = new Tensor(this, this.nextId++, dtype, [...shape], { kind: 'input' }, name);
     this.inputs.push(t);

@@ -1,0 +1,5 @@
+export * from './linear.js';
+export * from './norm.js';
+export * from './dropout.js';
+export * from './attention.js';
+export * from './parallel-mlp.js';

@@ -1,0 +1,175 @@
+// The training step as ONE graph: forward, backward (autodiff), global-norm clipping and the
+// optimizer update, run once per batch. Parameters and optimizer state flow in and out as flat
+// vectors; gradients of chosen inputs (gathered embedding rows) come back for the sparse update.
+import { Graph, type Tensor } from './graph.js';
+import { gradients } from './autodiff.js';
+import * as op from './ops/index.js';
+import { makeOptimizer, type GraphOptimizer, type OptimizerConfig } from './optim.js';
+import { Runner, type Feed, type IOSpec } from './runtime.js';
+import { BUFFERS, DiscoveryBinding, FlatBinding, ParameterStore, THETA } from './store.js';
+import './gradients/index.js';
+
+export interface ForwardResult {
+  /** Scalar training loss (required in training graphs). */
+  loss?: Tensor;
+  /** Named tensors fetched on every run (predictions, per-task losses, diagnostics). */
+  outputs?: Record<string, Tensor>;
+  /** Graph inputs whose gradient each training step returns as `grad:<name>`. */
+  gradInputs?: Tensor[];
+}
+
+/** Builds the model on a graph; `g.training` tells train from eval mode. */
+export type BuildFn = (g: Graph) => ForwardResult;
+
+export interface StepOptions {
+  optimizer: OptimizerConfig;
+  /** Clip the global gradient norm (dense parameters and gradInputs together) to this value. */
+  clipNorm?: number;
+  seed?: number;
+  store?: ParameterStore;
+  threads?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  outputs: Record<string, Feed>;
+  /** Gradient of the loss w.r.t. each gradInput (after clipping), by input name. */
+  inputGrads: Record<string, Feed>;
+}
+
+const DATA_EXCLUDED = new Set([THETA, BUFFERS]);
+
+/** Register the model's parameters (one throwaway build) and fix the flat layout. */
+export function ensureLayout(build: BuildFn, store: ParameterStore): void {
+  if (store.isFrozen) return;
+  build(new Graph({ training: true, params: new DiscoveryBinding(store) }));
+  store.freeze();
+}
+
+/** New value of every state entry, concatenated in store order (unchanged where not updated). */
+function nextBuffers(g: Graph, store: ParameterStore): Tensor | null {
+  if (store.numState === 0) return null;
+  const parts = [...store.state.values()].map((e) => {
+    const upd = g.stateUpdates.get(e.spec.name);
+    const t = upd ?? g.param(e.spec);
+    return e.spec.shape.length === 1 ? t : op.reshape(t, [e.size]);
+  });
+  return op.concat(parts, 0);
+}
+
+export class TrainStep {
+  step = 0;
+  private constructor(
+    readonly runner: Runner,
+    readonly store: ParameterStore,
+    readonly optimizer: GraphOptimizer,
+    public slots: Float32Array[],
+    readonly dataInputs: IOSpec[],
+    readonly outputNames: string[],
+    readonly gradInputNames: string[],
+  ) {}
+
+  static async create(build: BuildFn, o: StepOptions): Promise<TrainStep> {
+    const store = o.store ?? new ParameterStore(o.seed ?? 0);
+    ensureLayout(build, store);
+    const g = new Graph({ training: true, seed: o.seed ?? 0, params: new FlatBinding(store), name: 'train_step' });
+    const res = build(g);
+    if (!res.loss) throw new Error('TrainStep: the build function returned no loss in training mode');
+    const entries = [...store.trainable.values()];
+    const paramTensors = entries.map((e) => g.param(e.spec));
+    const gradIns = res.gradInputs ?? [];
+    const grads = gradients(res.loss, [...paramTensors, ...gradIns]);
+
+    const pieces = entries.map((e, i) => {
+      const d = grads[i];
+      if (!d) return g.constant(new Float32Array(e.size), [e.size], 'float32');
+      return e.spec.shape.length === 1 ? d : op.reshape(d, [e.size]);
+    });
+    let gflat = op.concat(pieces, 0);
+    let inGrads = gradIns.map((t, i) => grads[entries.length + i] ?? op.zerosLike(t));
+    const sq = [op.reduceSum(op.mul(gflat, gflat)), ...inGrads.map((d) => op.reduceSum(op.mul(d, d)))];
+    const norm = op.sqrt(op.addN(sq));
+    if (o.clipNorm) {
+      const scale = op.div(o.clipNorm, op.maximum(norm, o.clipNorm));
+      gflat = op.mul(gflat, scale);
+      inGrads = inGrads.map((d) => op.mul(d, scale));
+    }
+
+    const optimizer = makeOptimizer(o.optimizer);
+    const P = store.numTrainable;
+    const theta = g.inputs.find((t) => t.name === THETA) ?? g.rawInput(THETA, 'float32', [P]);
+    const slotIns = optimizer.slots.map((s) => g.rawInput(`opt:${s.name}`, 'float32', [P]));
+    const scalars: Record<string, Tensor> = {};
+    for (const n of optimizer.scalarNames) scalars[n] = g.rawInput(`opt:${n}`, 'float32', []);
+    const decay = store.perElement((s) => (s.decay ?? s.shape.length >= 2) ? 1 : 0);
+    const lrs = store.perElement((s) => s.lrScale ?? 1);
+    const upd = optimizer.update({
+      theta, grad: gflat, slots: slotIns, scalars,
+      decayMask: decay ? g.constant(decay, [P], 'float32', 'decay_mask') : null,
+      lrScale: lrs ? g.constant(lrs, [P], 'float32', 'lr_scale') : null,
+    });
+
+    g.output('loss', res.loss);
+    g.output('grad_norm', norm);
+    const outputNames = Object.keys(res.outputs ?? {});
+    for (const [k, t] of Object.entries(res.outputs ?? {})) g.output(k, t);
+    gradIns.forEach((t, i) => g.output(`grad:${t.name}`, inGrads[i]!));
+    g.output('theta_next', upd.theta);
+    upd.slots.forEach((t, i) => g.output(`opt:${optimizer.slots[i]!.name}_next`, t));
+    const nb = nextBuffers(g, store);
+    if (nb) g.output('buffers_next', nb);
+
+    const runner = await Runner.fromGraph(g, { threads: o.threads });
+    const slots = optimizer.slots.map((s) => new Float32Array(P).fill(s.init));
+    const dataInputs = runner.inputs.filter((s) => !DATA_EXCLUDED.has(s.name) && !s.name.startsWith('opt:'));
+    return new TrainStep(runner, store, optimizer, slots, dataInputs, outputNames, gradIns.map((t) => t.name));
+  }
+
+  /** One optimizer step on a batch. `lr` defaults to the optimizer config's. */
+  async run(feeds: Record<string, Feed>, lr?: number): Promise<StepResult> {
+    const t = this.step + 1;
+    const all: Record<string, Feed> = { ...feeds, [THETA]: { data: this.store.theta, dims: [this.store.theta.length] } };
+    if (this.runner.inputs.some((s) => s.name === BUFFERS)) {
+      all[BUFFERS] = { data: this.store.buffers, dims: [this.store.buffers.length] };
+    }
+    this.optimizer.slots.forEach((s, i) => { all[`opt:${s.name}`] = { data: this.slots[i]!, dims: [this.slots[i]!.length] }; });
+    const sv = this.optimizer.scalarValues(t, lr ?? this.optimizer.config.lr);
+    for (const [k, v] of Object.entries(sv)) all[`opt:${k}`] = { data: Float32Array.of(v), dims: [] };
+    const out = await this.runner.run(all);
+    this.step = t;
+    this.store.theta = out.theta_next!.data as Float32Array;
+    if (out.buffers_next) this.store.buffers = out.buffers_next.data as Float32Array;
+    this.slots = this.optimizer.slots.map((s) => out[`opt:${s.name}_next`]!.data as Float32Array);
+    const outputs: Record<string, Feed> = {};
+    for (const k of this.outputNames) outputs[k] = out[k]!;
+    const inputGrads: Record<string, Feed> = {};
+    for (const k of this.gradInputNames) inputGrads[k] = out[`grad:${k}`]!;
+    return { loss: out.loss!.data[0] as number, gradNorm: out.grad_norm!.data[0] as number, outputs, inputGrads };
+  }
+}
+
+/** The forward graph in eval mode over the store's current values (no new graph per step). */
+export class Evaluator {
+  private constructor(readonly runner: Runner, readonly store: ParameterStore) {}
+
+  static async create(build: BuildFn, store: ParameterStore, o: { threads?: number } = {}): Promise<Evaluator> {
+    ensureLayout(build, store);
+    const g = new Graph({ training: false, params: new FlatBinding(store), name: 'eval' });
+    const res = build(g);
+    for (const [k, t] of Object.entries(res.outputs ?? {})) g.output(k, t);
+    if (res.loss) g.output('loss', res.loss);
+    return new Evaluator(await Runner.fromGraph(g, { threads: o.threads }), store);
+  }
+
+  get dataInputs(): IOSpec[] {
+    return this.runner.inputs.filter((s) => !DATA_EXCLUDED.has(s.name));
+  }
+
+  async run(feeds: Record<string, Feed>, fetch?: string[]): Promise<Record<string, Feed>> {
+    const all: Record<string, Feed> = { ...feeds };
+    if (this.runner.inputs.some((s) => s.name === THETA)) all[THETA] = { data: this.store.theta, dims: [this.store.theta.length] };
+    if (this.runner.inputs.some((s) => s.name === BUFFERS)) all[BUFFERS] = { data: this.store.buffers, dims: [this.store.buffers.length] };
+    return this.runner.run(all, fetch);
+  }
+}
