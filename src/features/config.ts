@@ -221,8 +221,17 @@ export function parseFeatureConfig(raw: unknown, source?: string): FeatureConfig
 
   checkCrosses(features, where, problems);
   checkSharing(features, where, problems);
-  if (problems.length) throw new FeatureConfigError(problems, source);
+  if (problems.length) throw new FeatureConfigError(sortProblems(problems), source);
   return { version: t.version, hash: t.hash, defaults: t.defaults, counters, features, raw };
+}
+
+/** Stable order: top-level, then counters[i], then features[i] by index. */
+function sortProblems(ps: string[]): string[] {
+  const rank = (s: string): number => {
+    const m = /^(counters|features)\[(\d+)\]/.exec(s);
+    return m ? (m[1] === 'counters' ? 1 : 1e6) + Number(m[2]) : 0;
+  };
+  return ps.map((s, i) => [rank(s), i, s] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
 }
 
 function checkOps(d: DenseFeature | CounterFeature, p: string, problems: string[]): void {
