@@ -1,0 +1,87 @@
+// Per-row losses as graph code, from logits (numerically stable forms). Every function returns a
+// [B, 1] tensor of per-row losses; `reduceTaskLoss` averages it over the task's sample space.
+import type { Tensor } from '../engine/graph.js';
+import * as op from '../engine/ops/index.js';
+
+export type LossName = 'bce' | 'weighted_bce' | 'focal' | 'mse' | 'l1' | 'huber' | 'weighted_lr';
+
+export interface LossOptions {
+  /** weighted_bce: weight of positives / negatives. */
+  posWeight?: number;
+  negWeight?: number;
+  /** focal: α (weight of positives) and γ (focusing). Defaults 0.25 and 2 (Lin et al. 2017). */
+  alpha?: number | null;
+  gamma?: number;
+  /** huber: the transition point δ (default 1). */
+  delta?: number;
+}
+
+/** −[y log σ(z) + (1 − y) log(1 − σ(z))] = softplus(z) − y·z */
+export function bceWithLogits(z: Tensor, y: Tensor): Tensor {
+  return op.sub(op.softplus(z), op.mul(y, z));
+}
+
+/** −[w₊ y log p + w₋ (1 − y) log(1 − p)] with log p = −softplus(−z), log(1 − p) = −softplus(z). */
+export function weightedBce(z: Tensor, y: Tensor, posWeight = 1, negWeight = 1): Tensor {
+  const pos = op.mul(op.mul(y, op.softplus(op.neg(z))), posWeight);
+  const neg = op.mul(op.mul(op.sub(1, y), op.softplus(z)), negWeight);
+  return op.add(pos, neg);
+}
+
+/**
+ * Focal loss −α_t (1 − p_t)^γ log p_t with α_t = α for positives and 1 − α for negatives; alpha null
+ * means no class balancing (α_t = 1), so γ = 0 with alpha null is exactly BCE.
+ */
+export function focal(z: Tensor, y: Tensor, alpha: number | null = 0.25, gamma = 2): Tensor {
+  const p = op.sigmoid(z);
+  const logP = op.neg(op.softplus(op.neg(z)));
+  const log1mP = op.neg(op.softplus(z));
+  const fPos = gamma === 0 ? logP : op.mul(op.pow(op.sub(1, p), gamma), logP);
+  const fNeg = gamma === 0 ? log1mP : op.mul(op.pow(p, gamma), log1mP);
+  const pos = op.mul(y, fPos), neg = op.mul(op.sub(1, y), fNeg);
+  if (alpha === null) return op.neg(op.add(pos, neg));
+  return op.neg(op.add(op.mul(pos, alpha), op.mul(neg, 1 - alpha)));
+}
+
+export function mse(pred: Tensor, y: Tensor): Tensor {
+  const d = op.sub(pred, y);
+  return op.mul(d, d);
+}
+
+export function l1(pred: Tensor, y: Tensor): Tensor {
+  return op.abs(op.sub(pred, y));
+}
+
+/** ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond: written as ½c² + δ(|d| − c) with c = clip(|d|, 0, δ). */
+export function huber(pred: Tensor, y: Tensor, delta = 1): Tensor {
+  const a = op.abs(op.sub(pred, y));
+  const c = op.clip(a, 0, delta);
+  return op.add(op.mul(op.mul(c, c), 0.5), op.mul(op.sub(a, c), delta));
+}
+
+/**
+ * Per-row loss of a task. Binary losses read logits; regression losses read the raw prediction.
+ * `weighted_lr` (YouTube watch time) is BCE on the logit whose per-row weights (positives weighted
+ * by watch time, negatives 1) the caller supplies; at inference exp(z) estimates the watch time.
+ */
+export function taskLoss(name: LossName, z: Tensor, y: Tensor, o: LossOptions = {}): Tensor {
+  switch (name) {
+    case 'bce':
+    case 'weighted_lr': return bceWithLogits(z, y);
+    case 'weighted_bce': return weightedBce(z, y, o.posWeight ?? 1, o.negWeight ?? 1);
+    case 'focal': return focal(z, y, o.alpha === undefined ? 0.25 : o.alpha, o.gamma ?? 2);
+    case 'mse': return mse(z, y);
+    case 'l1': return l1(z, y);
+    case 'huber': return huber(z, y, o.delta ?? 1);
+  }
+}
+
+/**
+ * Weighted mean of per-row losses over the task's sample space: Σ m·w·ℓ / max(Σ m·w, ε). `mask`
+ * (1 = the row belongs to the task's space) and `weight` are [B, 1] or null.
+ */
+export function reduceTaskLoss(perRow: Tensor, mask: Tensor | null, weight: Tensor | null): Tensor {
+  const w = mask && weight ? op.mul(mask, weight) : (mask ?? weight);
+  if (!w) return op.reduceMean(perRow);
+  return op.div(op.reduceSum(op.mul(perRow, w)), op.maximum(op.reduceSum(w), 1e-6));
+}
