@@ -3,6 +3,7 @@
 // valid only if stamp[row] === generation, so clearing is O(1) (bump the generation).
 //
 // Sums are kept in float64 (JS numbers) — duplicates of hot rows can number in the thousands.
+import { accumulateKernel, type AccumulateKernel } from './kernels.js';
 
 export class SparseGradAccumulator {
   readonly rows: number;
@@ -15,8 +16,10 @@ export class SparseGradAccumulator {
   /** Summed gradient of uniq[s] at grad[s·dim, (s+1)·dim). */
   grad: Float64Array;
   size = 0;
+  private readonly kern: AccumulateKernel;
 
   constructor(rows: number, dim: number, initialCapacity = 1024) {
+    this.kern = accumulateKernel(dim);
     this.rows = rows;
     this.dim = dim;
     this.slotOf = new Int32Array(rows);
@@ -33,8 +36,9 @@ export class SparseGradAccumulator {
     if (this.generation >= 0x7fffffff) { this.stamp.fill(0); this.generation = 1; }
   }
 
-  private grow(): void {
-    const cap = this.uniq.length * 2;
+  private grow(min = 0): void {
+    let cap = this.uniq.length * 2;
+    while (cap < min) cap *= 2;
     const u = new Int32Array(cap); u.set(this.uniq); this.uniq = u;
     const g = new Float64Array(cap * this.dim); g.set(this.grad); this.grad = g;
   }
@@ -68,6 +72,16 @@ export class SparseGradAccumulator {
     const o = s * d, gg = this.grad;
     if (weight === 1) for (let j = 0; j < d; j++) gg[o + j] = src[srcOff + j]!;
     else for (let j = 0; j < d; j++) gg[o + j] = weight * src[srcOff + j]!;
+  }
+
+  /**
+   * For each b: grad[rows[b]] += weight · src[off + b·stride ..+dim]. Rows must already be validated
+   * in [0, rows) ∪ {−1}; −1 is skipped.
+   */
+  addRows(rows: Int32Array, src: Float32Array, off: number, stride: number, weight: number): void {
+    const need = Math.min(this.size + rows.length, this.rows);
+    if (need > this.uniq.length) this.grow(need);
+    this.size = this.kern(rows, src, off, stride, weight, this.stamp, this.slotOf, this.generation, this.uniq, this.grad, this.size);
   }
 
   /** Σ over unique rows of ‖summed gradient‖² — the table's share of a global gradient norm². */

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
 import { EmbeddingTable } from './table.js';
 import { ModuloRowMapper, type MapperArray, type RowMapper } from './mapper.js';
+import { HashRowMapper, type HashRowMapperConfig } from './hash-mapper.js';
 import type { OptimizerConfig } from './optimizers.js';
 import type { Initializer } from './init.js';
 
@@ -62,6 +63,7 @@ const align8 = (n: number) => (n + 7) & ~7;
 /** Creates the row mapper described by a checkpoint's mapper config. */
 export function createMapper(config: Record<string, number | string | boolean>, rows: number): RowMapper {
   if (config['kind'] === 'modulo') return new ModuloRowMapper(rows);
+  if (config['kind'] === 'hash') return new HashRowMapper(rows, config as HashRowMapperConfig);
   throw new Error(`unknown row mapper kind ${JSON.stringify(config['kind'])} (expected modulo|hash)`);
 }
 

@@ -5,6 +5,7 @@ export { mod64, mod64Batch, mod64Unchecked, MOD64_MAX_M } from './mod64.js';
 export { NO_ROW, ModuloRowMapper, type RowMapper, type MapOptions, type MapperState, type MapperArray } from './mapper.js';
 export { createOptimizer, optimizerStateBytes, type OptimizerConfig, type OptimizerKind, type SparseOptimizer, type UpdateArgs } from './optimizers.js';
 export { DEFAULT_INITIALIZER, describeInitializer, type Initializer } from './init.js';
+export { HashRowMapper, type HashRowMapperConfig, type HashRowMapperStats } from './hash-mapper.js';
 export { pooledBackward, type PoolMode, type PoolValid } from './pooling.js';
 export { SparseGradAccumulator } from './accumulator.js';
 export {

@@ -8,6 +8,8 @@
 //
 // Arithmetic is done in float64 on values read from float32 storage; results are stored as float32.
 
+import { updateKernel, type UpdateKernel } from './kernels.js';
+
 export type OptimizerConfig =
   | { kind: 'sgd'; lr?: number }
   /** Sparse Adagrad. Defaults: lr 0.01, initialAccumulator 0.1 (TF's default), eps 1e-7 (Keras). */
@@ -69,16 +71,11 @@ class Sgd implements SparseOptimizer {
   constructor(c: { lr?: number }, readonly dim: number) {
     this.lr = num(c.lr, 0.01, 'lr', 'sgd');
     this.config = { kind: 'sgd' as const, lr: this.lr };
+    this.kern = updateKernel('sgd', dim, [], '', 'values[o + J] = w - lr * g;');
   }
+  private readonly kern: UpdateKernel;
   update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
-    const d = this.dim;
-    for (let s = 0; s < n; s++) {
-      const o = uniq[s]! * d, go = s * d;
-      for (let j = 0; j < d; j++) {
-        const w = values[o + j]!;
-        values[o + j] = w - lr * (scale * grad[go + j]! + l2 * w);
-      }
-    }
+    this.kern(values, uniq, n, grad, lr, l2, scale);
   }
   resetRow(): void { /* stateless */ }
   stateArrays(): Record<string, StateArray> { return {}; }
@@ -101,19 +98,12 @@ class Adagrad implements SparseOptimizer {
     if (this.init === 0 && this.eps === 0) throw new Error('adagrad optimizer: initialAccumulator and eps cannot both be 0 (division by zero)');
     this.config = { kind: 'adagrad' as const, lr: this.lr, initialAccumulator: this.init, eps: this.eps };
     this.acc = new Float32Array(rows * dim).fill(this.init);
+    this.kern = updateKernel('adagrad', dim, ['acc', 'eps'], '',
+      'const a = acc[o + J] + g * g; acc[o + J] = a; values[o + J] = w - lr * g / (Math.sqrt(a) + eps);');
   }
+  private readonly kern: UpdateKernel;
   update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
-    const d = this.dim, acc = this.acc, eps = this.eps;
-    for (let s = 0; s < n; s++) {
-      const o = uniq[s]! * d, go = s * d;
-      for (let j = 0; j < d; j++) {
-        const w = values[o + j]!;
-        const g = scale * grad[go + j]! + l2 * w;
-        const a = acc[o + j]! + g * g;
-        acc[o + j] = a;
-        values[o + j] = w - lr * g / (Math.sqrt(a) + eps);
-      }
-    }
+    this.kern(values, uniq, n, grad, lr, l2, scale, this.acc, this.eps);
   }
   resetRow(row: number): void { this.acc.fill(this.init, row * this.dim, (row + 1) * this.dim); }
   stateArrays(): Record<string, StateArray> { return { acc: this.acc }; }
@@ -162,6 +152,15 @@ class LazyAdam implements SparseOptimizer {
     this.m = new Float32Array(rows * dim);
     this.v = new Float32Array(rows * dim);
     this.rowStep = new Int32Array(this.perRow ? rows : 0);
+    this.kern = updateKernel('adam', dim, ['m', 'v', 'b1', 'b2', 'c1', 'c2', 'eps', 'perRow', 'rowStep', 'inv1', 'invSqrt2', 'gA', 'gC'], `
+      let a, ic;
+      if (perRow) {
+        const k = ++rowStep[r];
+        if (k < inv1.length) { a = lr * inv1[k]; ic = invSqrt2[k]; }
+        else { a = lr / (1 - Math.pow(b1, k)); ic = 1 / Math.sqrt(1 - Math.pow(b2, k)); }
+      } else { a = lr * gA; ic = gC; }`,
+      `const mj = b1 * m[o + J] + c1 * g; const vj = b2 * v[o + J] + c2 * g * g; m[o + J] = mj; v[o + J] = vj;
+       values[o + J] = w - a * mj / (Math.sqrt(vj) * ic + eps);`);
   }
   private ensureTable(k: number): void {
     let cap = Math.max(64, this.inv1.length);
@@ -172,32 +171,17 @@ class LazyAdam implements SparseOptimizer {
     for (let i = 1; i < cap; i++) { a[i] = 1 / (1 - Math.pow(this.b1, i)); b[i] = 1 / Math.sqrt(1 - Math.pow(this.b2, i)); }
     this.inv1 = a; this.invSqrt2 = b;
   }
+  private readonly kern: UpdateKernel;
   update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
-    const d = this.dim, m = this.m, v = this.v, b1 = this.b1, b2 = this.b2, c1 = 1 - b1, c2 = 1 - b2, eps = this.eps;
+    const b1 = this.b1, b2 = this.b2;
     this.t++;
-    this.ensureTable(this.perRow ? 1 : this.t);
-    const rowStep = this.rowStep;
-    let inv1 = this.inv1, invSqrt2 = this.invSqrt2;
-    let gA = 0, gC = 0;
-    if (!this.perRow) { gA = this.t < inv1.length ? inv1[this.t]! : 1 / (1 - Math.pow(b1, this.t)); gC = this.t < inv1.length ? invSqrt2[this.t]! : 1 / Math.sqrt(1 - Math.pow(b2, this.t)); }
-    for (let s = 0; s < n; s++) {
-      const r = uniq[s]!;
-      let a: number, ic: number;
-      if (this.perRow) {
-        const k = ++rowStep[r]!;
-        if (k >= inv1.length && inv1.length < BIAS_TABLE_MAX) { this.ensureTable(k); inv1 = this.inv1; invSqrt2 = this.invSqrt2; }
-        if (k < inv1.length) { a = lr * inv1[k]!; ic = invSqrt2[k]!; } else { a = lr / (1 - Math.pow(b1, k)); ic = 1 / Math.sqrt(1 - Math.pow(b2, k)); }
-      } else { a = lr * gA; ic = gC; }
-      const o = r * d, go = s * d;
-      for (let j = 0; j < d; j++) {
-        const w = values[o + j]!;
-        const g = scale * grad[go + j]! + l2 * w;
-        const mj = b1 * m[o + j]! + c1 * g;
-        const vj = b2 * v[o + j]! + c2 * g * g;
-        m[o + j] = mj; v[o + j] = vj;
-        values[o + j] = w - a * mj / (Math.sqrt(vj) * ic + eps);
-      }
-    }
+    // A row is updated at most once per step, so k ≤ t: a table up to t covers every row.
+    this.ensureTable(this.t);
+    const inv1 = this.inv1, big = this.t >= inv1.length;
+    const gA = big ? 1 / (1 - Math.pow(b1, this.t)) : inv1[this.t]!;
+    const gC = big ? 1 / Math.sqrt(1 - Math.pow(b2, this.t)) : this.invSqrt2[this.t]!;
+    this.kern(values, uniq, n, grad, lr, l2, scale, this.m, this.v, b1, b2, 1 - b1, 1 - b2, this.eps,
+      this.perRow, this.rowStep, inv1, this.invSqrt2, gA, gC);
   }
   resetRow(row: number): void {
     const d = this.dim;
@@ -235,22 +219,15 @@ class Ftrl implements SparseOptimizer {
     this.config = { kind: 'ftrl' as const, lr: this.lr, beta: this.beta, l1: this.l1, l2: this.l2, initialAccumulator: this.init };
     this.z = new Float32Array(rows * dim);
     this.nAcc = new Float32Array(rows * dim).fill(this.init);
+    this.kern = updateKernel('ftrl', dim, ['z', 'na', 'beta', 'l1', 'fl2'], '',
+      `const n0 = na[o + J], n1 = n0 + g * g, sq1 = Math.sqrt(n1); const sigma = (sq1 - Math.sqrt(n0)) / lr;
+       const zz = z[o + J] + g - sigma * w; z[o + J] = zz; na[o + J] = n1;
+       values[o + J] = Math.abs(zz) <= l1 ? 0 : -(zz - Math.sign(zz) * l1) / ((beta + sq1) / lr + fl2);`);
   }
+  private readonly kern: UpdateKernel;
   update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
     if (lr === 0) return;
-    const d = this.dim, z = this.z, na = this.nAcc, beta = this.beta, l1 = this.l1, fl2 = this.l2;
-    for (let s = 0; s < n; s++) {
-      const o = uniq[s]! * d, go = s * d;
-      for (let j = 0; j < d; j++) {
-        const w = values[o + j]!;
-        const g = scale * grad[go + j]! + l2 * w;
-        const n0 = na[o + j]!, n1 = n0 + g * g, sq1 = Math.sqrt(n1);
-        const sigma = (sq1 - Math.sqrt(n0)) / lr;
-        const zz = z[o + j]! + g - sigma * w;
-        z[o + j] = zz; na[o + j] = n1;
-        values[o + j] = Math.abs(zz) <= l1 ? 0 : -(zz - Math.sign(zz) * l1) / ((beta + sq1) / lr + fl2);
-      }
-    }
+    this.kern(values, uniq, n, grad, lr, l2, scale, this.z, this.nAcc, this.beta, this.l1, this.l2);
   }
   resetRow(row: number): void {
     const d = this.dim;

@@ -16,6 +16,7 @@ import { ModuloRowMapper, NO_ROW, type MapOptions, type RowMapper } from './mapp
 import { createOptimizer, type OptimizerConfig, type SparseOptimizer } from './optimizers.js';
 import { checkPooledShapes, contributing, pooledForward, type PoolMode, type PoolValid } from './pooling.js';
 import { tableMemory, type MemoryEstimate } from './memory.js';
+import { gatherKernel, type GatherKernel } from './kernels.js';
 
 export interface EmbeddingTableConfig {
   name: string;
@@ -66,6 +67,7 @@ export class EmbeddingTable {
   private readonly dirty: Uint8Array;
   private readonly scratch: Float64Array;
   private readonly onAssign: (row: number) => void;
+  private readonly gatherK: GatherKernel;
 
   constructor(c: EmbeddingTableConfig) {
     if (typeof c.name !== 'string' || c.name.length === 0) throw new Error('embedding table: name must be a non-empty string');
@@ -91,6 +93,7 @@ export class EmbeddingTable {
     this.dirty = new Uint8Array(c.rows);
     this.scratch = new Float64Array(c.dim);
     this.onAssign = (row) => this.resetRow(row);
+    this.gatherK = gatherKernel(c.dim);
   }
 
   /** Learning rate configured for this table. */
@@ -130,21 +133,9 @@ export class EmbeddingTable {
 
   /** out[outOffset + b·outStride + k] = values[rows[b]·dim + k]; NO_ROW rows read zeros. */
   gather(rows: Int32Array, out: Float32Array, outOffset = 0, outStride = this.dim): void {
-    const n = rows.length, d = this.dim, v = this.values, R = this.rows;
-    this.checkSpan('gather output', out, n, outOffset, outStride);
-    for (let b = 0; b < n; b++) {
-      const r = rows[b]!;
-      let o = outOffset + b * outStride;
-      if (r >= 0 && r < R) {
-        let s = r * d;
-        const e = s + d;
-        while (s < e) out[o++] = v[s++]!;
-      } else if (r === NO_ROW) {
-        out.fill(0, o, o + d);
-      } else {
-        this.badRow(r, b, 'row id');
-      }
-    }
+    this.checkSpan('gather output', out, rows.length, outOffset, outStride);
+    const bad = this.gatherK(rows, this.values, out, outOffset, outStride, this.rows);
+    if (bad >= 0) this.badRow(rows[bad]!, bad, 'row id');
   }
 
   /** Sum/mean-pooled gather of a multi-value feature: rows [B·L], see pooling.ts. */
@@ -158,13 +149,9 @@ export class EmbeddingTable {
 
   /** Adds weight · grad[gradOffset + b·gradStride ..+dim] to row rows[b] (NO_ROW skipped). */
   accumulate(rows: Int32Array, grad: Float32Array, gradOffset = 0, gradStride = this.dim, weight = 1): void {
-    const n = rows.length, R = this.rows, acc = this.acc;
-    this.checkSpan('gradient', grad, n, gradOffset, gradStride);
-    for (let b = 0; b < n; b++) {
-      const r = rows[b]!;
-      if (r >= 0 && r < R) acc.add(r, grad, gradOffset + b * gradStride, weight);
-      else if (r !== NO_ROW) this.badRow(r, b, 'row id');
-    }
+    this.checkSpan('gradient', grad, rows.length, gradOffset, gradStride);
+    this.validateRows(rows);
+    this.acc.addRows(rows, grad, gradOffset, gradStride, weight);
   }
 
   /** Backward of gatherPooled: each contributing position gets the sample's gradient (÷count for mean). */
