@@ -1,0 +1,106 @@
+// What every ranking model sees and returns. The trainer gathers embedding rows in TypeScript and
+// feeds them as one [B, ΣD] input `emb` (fields side by side) plus dense features `dense` [B, n];
+// a model composes engine ops on them and returns one logit (or probability) per task.
+import type { z } from 'zod';
+import type { Graph, Tensor } from '../engine/graph.js';
+import * as op from '../engine/ops/index.js';
+import { mlp, type MLPOptions } from '../engine/layers/index.js';
+
+export const EMB_INPUT = 'emb';
+export const DENSE_INPUT = 'dense';
+
+export interface FieldSlot {
+  /** Feature name. */
+  name: string;
+  dim: number;
+  /** Offset of this field's columns in `emb`. */
+  offset: number;
+}
+
+export interface InputLayout {
+  fields: FieldSlot[];
+  denseWidth: number;
+}
+
+export interface TaskInfo {
+  name: string;
+  kind: 'binary' | 'regression';
+}
+
+/** The model-side view of the inputs: slices by feature, concatenations, stacks. */
+export class ModelInputs {
+  readonly emb: Tensor | null;
+  readonly dense: Tensor | null;
+  private readonly slices = new Map<string, Tensor>();
+
+  constructor(readonly g: Graph, readonly layout: InputLayout) {
+    const embWidth = layout.fields.reduce((s, f) => s + f.dim, 0);
+    this.emb = embWidth > 0 ? g.input(EMB_INPUT, g.float, ['B', embWidth]) : null;
+    this.dense = layout.denseWidth > 0 ? g.input(DENSE_INPUT, g.float, ['B', layout.denseWidth]) : null;
+  }
+
+  get embWidth(): number {
+    return this.layout.fields.reduce((s, f) => s + f.dim, 0);
+  }
+
+  /** One feature's embedding [B, dim]. */
+  field(name: string): Tensor {
+    let t = this.slices.get(name);
+    if (t) return t;
+    const f = this.layout.fields.find((x) => x.name === name);
+    if (!f || !this.emb) {
+      throw new Error(`model input: no embedded feature "${name}"; have ${this.layout.fields.map((x) => x.name).join(', ')}`);
+    }
+    t = op.slice(this.emb, [f.offset], [f.offset + f.dim], [1]);
+    this.slices.set(name, t);
+    return t;
+  }
+
+  /** Several features' embeddings side by side [B, Σdim]. */
+  fields(names: string[]): Tensor {
+    return op.concat(names.map((n) => this.field(n)), 1);
+  }
+
+  /** All embeddings and dense features side by side [B, ΣD + n] (the usual MLP input). */
+  all(): Tensor {
+    const parts = [this.emb, this.dense].filter((t): t is Tensor => t !== null);
+    if (parts.length === 0) throw new Error('model input: no features');
+    return op.concat(parts, 1);
+  }
+
+  /** Field embeddings as [B, F, d]; every field must have the same dim (FM-style models). */
+  stacked(): Tensor {
+    const dims = new Set(this.layout.fields.map((f) => f.dim));
+    if (dims.size !== 1 || !this.emb) {
+      throw new Error(`model input: stacking fields needs one embedding dim for all, got ${[...dims].join(', ')}`);
+    }
+    const d = [...dims][0]!;
+    return op.reshape(this.emb, ['B', this.layout.fields.length, d]);
+  }
+}
+
+export interface ModelOutputs {
+  /** Per-task logits [B, 1] (binary: pre-sigmoid; regression: the prediction itself). */
+  logits: Record<string, Tensor>;
+  /** Tasks whose prediction is a probability computed by the model (ESMM's pCTCVR), [B, 1]. */
+  probs?: Record<string, Tensor>;
+  /** Diagnostic tensors (gate weights, expert outputs), fetched on request. */
+  extras?: Record<string, Tensor>;
+  /** Weight of the last shared layer (GradNorm). */
+  shared?: Tensor;
+}
+
+export interface ModelDef<C extends z.ZodTypeAny = z.ZodTypeAny> {
+  name: string;
+  description: string;
+  /** Validates the model section of a config (the `type` key is stripped first). */
+  schema: C;
+  /** Tasks this model can serve (e.g. ESMM needs exactly a CTR and a CVR task). */
+  checkTasks?: (cfg: z.infer<C>, tasks: TaskInfo[]) => void;
+  build(cfg: z.infer<C>, x: ModelInputs, tasks: TaskInfo[]): ModelOutputs;
+}
+
+/** A task tower: MLP ending in one output unit (no activation). */
+export function tower(h: Tensor, name: string, dims: number[], o: MLPOptions = {}): Tensor {
+  return mlp(h, name, [...dims, 1], { ...o, lastActivation: false });
+}

@@ -1,0 +1,75 @@
+// PLE (Tang et al., RecSys 2020) — CGC is PLE with one level. At level j: task-k experts read
+// g^{k,j−1}, shared experts read g^{s,j−1} (x at j = 1); the task-k gate reads its experts' input
+// and mixes [task-k experts ⊕ shared experts]; the shared gate (levels j < N only) reads g^{s,j−1}
+// and mixes all experts of the level. Towers read g^{k,N}.
+import { z } from 'zod';
+import type { Tensor } from '../engine/graph.js';
+import * as op from '../engine/ops/index.js';
+import { mixExperts, parallelMlp } from '../engine/layers/index.js';
+import { tower, type ModelDef, type ModelOutputs } from './base.js';
+import { dims, mlpFields } from './common.js';
+import { softmaxGate } from './gates.js';
+
+const base = z.object({
+  levels: z.number().int().positive().default(2),
+  shared_experts: z.number().int().nonnegative().default(1),
+  task_experts: z.number().int().nonnegative().default(1),
+  expert: dims.default([256]),
+  tower: dims.default([64]),
+  gate_temperature: z.number().positive().default(1),
+  gate_dropout: z.number().min(0).lt(1).default(0),
+  ...mlpFields,
+}).strict();
+const atLeastOne = { message: 'needs at least one expert (shared_experts + task_experts > 0)' };
+const schema = base.refine((c) => c.shared_experts + c.task_experts > 0, atLeastOne);
+const cgcSchema = base.omit({ levels: true }).refine((c) => c.shared_experts + c.task_experts > 0, atLeastOne);
+
+type Cfg = Omit<z.infer<typeof schema>, 'levels'>;
+
+export function buildPle(cfg: Cfg, input: Tensor, tasks: { name: string }[], prefix: string, levels: number): ModelOutputs {
+  const gate = { temperature: cfg.gate_temperature, dropout: cfg.gate_dropout };
+  const mk = cfg.task_experts, ms = cfg.shared_experts;
+  let taskIn = tasks.map(() => input);
+  let sharedIn = input;
+  const out: ModelOutputs = { logits: {}, extras: {} };
+  let lastShared: Tensor | undefined;
+  for (let j = 0; j < levels; j++) {
+    const last = j === levels - 1;
+    const lvl = `${prefix}.l${j}`;
+    const taskE = tasks.map((t, k) => (mk > 0 ? parallelMlp(taskIn[k]!, `${lvl}.experts.${t.name}`, mk, cfg.expert) : null));
+    const sharedE = ms > 0 ? parallelMlp(sharedIn, `${lvl}.experts.shared`, ms, cfg.expert) : null;
+    if (sharedE) lastShared = input.graph.params.get(`${lvl}.experts.shared.${cfg.expert.length - 1}.weight`)!.tensor;
+    const nextTask = tasks.map((t, k) => {
+      const sel = [taskE[k], sharedE].filter((e): e is Tensor => e !== null);
+      const w = softmaxGate(taskIn[k]!, `${lvl}.gate.${t.name}`, mk + ms, gate);
+      out.extras![`gate.${t.name}.l${j}`] = w;
+      return mixExperts(op.concat(sel, 0), w);
+    });
+    if (!last) {
+      const all = [...taskE, sharedE].filter((e): e is Tensor => e !== null);
+      const ws = softmaxGate(sharedIn, `${lvl}.gate.shared`, tasks.length * mk + ms, gate);
+      out.extras![`gate.shared.l${j}`] = ws;
+      sharedIn = mixExperts(op.concat(all, 0), ws);
+      out.extras![`g.shared.l${j}`] = sharedIn;
+    }
+    nextTask.forEach((t, k) => (out.extras![`g.${tasks[k]!.name}.l${j}`] = t));
+    taskIn = nextTask;
+  }
+  tasks.forEach((t, k) => (out.logits[t.name] = tower(taskIn[k]!, `tower.${t.name}`, cfg.tower, cfg)));
+  out.shared = lastShared;
+  return out;
+}
+
+export const ple: ModelDef<typeof schema> = {
+  name: 'ple',
+  description: 'Progressive Layered Extraction: stacked CGC levels with task and shared experts.',
+  schema,
+  build: (cfg, x, tasks) => buildPle(cfg, x.all(), tasks, 'ple', cfg.levels),
+};
+
+export const cgc: ModelDef<typeof cgcSchema> = {
+  name: 'cgc',
+  description: 'Customized Gate Control: one PLE level (task-specific and shared experts, per-task gates).',
+  schema: cgcSchema,
+  build: (cfg, x, tasks) => buildPle(cfg, x.all(), tasks, 'cgc', 1),
+};
