@@ -14,8 +14,8 @@ export interface ParamEntry {
 export class ParameterStore {
   readonly trainable = new Map<string, ParamEntry>();
   readonly state = new Map<string, ParamEntry>();
-  theta = new Float32Array(0);
-  buffers = new Float32Array(0);
+  theta: Float32Array = new Float32Array(0);
+  buffers: Float32Array = new Float32Array(0);
   private frozen = false;
   private P = 0;
   private Q = 0;
