@@ -30,8 +30,13 @@ export class BinarySums {
   wpTrue = 0;   // Σ w·p̂ over those rows
 
   add(p: number, y: number, w = 1, pTrue = NaN): void {
+    this.addWithLoss(p, y, w, rowLogloss(p, y), pTrue);
+  }
+
+  /** `add` with the row's logloss already computed (one log per row for many slices). */
+  addWithLoss(p: number, y: number, w: number, ll: number, pTrue: number): void {
     this.n++; this.nPos += y; this.w += w; this.wy += w * y; this.wp += w * p;
-    this.wll += w * rowLogloss(p, y);
+    this.wll += w * ll;
     if (!Number.isNaN(pTrue)) { this.nTrue++; this.wT += w; this.wTrue += w * pTrue; this.wpTrue += w * p; }
   }
 
