@@ -129,7 +129,7 @@ test('merge of two workers == all rows at once; batches of any size', () => {
   const b = world(3, 2500);
   const part = (from: number, to: number): MatrixBatch => ({
     n: to - from,
-    scenario: b.scenario!.slice(from, to) as string[], country: b.country!.slice(from, to) as string[], user: b.user!.slice(from, to) as string[],
+    scenario: (b.scenario as string[]).slice(from, to), country: (b.country as string[]).slice(from, to), user: (b.user as string[]).slice(from, to),
     preds: Object.fromEntries(Object.entries(b.preds).map(([k, v]) => [k, (v as Float64Array).slice(from, to)])),
     labels: Object.fromEntries(Object.entries(b.labels).map(([k, v]) => [k, (v as Float64Array).slice(from, to)])),
     trueProbs: Object.fromEntries(Object.entries(b.trueProbs!).map(([k, v]) => [k, (v as Float64Array).slice(from, to)])),
