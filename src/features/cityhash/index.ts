@@ -6,7 +6,6 @@
 // returned as out[0] = high 32 bits, out[1] = low 32 bits (fast path) or as an unsigned bigint.
 import { city64v102 } from './city-v102.js';
 import { city64v11 } from './city-v11.js';
-import { K2H, K2L } from './constants.js';
 import { hash128to64 } from './mix.js';
 import { fromBigInt, mod64, subHi, toBigInt, u64ToDecimal } from './u64.js';
 
@@ -14,6 +13,7 @@ export type CityVersion = 'v1.1' | 'v1.0.2';
 export const CITY_VERSIONS: readonly CityVersion[] = ['v1.1', 'v1.0.2'];
 export { mod64, u64ToDecimal };
 
+const K2H = 0x9ae16a3b | 0, K2L = 0x2f90404f | 0; // k2 = 0x9ae16a3b2f90404f, the default seed0
 const R = new Uint32Array(2); // result scratch for the bigint convenience functions
 
 function checkRange(data: Uint8Array, offset: number, length: number): void {

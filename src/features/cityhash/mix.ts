@@ -1,8 +1,10 @@
 // Mixing steps shared by both CityHash64 versions, on (hi, lo) int32 pairs (see ./u64.ts).
 // Results are written to a caller-provided Uint32Array: [hi, lo] (or [first.hi, first.lo,
 // second.hi, second.lo] for weakHashLen32WithSeeds), so nothing is allocated per call.
-import { KMULH, KMULL } from './constants.js';
-import { addHi, mulHi, rd32, rotHi, rotLo } from './u64.js';
+import { addHi, rd32, rotHi, rotLo } from './u64.js';
+
+const TWO32 = 4294967296;
+const KMULH = 0x9ddfea08 | 0, KMULL = 0xeb382d69 | 0; // Hash128to64 multiplier 0x9ddfea08eb382d69
 
 /**
  * HashLen16(u, v, mul) of city.cc: a = (u^v)·mul; a ^= a>>47; b = (v^a)·mul; b ^= b>>47; b·mul.
@@ -10,16 +12,20 @@ import { addHi, mulHi, rd32, rotHi, rotLo } from './u64.js';
  */
 export function hashLen16(uh: number, ul: number, vh: number, vl: number, mh: number, ml: number,
   out: Uint32Array): void {
+  // The three 64×64 multiplications are written out (see mulHi in ./u64.ts): this is the hottest
+  // function for short keys and TurboFan's inlining budget does not always reach helper calls.
+  const mu = ml >>> 0;
   let xh = uh ^ vh, xl = ul ^ vl;
-  const ah = mulHi(xh, xl, mh, ml);
   let al = Math.imul(xl, ml);
+  const ah = (Math.round(((xl >>> 0) * mu - (al >>> 0)) / TWO32) + Math.imul(xh, ml) + Math.imul(xl, mh)) | 0;
   al ^= ah >>> 15; // a ^= a >> 47 (only the low half changes)
   xh = vh ^ ah; xl = vl ^ al;
-  const bh = mulHi(xh, xl, mh, ml);
   let bl = Math.imul(xl, ml);
+  const bh = (Math.round(((xl >>> 0) * mu - (bl >>> 0)) / TWO32) + Math.imul(xh, ml) + Math.imul(xl, mh)) | 0;
   bl ^= bh >>> 15;
-  out[0] = mulHi(bh, bl, mh, ml);
-  out[1] = Math.imul(bl, ml);
+  const rl = Math.imul(bl, ml);
+  out[0] = (Math.round(((bl >>> 0) * mu - (rl >>> 0)) / TWO32) + Math.imul(bh, ml) + Math.imul(bl, mh)) | 0;
+  out[1] = rl;
 }
 
 /** Hash128to64 / HashLen16(u, v) with the kMul multiplier. */
