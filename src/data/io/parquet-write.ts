@@ -2,7 +2,7 @@
 // or more row groups. Column types come from the schema when given, else from the array kinds.
 import { ParquetWriter, fileWriter, schemaFromColumnData, type BasicType, type ColumnSource } from 'hyparquet-writer';
 import type { FieldSpec, Schema } from '../schema.js';
-import { isStringColumn, type Column, type Table } from '../table.js';
+import { concatTables, isStringColumn, sliceTable, type Column, type Table } from '../table.js';
 
 function typeOf(c: Column, f: FieldSpec | undefined): BasicType {
   if (f) {
@@ -46,6 +46,8 @@ function values(c: Column, type: BasicType, keepNaN: boolean): ColumnSource['dat
 export class ParquetTableWriter {
   private pw: ParquetWriter | undefined;
   private cols: { name: string; type: BasicType; keepNaN: boolean }[] = [];
+  private pending: Table[] = [];
+  private pendingRows = 0;
 
   constructor(private readonly tmpPath: string, private readonly schema: Schema | undefined,
     private readonly rowGroupSize: number) {}
@@ -71,15 +73,29 @@ export class ParquetTableWriter {
       }
     }
     if (t.numRows === 0) return;
-    const columnData: ColumnSource[] = this.cols.map((c) => ({
-      name: c.name, type: c.type, nullable: true, data: values(t.columns[c.name]!, c.type, c.keepNaN),
-    }));
-    void this.pw.write({ columnData, rowGroupSize: this.rowGroupSize });
+    // Buffer small batches so row groups get rowGroupSize rows (memory stays ≈ one row group).
+    this.pending.push(t);
+    this.pendingRows += t.numRows;
+    if (this.pendingRows >= this.rowGroupSize) this.flush(false);
   }
 
-  /** Write the footer (an empty table gives a valid file with no rows only if a batch was seen). */
-  finish(empty: Table | undefined): void {
-    if (!this.pw) this.write(empty ?? { numRows: 0, columns: {} });
+  private flush(all: boolean): void {
+    if (this.pendingRows === 0) return;
+    const t = this.pending.length === 1 ? this.pending[0]! : concatTables(this.pending);
+    const whole = all ? t.numRows : t.numRows - (t.numRows % this.rowGroupSize);
+    const head = whole === t.numRows ? t : sliceTable(t, 0, whole);
+    const columnData: ColumnSource[] = this.cols.map((c) => ({
+      name: c.name, type: c.type, nullable: true, data: values(head.columns[c.name]!, c.type, c.keepNaN),
+    }));
+    void this.pw!.write({ columnData, rowGroupSize: this.rowGroupSize });
+    this.pending = whole === t.numRows ? [] : [sliceTable(t, whole, t.numRows)];
+    this.pendingRows = t.numRows - whole;
+  }
+
+  /** Flush buffered rows and write the footer. */
+  finish(): void {
+    if (!this.pw) this.write({ numRows: 0, columns: {} });
+    this.flush(true);
     void this.pw!.finish();
   }
 }

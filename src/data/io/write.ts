@@ -25,6 +25,8 @@ export interface WriteOptions {
   delimiter?: string;
   /** Parquet rows per row group (default 65536). */
   rowGroupSize?: number;
+  /** fsync the temp file before the rename (default true; false = atomic for readers but not crash-durable). */
+  fsync?: boolean;
 }
 
 export interface TableWriter {
@@ -41,9 +43,11 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${tmpCounter++}.tmp`);
 }
 
-async function fsyncAndRename(tmp: string, path: string): Promise<void> {
-  const fh = await open(tmp, 'r+');
-  try { await fh.sync(); } finally { await fh.close(); }
+async function fsyncAndRename(tmp: string, path: string, sync: boolean): Promise<void> {
+  if (sync) {
+    const fh = await open(tmp, 'r+');
+    try { await fh.sync(); } finally { await fh.close(); }
+  }
   await rename(tmp, path);
 }
 
@@ -66,7 +70,7 @@ export async function openTableWriter(path: string, opts: WriteOptions = {}): Pr
       async close() {
         guard();
         done = true;
-        try { pw.finish(undefined); await fsyncAndRename(tmp, path); } catch (e) { await abortPq(); throw new Error(`${path}: write failed: ${(e as Error).message}`); }
+        try { pw.finish(); await fsyncAndRename(tmp, path, opts.fsync !== false); } catch (e) { await abortPq(); throw new Error(`${path}: write failed: ${(e as Error).message}`); }
       },
       abort: abortPq,
     };
@@ -89,7 +93,11 @@ export async function openTableWriter(path: string, opts: WriteOptions = {}): Pr
   const abort = async (): Promise<void> => {
     done = true;
     sink.destroy();
-    file.destroy();
+    if (!file.closed) {
+      const closed = once(file, 'close').catch(() => undefined);
+      file.destroy();
+      await closed;
+    }
     await rm(tmp, { force: true });
   };
   return {
@@ -112,7 +120,7 @@ export async function openTableWriter(path: string, opts: WriteOptions = {}): Pr
         sink.end();
         await finished(file);
         if (failure) throw failure;
-        await fsyncAndRename(tmp, path);
+        await fsyncAndRename(tmp, path, opts.fsync !== false);
       } catch (e) { await abort(); throw new Error(`${path}: write failed: ${(e as Error).message}`); }
     },
     abort,
