@@ -76,7 +76,7 @@ export function u64ToDecimal(hi: number, lo: number): string {
   // value = q·10^7 + r via base-2^16 long division; every intermediate stays below 2^40.
   let d3 = h >>> 16, d2 = h & 0xffff, d1 = l >>> 16, d0 = l & 0xffff;
   let out = '';
-  while (d3 !== 0 || d2 !== 0 || d1 !== 0 || d0 >= 1e7) {
+  while (d3 !== 0 || d2 !== 0 || d1 * 65536 + d0 >= 1e7) {
     let r = d3;
     d3 = Math.floor(r / 1e7); r = (r % 1e7) * 65536 + d2;
     d2 = Math.floor(r / 1e7); r = (r % 1e7) * 65536 + d1;
@@ -84,7 +84,7 @@ export function u64ToDecimal(hi: number, lo: number): string {
     d0 = Math.floor(r / 1e7); r = r % 1e7;
     out = String(r).padStart(7, '0') + out;
   }
-  return String(d0) + out;
+  return String(d1 * 65536 + d0) + out;
 }
 
 /** (hi, lo) → unsigned bigint. */
