@@ -72,19 +72,50 @@ export function accumulateKernel(dim: number): AccumulateKernel {
     return size;`);
 }
 
+/** Like AccumulateKernel, but into a table-shaped float32 buffer indexed by row. */
+export type DenseAccumulateKernel = (rows: Int32Array, src: Float32Array, off: number, stride: number, weight: number,
+  stamp: Int32Array, gen: number, uniq: Int32Array, g: Float32Array, size: number) => number;
+
+export function denseAccumulateKernel(dim: number): DenseAccumulateKernel {
+  return make(`dacc:${dim}`, ['rows', 'src', 'off', 'stride', 'weight', 'stamp', 'gen', 'uniq', 'g', 'size'], `
+    const n = rows.length;
+    for (let b = 0; b < n; b++) {
+      const r = rows[b];
+      if (r === -1) continue;
+      const so = off + b * stride, o = r * ${dim};
+      if (stamp[r] === gen) {
+        ${unroll(dim, 'g[o + J] += weight * src[so + J];')}
+      } else {
+        stamp[r] = gen; uniq[size++] = r;
+        ${unroll(dim, 'g[o + J] = weight * src[so + J];')}
+      }
+    }
+    return size;`);
+}
+
 /** Per-unique-row optimizer loop: (values, uniq, n, grad, lr, l2, scale, ...state). */
-export type UpdateKernel = (values: Float32Array, uniq: Int32Array, n: number, grad: Float64Array,
+export type UpdateKernel = (values: Float32Array, uniq: Int32Array, n: number, grad: Float32Array | Float64Array,
   lr: number, l2: number, scale: number, ...state: unknown[]) => void;
 
 /**
- * Builds a row-update kernel: `pre` runs once per row (with r, o = r·dim, go = slot·dim in scope),
- * `body` once per coordinate with w = values[o+J] and g = scale·grad[go+J] + l2·w in scope.
+ * Builds a row-update kernel: `pre` runs once per row (with r, o = r·dim and go = the row's offset in
+ * grad in scope), `body` once per coordinate with w = values[o+J] and g = scale·grad[go+J] + l2·w.
+ * byRow: grad is table-shaped (go = o, float32); otherwise slot-shaped (go = s·dim, float64). Each
+ * variant is its own function so V8 sees one array type per call site.
  */
-export function updateKernel(name: string, dim: number, stateParams: string[], pre: string, body: string): UpdateKernel {
-  return make(`upd:${name}:${dim}`, ['values', 'uniq', 'n', 'grad', 'lr', 'l2', 'scale', ...stateParams], `
+export function updateKernel(name: string, dim: number, byRow: boolean, stateParams: string[], pre: string, body: string): UpdateKernel {
+  return make(`upd:${name}:${dim}:${byRow ? 'row' : 'slot'}`, ['values', 'uniq', 'n', 'grad', 'lr', 'l2', 'scale', ...stateParams], `
     for (let s = 0; s < n; s++) {
-      const r = uniq[s], o = r * ${dim}, go = s * ${dim};
+      const r = uniq[s], o = r * ${dim}, go = ${byRow ? 'o' : `s * ${dim}`};
       ${pre}
       ${unroll(dim, `const w = values[o + J]; const g = scale * grad[go + J] + l2 * w; ${body}`)}
     }`);
+}
+
+/** Both variants (row- and slot-indexed gradient) of an update kernel, built on first use. */
+export function updateKernels(name: string, dim: number, stateParams: string[], pre: string, body: string): (byRow: boolean) => UpdateKernel {
+  let row: UpdateKernel | null = null, slot: UpdateKernel | null = null;
+  return (byRow) => byRow
+    ? (row ??= updateKernel(name, dim, true, stateParams, pre, body))
+    : (slot ??= updateKernel(name, dim, false, stateParams, pre, body));
 }

@@ -9,6 +9,8 @@ export interface MemoryEstimate {
   valuesBytes: number;
   optimizerBytes: number;
   mapperBytes: number;
+  /** Gradient accumulation scratch (table-shaped in 'row' mode). */
+  scratchBytes: number;
   totalBytes: number;
   summary: string;
 }
@@ -26,14 +28,15 @@ const LABEL: Record<OptimizerConfig['kind'], string> = {
   sgd: 'SGD state', adagrad: 'Adagrad state', adam: 'Adam state', ftrl: 'FTRL state',
 };
 
-export function tableMemory(name: string, rows: number, dim: number, optimizer: OptimizerConfig, mapperBytes = 0): MemoryEstimate {
+export function tableMemory(name: string, rows: number, dim: number, optimizer: OptimizerConfig, mapperBytes = 0, scratchBytes = 0): MemoryEstimate {
   const valuesBytes = rows * dim * 4;
   const optimizerBytes = optimizerStateBytes(optimizer, rows, dim);
-  const totalBytes = valuesBytes + optimizerBytes + mapperBytes;
+  const totalBytes = valuesBytes + optimizerBytes + mapperBytes + scratchBytes;
   let summary = `${name}: ${rows} × ${dim} fp32 = ${formatBytes(valuesBytes)} values`;
   summary += optimizerBytes > 0 ? ` + ${formatBytes(optimizerBytes)} ${LABEL[optimizer.kind]}` : ' (no optimizer state)';
   if (mapperBytes > 0) summary += ` + ${formatBytes(mapperBytes)} key map`;
-  return { name, rows, dim, valuesBytes, optimizerBytes, mapperBytes, totalBytes, summary };
+  if (scratchBytes > 0) summary += ` + ${formatBytes(scratchBytes)} gradient scratch`;
+  return { name, rows, dim, valuesBytes, optimizerBytes, mapperBytes, scratchBytes, totalBytes, summary };
 }
 
 /** Sums several estimates and renders one line per table plus a total. */

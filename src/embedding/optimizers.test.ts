@@ -13,23 +13,33 @@ function batch(rng: Rng, n: number, rows = R - 3): { ids: Int32Array; g: Float32
   return { ids, g };
 }
 
-/** The dense gradient matrix of a batch: duplicates summed in float64, untouched rows 0. */
-function dense(ids: Int32Array, g: Float32Array): Float64Array {
+type Buf = 'row' | 'slot';
+/** Gradient buffer mode under test (both run): 'row' sums duplicates in float32, 'slot' in float64. */
+const BUFS: Buf[] = ['row', 'slot'];
+
+/** The dense gradient matrix of a batch: duplicates summed (float32 or float64 per mode), untouched rows 0. */
+function dense(ids: Int32Array, g: Float32Array, buf: Buf): Float64Array {
   const G = new Float64Array(R * D);
-  for (let b = 0; b < ids.length; b++) for (let k = 0; k < D; k++) G[ids[b]! * D + k] += g[b * D + k]!;
+  for (let b = 0; b < ids.length; b++) {
+    for (let k = 0; k < D; k++) {
+      const i = ids[b]! * D + k, x = G[i]! + g[b * D + k]!;
+      G[i] = buf === 'row' ? Math.fround(x) : x;
+    }
+  }
   return G;
 }
 
-const mk = (optimizer: OptimizerConfig, l2 = 0) => new EmbeddingTable({ name: 't', dim: D, rows: R, seed: 21, optimizer, l2, init: { kind: 'uniform', limit: 0.5 } });
+const mk = (optimizer: OptimizerConfig, l2 = 0, gradBuffer: Buf = 'row') =>
+  new EmbeddingTable({ name: 't', dim: D, rows: R, seed: 21, optimizer, l2, gradBuffer, init: { kind: 'uniform', limit: 0.5 } });
 
-test('sparse SGD and Adagrad equal their dense versions on the full (zero-filled) gradient', () => {
+for (const buf of BUFS) test(`[${buf} buffer] sparse SGD and Adagrad equal their dense versions on the full (zero-filled) gradient`, () => {
   const rng = new Rng(1);
-  const sgd = mk({ kind: 'sgd', lr: 0.3 }), ada = mk({ kind: 'adagrad', lr: 0.2, initialAccumulator: 0.1, eps: 1e-7 });
+  const sgd = mk({ kind: 'sgd', lr: 0.3 }, 0, buf), ada = mk({ kind: 'adagrad', lr: 0.2, initialAccumulator: 0.1, eps: 1e-7 }, 0, buf);
   const W1 = sgd.values.slice(), W2 = ada.values.slice(), A = new Float32Array(R * D).fill(0.1);
   for (let step = 0; step < 6; step++) {
     const { ids, g } = batch(rng, 7);
     sgd.applyGradients(ids, g); ada.applyGradients(ids, g);
-    const G = dense(ids, g);
+    const G = dense(ids, g, buf);
     for (let i = 0; i < R * D; i++) {
       W1[i] = W1[i]! - 0.3 * G[i]!;
       const a = A[i]! + G[i]! * G[i]!; A[i] = a;
@@ -69,17 +79,17 @@ function denseAdam(W: Float32Array, M: Float32Array, V: Float32Array, G: Float64
   }
 }
 
-test('lazy Adam with every row touched every step == dense Adam (both bias-correction modes)', () => {
+for (const buf of BUFS) test(`[${buf} buffer] lazy Adam with every row touched every step == dense Adam (both bias-correction modes)`, () => {
   for (const bc of ['row', 'global'] as const) {
     const rng = new Rng(2);
-    const t = mk({ kind: 'adam', lr: 0.05, biasCorrection: bc });
+    const t = mk({ kind: 'adam', lr: 0.05, biasCorrection: bc }, 0, buf);
     const W = t.values.slice(), M = new Float32Array(R * D), V = new Float32Array(R * D);
     const Wtext = new Float64Array(t.values), Mt = new Float64Array(R * D), Vt = new Float64Array(R * D);
     for (let step = 1; step <= 8; step++) {
       const { ids, g } = batch(rng, 20, R);
       for (let r = 0; r < R; r++) ids[r] = r; // make sure every row appears
       t.applyGradients(ids, g);
-      const G = dense(ids, g);
+      const G = dense(ids, g, buf);
       denseAdam(W, M, V, G, 0.05, step);
       // textbook (PyTorch) form in float64: p -= lr/bc1 · m / (√v/√bc2 + eps)
       for (let i = 0; i < R * D; i++) {
@@ -94,16 +104,16 @@ test('lazy Adam with every row touched every step == dense Adam (both bias-corre
   }
 });
 
-test('lazy Adam, row bias correction: each row follows dense Adam over its own updates; global uses the global step', () => {
+for (const buf of BUFS) test(`[${buf} buffer] lazy Adam, row bias correction: each row follows dense Adam over its own updates; global uses the global step`, () => {
   const rng = new Rng(3);
-  const tr = mk({ kind: 'adam', lr: 0.02 }), tg = mk({ kind: 'adam', lr: 0.02, biasCorrection: 'global' });
+  const tr = mk({ kind: 'adam', lr: 0.02 }, 0, buf), tg = mk({ kind: 'adam', lr: 0.02, biasCorrection: 'global' }, 0, buf);
   const init = tr.values.slice();
   const Wr = init.slice(), Mr = new Float32Array(R * D), Vr = new Float32Array(R * D), kRow = new Int32Array(R);
   const Wg = init.slice(), Mg = new Float32Array(R * D), Vg = new Float32Array(R * D);
   for (let step = 1; step <= 10; step++) {
     const { ids, g } = batch(rng, 4);
     tr.applyGradients(ids, g); tg.applyGradients(ids, g);
-    const G = dense(ids, g);
+    const G = dense(ids, g, buf);
     const touched = [...new Set(ids)];
     for (const r of touched) {
       const idx = Int32Array.from({ length: D }, (_, k) => r * D + k);
@@ -125,8 +135,8 @@ test('lazy Adam, row bias correction: each row follows dense Adam over its own u
   assert.ok(Math.abs(before - tg.values[r * D]! - gMove) < 1e-6, `${before - tg.values[r * D]!} vs ${gMove}`);
 });
 
-test('FTRL-proximal: hand-computed steps, L1 sparsity, equals dense FTRL restricted to the touched rows', () => {
-  const t = new EmbeddingTable({ name: 'wide', dim: 1, rows: 3, init: { kind: 'zeros' }, optimizer: { kind: 'ftrl', lr: 0.1, beta: 1 } });
+for (const buf of BUFS) test(`[${buf} buffer] FTRL-proximal: hand-computed steps, L1 sparsity, equals dense FTRL restricted to the touched rows`, () => {
+  const t = new EmbeddingTable({ name: 'wide', dim: 1, rows: 3, init: { kind: 'zeros' }, optimizer: { kind: 'ftrl', lr: 0.1, beta: 1 }, gradBuffer: buf });
   t.applyGradients(Int32Array.from([1]), Float32Array.from([0.5]));
   // n = 0.25, σ = 0.5/0.1 = 5, z = 0.5, w = −0.5 / ((1 + 0.5)/0.1) = −1/30
   assert.equal(t.values[1], Math.fround(-1 / 30));
@@ -135,17 +145,17 @@ test('FTRL-proximal: hand-computed steps, L1 sparsity, equals dense FTRL restric
   const w1 = Math.fround(-1 / 30), sigma = (Math.SQRT1_2 - 0.5) / 0.1, z = -sigma * w1;
   assert.ok(Math.abs(t.values[1]! - (-z / ((1 + Math.SQRT1_2) / 0.1))) < 1e-8);
   assert.equal(t.values[0], 0); assert.equal(t.values[2], 0);
-  const l1 = new EmbeddingTable({ name: 'l1', dim: 1, rows: 2, init: { kind: 'zeros' }, optimizer: { kind: 'ftrl', lr: 0.1, l1: 1 } });
+  const l1 = new EmbeddingTable({ name: 'l1', dim: 1, rows: 2, init: { kind: 'zeros' }, optimizer: { kind: 'ftrl', lr: 0.1, l1: 1 }, gradBuffer: buf });
   l1.applyGradients(Int32Array.from([0, 1]), Float32Array.from([0.5, 3]));
   assert.equal(l1.values[0], 0, '|z| ≤ λ1 ⇒ w = 0');
   assert.equal(l1.values[1], Math.fround(-(3 - 1) / ((1 + 3) / 0.1)));
   const rng = new Rng(4);
-  const f = mk({ kind: 'ftrl', lr: 0.2, beta: 0.5, l1: 0.01, l2: 0.1, initialAccumulator: 0.05 });
+  const f = mk({ kind: 'ftrl', lr: 0.2, beta: 0.5, l1: 0.01, l2: 0.1, initialAccumulator: 0.05 }, 0, buf);
   const W = f.values.slice(), Z = new Float32Array(R * D), N = new Float32Array(R * D).fill(0.05);
   for (let step = 0; step < 6; step++) {
     const { ids, g } = batch(rng, 6);
     f.applyGradients(ids, g);
-    const G = dense(ids, g);
+    const G = dense(ids, g, buf);
     for (let i = 0; i < R * D; i++) {
       if (!ids.includes(Math.floor(i / D))) continue; // FTRL recomputes w from (z, n): restrict to touched rows
       const n1 = N[i]! + G[i]! * G[i]!, s = (Math.sqrt(n1) - Math.sqrt(N[i]!)) / 0.2;
@@ -162,24 +172,24 @@ const ALL: OptimizerConfig[] = [
 ];
 
 test('every optimizer: untouched rows stay bit-identical; lr 0 changes no value; NO_ROW is skipped', () => {
-  for (const c of ALL) {
+  for (const c of ALL) for (const buf of BUFS) {
     const rng = new Rng(5);
-    const t = mk(c, 0.01), init = t.values.slice();
+    const t = mk(c, 0.01, buf), init = t.values.slice();
     for (let s = 0; s < 5; s++) { const { ids, g } = batch(rng, 5); ids[0] = -1; t.applyGradients(ids, g); }
     for (let r = R - 3; r < R; r++) {
       assert.deepEqual(t.values.subarray(r * D, r * D + D), init.subarray(r * D, r * D + D), `${c.kind} row ${r}`);
     }
     assert.notDeepEqual(t.values.subarray(0, (R - 3) * D), init.subarray(0, (R - 3) * D), `${c.kind} touched rows move`);
-    const z = mk(c, 0.01), zi = z.values.slice();
+    const z = mk(c, 0.01, buf), zi = z.values.slice();
     for (let s = 0; s < 3; s++) { const { ids, g } = batch(rng, 5); z.applyGradients(ids, g, 0, D, { lr: 0 }); }
     assert.deepEqual(z.values, zi, `${c.kind} lr 0`);
   }
 });
 
 test('every optimizer: the scale hook equals pre-scaled gradients (power-of-two scale, exact)', () => {
-  for (const c of ALL) {
+  for (const c of ALL) for (const buf of BUFS) {
     const rng = new Rng(6);
-    const a = mk(c), b = mk(c);
+    const a = mk(c, 0, buf), b = mk(c, 0, buf);
     for (let s = 0; s < 4; s++) {
       const { ids, g } = batch(rng, 6);
       a.applyGradients(ids, g, 0, D, { scale: 0.25 });

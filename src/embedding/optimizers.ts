@@ -8,7 +8,7 @@
 //
 // Arithmetic is done in float64 on values read from float32 storage; results are stored as float32.
 
-import { updateKernel, type UpdateKernel } from './kernels.js';
+import { updateKernels, type UpdateKernel } from './kernels.js';
 
 export type OptimizerConfig =
   | { kind: 'sgd'; lr?: number }
@@ -29,8 +29,9 @@ export interface UpdateArgs {
   uniq: Int32Array;
   /** Number of valid entries in uniq. */
   n: number;
-  /** Summed gradient of uniq[s] at grad[s·dim ..]. */
-  grad: Float64Array;
+  /** Summed gradients: of row r at r·dim if byRow (table-shaped float32), else of uniq[s] at s·dim. */
+  grad: Float32Array | Float64Array;
+  byRow: boolean;
   lr: number;
   l2: number;
   scale: number;
@@ -71,11 +72,11 @@ class Sgd implements SparseOptimizer {
   constructor(c: { lr?: number }, readonly dim: number) {
     this.lr = num(c.lr, 0.01, 'lr', 'sgd');
     this.config = { kind: 'sgd' as const, lr: this.lr };
-    this.kern = updateKernel('sgd', dim, [], '', 'values[o + J] = w - lr * g;');
+    this.kern = updateKernels('sgd', dim, [], '', 'values[o + J] = w - lr * g;');
   }
-  private readonly kern: UpdateKernel;
-  update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
-    this.kern(values, uniq, n, grad, lr, l2, scale);
+  private readonly kern: (byRow: boolean) => UpdateKernel;
+  update({ values, uniq, n, grad, byRow, lr, l2, scale }: UpdateArgs): void {
+    this.kern(byRow)(values, uniq, n, grad, lr, l2, scale);
   }
   resetRow(): void { /* stateless */ }
   stateArrays(): Record<string, StateArray> { return {}; }
@@ -98,12 +99,12 @@ class Adagrad implements SparseOptimizer {
     if (this.init === 0 && this.eps === 0) throw new Error('adagrad optimizer: initialAccumulator and eps cannot both be 0 (division by zero)');
     this.config = { kind: 'adagrad' as const, lr: this.lr, initialAccumulator: this.init, eps: this.eps };
     this.acc = new Float32Array(rows * dim).fill(this.init);
-    this.kern = updateKernel('adagrad', dim, ['acc', 'eps'], '',
+    this.kern = updateKernels('adagrad', dim, ['acc', 'eps'], '',
       'const a = acc[o + J] + g * g; acc[o + J] = a; values[o + J] = w - lr * g / (Math.sqrt(a) + eps);');
   }
-  private readonly kern: UpdateKernel;
-  update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
-    this.kern(values, uniq, n, grad, lr, l2, scale, this.acc, this.eps);
+  private readonly kern: (byRow: boolean) => UpdateKernel;
+  update({ values, uniq, n, grad, byRow, lr, l2, scale }: UpdateArgs): void {
+    this.kern(byRow)(values, uniq, n, grad, lr, l2, scale, this.acc, this.eps);
   }
   resetRow(row: number): void { this.acc.fill(this.init, row * this.dim, (row + 1) * this.dim); }
   stateArrays(): Record<string, StateArray> { return { acc: this.acc }; }
@@ -152,7 +153,7 @@ class LazyAdam implements SparseOptimizer {
     this.m = new Float32Array(rows * dim);
     this.v = new Float32Array(rows * dim);
     this.rowStep = new Int32Array(this.perRow ? rows : 0);
-    this.kern = updateKernel('adam', dim, ['m', 'v', 'b1', 'b2', 'c1', 'c2', 'eps', 'perRow', 'rowStep', 'inv1', 'invSqrt2', 'gA', 'gC'], `
+    this.kern = updateKernels('adam', dim, ['m', 'v', 'b1', 'b2', 'c1', 'c2', 'eps', 'perRow', 'rowStep', 'inv1', 'invSqrt2', 'gA', 'gC'], `
       let a, ic;
       if (perRow) {
         const k = ++rowStep[r];
@@ -171,8 +172,8 @@ class LazyAdam implements SparseOptimizer {
     for (let i = 1; i < cap; i++) { a[i] = 1 / (1 - Math.pow(this.b1, i)); b[i] = 1 / Math.sqrt(1 - Math.pow(this.b2, i)); }
     this.inv1 = a; this.invSqrt2 = b;
   }
-  private readonly kern: UpdateKernel;
-  update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
+  private readonly kern: (byRow: boolean) => UpdateKernel;
+  update({ values, uniq, n, grad, byRow, lr, l2, scale }: UpdateArgs): void {
     const b1 = this.b1, b2 = this.b2;
     this.t++;
     // A row is updated at most once per step, so k ≤ t: a table up to t covers every row.
@@ -180,7 +181,7 @@ class LazyAdam implements SparseOptimizer {
     const inv1 = this.inv1, big = this.t >= inv1.length;
     const gA = big ? 1 / (1 - Math.pow(b1, this.t)) : inv1[this.t]!;
     const gC = big ? 1 / Math.sqrt(1 - Math.pow(b2, this.t)) : this.invSqrt2[this.t]!;
-    this.kern(values, uniq, n, grad, lr, l2, scale, this.m, this.v, b1, b2, 1 - b1, 1 - b2, this.eps,
+    this.kern(byRow)(values, uniq, n, grad, lr, l2, scale, this.m, this.v, b1, b2, 1 - b1, 1 - b2, this.eps,
       this.perRow, this.rowStep, inv1, this.invSqrt2, gA, gC);
   }
   resetRow(row: number): void {
@@ -219,15 +220,15 @@ class Ftrl implements SparseOptimizer {
     this.config = { kind: 'ftrl' as const, lr: this.lr, beta: this.beta, l1: this.l1, l2: this.l2, initialAccumulator: this.init };
     this.z = new Float32Array(rows * dim);
     this.nAcc = new Float32Array(rows * dim).fill(this.init);
-    this.kern = updateKernel('ftrl', dim, ['z', 'na', 'beta', 'l1', 'fl2'], '',
+    this.kern = updateKernels('ftrl', dim, ['z', 'na', 'beta', 'l1', 'fl2'], '',
       `const n0 = na[o + J], n1 = n0 + g * g, sq1 = Math.sqrt(n1); const sigma = (sq1 - Math.sqrt(n0)) / lr;
        const zz = z[o + J] + g - sigma * w; z[o + J] = zz; na[o + J] = n1;
        values[o + J] = Math.abs(zz) <= l1 ? 0 : -(zz - Math.sign(zz) * l1) / ((beta + sq1) / lr + fl2);`);
   }
-  private readonly kern: UpdateKernel;
-  update({ values, uniq, n, grad, lr, l2, scale }: UpdateArgs): void {
+  private readonly kern: (byRow: boolean) => UpdateKernel;
+  update({ values, uniq, n, grad, byRow, lr, l2, scale }: UpdateArgs): void {
     if (lr === 0) return;
-    this.kern(values, uniq, n, grad, lr, l2, scale, this.z, this.nAcc, this.beta, this.l1, this.l2);
+    this.kern(byRow)(values, uniq, n, grad, lr, l2, scale, this.z, this.nAcc, this.beta, this.l1, this.l2);
   }
   resetRow(row: number): void {
     const d = this.dim;

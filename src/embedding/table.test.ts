@@ -157,26 +157,40 @@ test('pooled gradient equals the derivative of Σ out⊙G (finite differences, f
   }
 });
 
-test('duplicate rows are summed first, then updated once (Adam: duplicates ≡ pre-summed gradient)', () => {
+for (const gradBuffer of ['row', 'slot'] as const) test(`[${gradBuffer} buffer] duplicate rows are summed first, then updated once (Adam: duplicates ≡ pre-summed gradient)`, () => {
   const d = 4;
-  const mk = () => new EmbeddingTable({ name: 'dup', dim: d, rows: 6, seed: 8, optimizer: { kind: 'adam', lr: 0.1 } });
+  const mk = () => new EmbeddingTable({ name: 'dup', dim: d, rows: 6, seed: 8, optimizer: { kind: 'adam', lr: 0.1 }, gradBuffer });
   const a = mk(), b = mk();
   const rows = Int32Array.from([3, 1, 3, 3, NO_ROW, 1]);
-  const g = randGrad(rows.length * d, 2);
+  const rng = new Rng(2);
+  const g = new Float32Array(rows.length * d).map(() => (rng.int(33) - 16) / 8); // dyadic: every sum is exact
   const sa = a.applyGradients(rows, g);
   assert.equal(sa.uniqueRows, 2);
   const sum = new Float32Array(2 * d);
   for (let k = 0; k < d; k++) {
-    sum[k] = g[k]! + g[2 * d + k]! + g[3 * d + k]!; // float64 sum rounded once, as the accumulator does
+    sum[k] = g[k]! + g[2 * d + k]! + g[3 * d + k]!;
     sum[d + k] = g[d + k]! + g[5 * d + k]!;
   }
   b.applyGradients(Int32Array.from([3, 1]), sum);
   assert.deepEqual(a.values, b.values);
-  // One Adam step moves each coordinate by ≈ lr (first step: m̂/√v̂ = ±1), not 3·lr.
+  // One Adam step moves each coordinate with a nonzero gradient by ≈ lr (m̂/√v̂ = ±1), not 3·lr.
   const fresh = mk();
-  for (let k = 0; k < d; k++) assert.ok(Math.abs(Math.abs(a.values[3 * d + k]! - fresh.values[3 * d + k]!) - 0.1) < 1e-6);
+  for (let k = 0; k < d; k++) {
+    const moved = Math.abs(a.values[3 * d + k]! - fresh.values[3 * d + k]!);
+    assert.ok(sum[k] === 0 ? moved === 0 : Math.abs(moved - 0.1) < 1e-6, `coordinate ${k} moved ${moved}`);
+  }
   const opt = a.optimizer as unknown as { rowStep: Int32Array };
   assert.deepEqual(Array.from(opt.rowStep), [0, 1, 0, 1, 0, 0]);
+});
+
+test('row-mode duplicate sums are float32 (as PyTorch / TF), slot-mode sums float64', () => {
+  const g = Float32Array.from([1, 2 ** -30, 2 ** -30]); // 1 + 2^-30 + 2^-30: float32 loses both small terms
+  const rows = Int32Array.from([0, 0, 0]);
+  for (const gradBuffer of ['row', 'slot'] as const) {
+    const t = new EmbeddingTable({ name: 's', dim: 1, rows: 1, init: { kind: 'zeros' }, optimizer: { kind: 'sgd', lr: 1 }, gradBuffer });
+    t.accumulate(rows, g);
+    assert.equal(t.gradSquaredNorm(), gradBuffer === 'row' ? 1 : (1 + 2 ** -29) ** 2);
+  }
 });
 
 test('accumulate across fields, gradient norm for clipping, scale hook, discard', () => {
@@ -204,9 +218,12 @@ test('memory estimate and summary', () => {
   const m = t.memory();
   assert.equal(m.valuesBytes, 6_400_000);
   assert.equal(m.optimizerBytes, 12_800_000);
-  assert.equal(m.summary, 'user_id: 100000 × 16 fp32 = 6.4 MB values + 12.8 MB Adam state');
+  assert.equal(m.scratchBytes, 6_800_000, 'row-mode gradient buffer + stamps');
+  assert.equal(m.summary, 'user_id: 100000 × 16 fp32 = 6.4 MB values + 12.8 MB Adam state + 6.8 MB gradient scratch');
+  const slot = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000, gradBuffer: 'slot' }).memory();
+  assert.equal(slot.scratchBytes, 800_000);
   const r = new EmbeddingTable({ name: 'item', dim: 16, rows: 100000, optimizer: { kind: 'adam' } }).memory();
   assert.equal(r.optimizerBytes, 13_200_000, 'row-wise bias correction adds 4 bytes per row');
   const s = new EmbeddingTable({ name: 'w', dim: 1, rows: 1000, optimizer: { kind: 'sgd' } }).memory();
-  assert.equal(s.summary, 'w: 1000 × 1 fp32 = 4 kB values (no optimizer state)');
+  assert.equal(s.summary, 'w: 1000 × 1 fp32 = 4 kB values (no optimizer state) + 8 kB gradient scratch');
 });

@@ -33,6 +33,11 @@ export interface EmbeddingTableConfig {
   l2?: number;
   /** Default ModuloRowMapper(rows). */
   mapper?: RowMapper;
+  /**
+   * Gradient accumulation buffer: 'row' = table-shaped float32 (fast sequential updates, +rows·dim·4
+   * bytes), 'slot' = compact float64 per unique row; 'auto' (default) = 'row' up to 2^24 floats.
+   */
+  gradBuffer?: 'auto' | 'row' | 'slot';
   /** false: leave values zero instead of drawing them (used when a checkpoint overwrites them). */
   fillValues?: boolean;
 }
@@ -89,7 +94,7 @@ export class EmbeddingTable {
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
-    this.acc = new SparseGradAccumulator(c.rows, c.dim);
+    this.acc = new SparseGradAccumulator(c.rows, c.dim, c.gradBuffer ?? 'auto');
     this.dirty = new Uint8Array(c.rows);
     this.scratch = new Float64Array(c.dim);
     this.onAssign = (row) => this.resetRow(row);
@@ -189,9 +194,9 @@ export class EmbeddingTable {
     const scale = opts.scale ?? 1, lr = opts.lr ?? this.optimizer.lr;
     if (!Number.isFinite(scale)) throw new Error(`embedding table "${this.name}": step scale must be finite, got ${scale}`);
     if (!Number.isFinite(lr) || lr < 0) throw new Error(`embedding table "${this.name}": step lr must be a finite number ≥ 0, got ${lr}`);
-    const acc = this.acc, n = acc.size;
-    this.optimizer.update({ values: this.values, uniq: acc.uniq, n, grad: acc.grad, lr, l2: this.l2, scale });
-    const dirty = this.dirty, u = acc.uniq;
+    const acc = this.acc, p = acc.pending(), n = p.n;
+    this.optimizer.update({ values: this.values, uniq: p.rows, n, grad: p.grad, byRow: p.byRow, lr, l2: this.l2, scale });
+    const dirty = this.dirty, u = p.rows;
     for (let s = 0; s < n; s++) dirty[u[s]!] = 1;
     acc.clear();
     this.steps++;
@@ -243,6 +248,6 @@ export class EmbeddingTable {
 
   /** Memory held by values, optimizer state and mapper. */
   memory(): MemoryEstimate {
-    return tableMemory(this.name, this.rows, this.dim, this.optimizer.config, this.mapper.stateBytes());
+    return tableMemory(this.name, this.rows, this.dim, this.optimizer.config, this.mapper.stateBytes(), this.acc.bytes());
   }
 }
