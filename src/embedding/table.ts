@@ -64,7 +64,7 @@ export class EmbeddingTable {
   readonly values: Float32Array;
   readonly optimizer: SparseOptimizer;
   readonly mapper: RowMapper;
-  /** Optimizer steps taken (step() calls that were not empty or were). */
+  /** Number of step() calls so far (including steps with no pending gradient). */
   steps = 0;
   /** Number of row re-initialisations so far (makes re-init draws reproducible across resume). */
   reinitSerial = 0;
