@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BatchBuilder, convertValue, parseNumber, parseSchema, storageOf, type FieldSpec } from './schema.js';
+import { BatchBuilder, convertRow, convertValue, parseNumber, parseSchema, storageOf, type FieldSpec } from './schema.js';
 
 test('parseSchema accepts a valid schema and rejects bad ones naming the field and allowed values', () => {
   const s = parseSchema([{ name: 'a', type: 'float', nullable: true }, { name: 'b', type: 'int', storage: 'int32' }]);
@@ -116,4 +116,19 @@ test('BatchBuilder reuses the slot of a rejected row and batches up to capacity'
   assert.deepEqual(t.columns.s, ['x', 'z']);
   assert.equal(b.length, 0);
   assert.equal(b.finish().numRows, 0);
+});
+
+test('convertRow: typed values, first bad field with reason, unknown keys listed', () => {
+  const schema = parseSchema([{ name: 'id', type: 'int' }, { name: 'w', type: 'float', nullable: true }, { name: 's', type: 'string' }]);
+  const ok = convertRow(schema, { id: '3', w: null, s: 'x', extra: 1 });
+  assert.ok(ok.ok);
+  assert.equal(ok.values.id, 3);
+  assert.ok(Number.isNaN(ok.values.w as number));
+  assert.deepEqual(ok.unknown, ['extra']);
+  const bad = convertRow(schema, { id: 1, w: 'Inf', s: 'x' });
+  assert.ok(!bad.ok);
+  assert.equal(bad.field, 'w');
+  assert.match(bad.reason, /non-finite value Infinity not allowed/);
+  const miss = convertRow(schema, { id: 1, w: 1 });
+  assert.ok(!miss.ok && miss.field === 's' && miss.reason === 'missing required field');
 });

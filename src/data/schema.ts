@@ -201,6 +201,27 @@ export function convertValue(f: FieldSpec, raw: unknown): ConvertResult {
   return { ok: true, value: col[0] ?? null };
 }
 
+export type RowResult =
+  | { ok: true; values: Record<string, number | string | null>; unknown: string[] }
+  | { ok: false; field: string; reason: string; unknown: string[] };
+
+/**
+ * Validate and convert one object row (e.g. a JSON request) against a schema. Missing values come
+ * back as null (strings) or NaN. Keys not in the schema are ignored and listed in `unknown`.
+ * (For many rows use a BatchBuilder.)
+ */
+export function convertRow(schema: Schema, row: Record<string, unknown>): RowResult {
+  const known = new Set(schema.map((x) => x.name));
+  const unknown = Object.keys(row).filter((k) => !known.has(k));
+  const values: Record<string, number | string | null> = {};
+  for (const f of schema) {
+    const r = convertValue(f, Object.hasOwn(row, f.name) ? row[f.name] : undefined);
+    if (!r.ok) return { ok: false, field: f.name, reason: r.reason, unknown };
+    values[f.name] = r.value;
+  }
+  return { ok: true, values, unknown };
+}
+
 const INTERN_LIMIT = 4096;
 
 /**

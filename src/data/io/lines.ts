@@ -2,14 +2,13 @@
 // never holding more than one read chunk plus a partial line in memory.
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 
 export function openText(path: string, gzip: boolean): Readable {
-  const file = createReadStream(path);
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   if (!gzip) return file.setEncoding('utf8');
-  const gz = createGunzip();
-  file.on('error', (e) => gz.destroy(e));
-  return file.pipe(gz).setEncoding('utf8');
+  // pipeline: a file error reaches the gunzip stream, and destroying it (early break) closes the file.
+  return pipeline(file, createGunzip({ chunkSize: 256 * 1024 }), () => {}).setEncoding('utf8');
 }
 
 /**

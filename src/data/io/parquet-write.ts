@@ -25,7 +25,12 @@ function values(c: Column, type: BasicType, keepNaN: boolean): ColumnSource['dat
   const n = c.length;
   if (type === 'INT64') {
     const out = new Array<bigint | null>(n);
-    for (let i = 0; i < n; i++) { const v = c[i]!; out[i] = Number.isNaN(v) ? null : BigInt(Math.trunc(v)); }
+    for (let i = 0; i < n; i++) {
+      const v = c[i]!;
+      if (Number.isNaN(v)) { out[i] = null; continue; }
+      if (!Number.isSafeInteger(v)) throw new Error(`table writer: int column has a non-integer or unsafe value ${v} at row ${i}`);
+      out[i] = BigInt(v);
+    }
     return out;
   }
   if (type === 'BOOLEAN') {
@@ -50,7 +55,9 @@ export class ParquetTableWriter {
   private pendingRows = 0;
 
   constructor(private readonly tmpPath: string, private readonly schema: Schema | undefined,
-    private readonly rowGroupSize: number) {}
+    private readonly rowGroupSize: number) {
+    if (!(Number.isInteger(rowGroupSize) && rowGroupSize > 0)) throw new Error(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
+  }
 
   write(t: Table): void {
     const names = Object.keys(t.columns);

@@ -103,3 +103,11 @@ test('Parquet with a corrupt last row group: earlier row groups are yielded firs
     (e: Error) => e.message.startsWith(`${p}: corrupt Parquet data in row group 3`));
   assert.equal(rows, 150_000);
 });
+
+test('breaking out early stops the read cleanly (no hang, file handles released)', async () => {
+  for (const f of ['big.csv', 'big.jsonl', 'big.parquet', 'big.csv.gz']) {
+    let rows = 0;
+    for await (const t of readTable(join(dir, f), { schema: SCHEMA, batchSize: 1000 })) { rows += t.numRows; break; }
+    assert.equal(rows, 1000, f);
+  }
+});

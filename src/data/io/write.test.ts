@@ -125,3 +125,10 @@ test('writer rejects an unknown extension unless a format is given', async () =>
   assert.equal(readFileSync(p, 'utf8'), '{"x":"v"}\n');
   writeFileSync(join(dir, 'keep.txt'), 'x');
 });
+
+test('Parquet writer refuses non-integer values in an int field instead of truncating', async () => {
+  const p = join(dir, 'frac.parquet');
+  await assert.rejects(writeTable(p, { numRows: 2, columns: { id: Float64Array.from([1, 1.5]) } }, { schema: [{ name: 'id', type: 'int' }] }),
+    /non-integer or unsafe value 1\.5 at row 1/);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.frac')), []);
+});
