@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../util/rng.js';
 import { mod64, mod64Batch } from './mod64.js';
+import { mod64 as featuresMod64 } from '../features/cityhash/index.js';
 
 const ref = (hi: number, lo: number, m: number) => Number(((BigInt(hi) << 32n) | BigInt(lo)) % BigInt(m));
 
@@ -48,4 +49,14 @@ test('mod64Batch matches mod64 and validates its arguments', () => {
   assert.throws(() => mod64(1, 2, 1.5), /got 1.5/);
   assert.throws(() => mod64Batch(hi, lo.subarray(1), 10, new Int32Array(n)), /lo has 4999/);
   assert.throws(() => mod64Batch(hi, lo, 3000000000, new Int32Array(n)), /does not fit an Int32Array/);
+});
+
+test('same buckets as the feature library\'s mod64 (online/offline consistency)', () => {
+  const rng = new Rng(11);
+  for (const m of [1, 7, 1000, 100000, 1 << 20, (1 << 20) + 1, 16777259, 2147483647, 4294967295]) {
+    for (let i = 0; i < 2000; i++) {
+      const hi = rng.u32(), lo = rng.u32();
+      assert.equal(mod64(hi, lo, m), featuresMod64(hi, lo, m), `m=${m} key=(${hi}, ${lo})`);
+    }
+  }
 });
