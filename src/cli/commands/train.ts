@@ -1,0 +1,45 @@
+// `liverank train -c CONFIG --out DIR [--seed N] [--resume]` and `liverank eval -c CONFIG --checkpoint DIR`.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { loadTrainConfig } from '../../train/config.js';
+import { train } from '../../train/trainer.js';
+import { evaluateRun } from '../../train/eval-run.js';
+import { formatMatrix } from '../../metrics/index.js';
+
+function int(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${name}: expected an integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a model from a YAML config; writes checkpoints, metrics.json (test split) and model.onnx')
+    .requiredOption('-c, --config <path>', 'training config (YAML or JSON)')
+    .option('-o, --out <dir>', 'run directory (default runs/<config name>)')
+    .option('--seed <n>', 'override the config seed (data split, initialization, shuffling)')
+    .option('--resume', 'continue from the latest checkpoint in --out')
+    .option('-q, --quiet', 'no progress bars or log lines')
+    .action(async (o: { config: string; out?: string; seed?: string; resume?: boolean; quiet?: boolean }) => {
+      const cfg = loadTrainConfig(o.config);
+      const out = o.out ?? join('runs', cfg.name);
+      const res = await train(cfg, { out, seed: o.seed === undefined ? undefined : int(o.seed, '--seed'), resume: o.resume, verbose: !o.quiet });
+      process.stdout.write(`${formatMatrix(res.test.matrix)}\n`);
+      process.stdout.write(`wrote ${join(out, 'metrics.json')} and ${join(out, 'model.onnx')}\n`);
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a trained run on the test split of its config; prints and saves the metric matrix')
+    .requiredOption('-c, --config <path>', 'training config used for the run')
+    .requiredOption('--checkpoint <dir>', 'run directory (uses its best, else latest, checkpoint)')
+    .option('--split <name>', 'test | val | train', 'test')
+    .option('--out <path>', 'where to write the metric matrix JSON (default <checkpoint>/eval_<split>.json)')
+    .action(async (o: { config: string; checkpoint: string; split: string; out?: string }) => {
+      if (!['test', 'val', 'train'].includes(o.split)) throw new Error(`--split: "${o.split}" is not allowed; allowed: test, val, train`);
+      const cfg = loadTrainConfig(o.config);
+      const r = await evaluateRun(cfg, o.checkpoint, o.split as 'test' | 'val' | 'train', o.out);
+      process.stdout.write(`${formatMatrix(r.matrix)}\nwrote ${r.path}\n`);
+    });
+}

@@ -1,0 +1,171 @@
+// The training config: one YAML (or JSON) file with data, features, tasks, model, losses, weighting,
+// optimizers and schedule. Validated with zod; every error names the key and what was expected.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { formatZodError } from '../util/zod-error.js';
+import { weightingSchema } from './weighting.js';
+import { scheduleSchema } from './schedule.js';
+
+const fractions = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
+  .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) < 1e-9, { message: 'split fractions must add up to 1' });
+
+const dataSchema = z.discriminatedUnion('source', [
+  z.object({
+    source: z.literal('world'),
+    impressions: z.number().int().positive().default(1_000_000),
+    world_seed: z.number().int().default(1),
+    /** Read a generated world file instead of generating in memory. */
+    path: z.string().optional(),
+    /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */
+    split_by: z.enum(['time', 'random']).default('time'),
+    split: fractions.default([0.7, 0.1, 0.2]),
+  }).strict(),
+  z.object({
+    source: z.literal('census'),
+    path: z.string().optional(),
+    task_group: z.enum(['income-marital', 'marital-education']).default('income-marital'),
+    split: fractions.default([0.5, 0.25, 0.25]),
+  }).strict(),
+  z.object({
+    source: z.literal('files'),
+    train: z.string(),
+    val: z.string().optional(),
+    test: z.string().optional(),
+    /** A data schema (see src/data/schema.ts): list of { name, type, required?, nullable? }. */
+    schema: z.array(z.record(z.string(), z.unknown())),
+    max_error_rate: z.number().min(0).max(1).default(0.01),
+  }).strict(),
+]);
+
+export const LOSSES = ['bce', 'weighted_bce', 'focal', 'mse', 'l1', 'huber', 'weighted_lr'] as const;
+
+const taskSchema = z.object({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'),
+  label: z.string(),
+  kind: z.enum(['binary', 'regression']).default('binary'),
+  loss: z.enum(LOSSES).optional(),
+  loss_options: z.object({
+    pos_weight: z.number().positive().optional(),
+    neg_weight: z.number().positive().optional(),
+    alpha: z.number().min(0).max(1).nullable().optional(),
+    gamma: z.number().min(0).optional(),
+    delta: z.number().positive().optional(),
+  }).strict().default({}),
+  /** Rows of the task's sample space (rows whose label is missing are always excluded). */
+  sample_space: z.object({
+    column: z.string(),
+    in: z.array(z.union([z.string(), z.number()])).optional(),
+    equals: z.union([z.string(), z.number()]).optional(),
+  }).strict().optional(),
+  /** Per-row weight column. */
+  weight_column: z.string().optional(),
+  /** Column holding the true probability of the label (oracle metrics on synthetic data). */
+  true_prob: z.string().optional(),
+  /** Regression: transform applied to the label before the loss (predictions are mapped back). */
+  label_transform: z.enum(['none', 'log1p']).default('none'),
+}).strict();
+export type TaskConfig = z.infer<typeof taskSchema>;
+
+const optimizerSchema = z.object({
+  type: z.enum(['sgd', 'adam', 'adamw', 'adagrad']).default('adam'),
+  lr: z.number().positive().default(1e-3),
+  weight_decay: z.number().min(0).default(0),
+  momentum: z.number().min(0).lt(1).default(0),
+  clip_norm: z.number().positive().optional(),
+}).strict();
+
+const embeddingSchema = z.object({
+  optimizer: z.enum(['sgd', 'adagrad', 'adam', 'ftrl']).default('adam'),
+  lr: z.number().positive().default(1e-3),
+  init_std: z.number().positive().default(0.01),
+  l2: z.number().min(0).default(0),
+}).strict();
+
+const trainSchema = z.object({
+  epochs: z.number().int().positive().default(1),
+  max_steps: z.number().int().positive().optional(),
+  batch_size: z.number().int().positive().default(1024),
+  /** 'full': a fresh permutation each epoch; 'none': data order. */
+  shuffle: z.enum(['full', 'none']).default('full'),
+  /** Validate every N steps (0 = at the end of each epoch). */
+  eval_every: z.number().int().nonnegative().default(0),
+  early_stopping: z.object({
+    metric: z.string(),
+    patience: z.number().int().positive().default(2),
+    mode: z.enum(['max', 'min']).default('max'),
+  }).strict().optional(),
+  log_every: z.number().int().positive().default(50),
+}).strict();
+
+const evalSchema = z.object({
+  batch_size: z.number().int().positive().default(8192),
+  scenario_column: z.string().optional(),
+  country_column: z.string().optional(),
+  group_column: z.string().optional(),
+  calibration_bins: z.number().int().positive().default(10),
+}).strict();
+
+export const trainConfigSchema = z.object({
+  name: z.string().default('run'),
+  seed: z.number().int().default(1),
+  data: dataSchema,
+  /** Path to a feature config (relative to this file) or the feature config itself. */
+  features: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  tasks: z.array(taskSchema).min(1),
+  model: z.record(z.string(), z.unknown()).refine((m) => 'type' in m, { message: 'model.type is required' }),
+  weighting: weightingSchema.default({ type: 'fixed' }),
+  optimizer: optimizerSchema.default({ type: 'adam', lr: 1e-3, weight_decay: 0, momentum: 0 }),
+  embedding: embeddingSchema.default({ optimizer: 'adam', lr: 1e-3, init_std: 0.01, l2: 0 }),
+  schedule: scheduleSchema.default({ type: 'constant', warmup_steps: 0 }),
+  train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50 }),
+  eval: evalSchema.default({ batch_size: 8192, calibration_bins: 10 }),
+}).strict();
+
+export type TrainConfig = z.infer<typeof trainConfigSchema> & { baseDir: string };
+
+/** Validate a parsed config object. */
+export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 'config'): TrainConfig {
+  const r = trainConfigSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${where}: ${formatZodError(r.error, '', raw)}`);
+  const cfg = r.data;
+  const names = cfg.tasks.map((t) => t.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`${where}: tasks: task "${dup}" is defined twice`);
+  for (const t of cfg.tasks) {
+    const loss = t.loss ?? (t.kind === 'binary' ? 'bce' : 'mse');
+    const binaryLoss = ['bce', 'weighted_bce', 'focal'].includes(loss);
+    if (t.kind === 'binary' && !binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a binary loss; allowed: bce, weighted_bce, focal`);
+    if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr`);
+    t.loss = loss;
+  }
+  if (cfg.train.early_stopping) {
+    const [task, metric] = cfg.train.early_stopping.metric.split('.');
+    if (!names.includes(task!) || !metric) {
+      throw new Error(`${where}: train.early_stopping.metric: "${cfg.train.early_stopping.metric}" must be <task>.<metric> with task one of ${names.join(', ')}`);
+    }
+  }
+  return { ...cfg, baseDir };
+}
+
+/** Read and validate a YAML/JSON config file. */
+export function loadTrainConfig(path: string): TrainConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid YAML/JSON: ${(e as Error).message}`);
+  }
+  return parseTrainConfig(raw, dirname(resolve(path)), path);
+}
+
+export function resolvePath(cfg: TrainConfig, p: string): string {
+  return isAbsolute(p) ? p : resolve(cfg.baseDir, p);
+}

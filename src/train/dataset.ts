@@ -1,0 +1,80 @@
+// Loads the train / validation / test tables a config asks for: the synthetic world (generated in
+// memory or read from a file), census-income, or files (CSV / JSONL / Parquet with a schema).
+import { existsSync } from 'node:fs';
+import { sliceTable, takeRows, type Table } from '../data/table.js';
+import { loadCensus } from '../data/census.js';
+import { generateWorld } from '../data/world/generate.js';
+import { IMPRESSION_COLUMNS } from '../data/world/schema.js';
+import { parseSchema } from '../data/schema.js';
+import { readAll } from '../data/io/index.js';
+import { Rng } from '../util/rng.js';
+import { resolvePath, type TrainConfig } from './config.js';
+
+export interface Splits {
+  train: Table;
+  val: Table;
+  test: Table;
+  /** Default slice columns for the metric matrix (overridable in `eval`). */
+  slices: { scenario?: string; country?: string; group?: string };
+  description: string;
+}
+
+function splitByFractions(t: Table, f: readonly [number, number, number], shuffleSeed: number | null): [Table, Table, Table] {
+  const n = t.numRows;
+  const a = Math.round(n * f[0]), b = Math.round(n * (f[0] + f[1]));
+  if (shuffleSeed === null) return [sliceTable(t, 0, a), sliceTable(t, a, b), sliceTable(t, b, n)];
+  const p = new Rng(shuffleSeed).permutation(n);
+  return [takeRows(t, p.subarray(0, a)), takeRows(t, p.subarray(a, b)), takeRows(t, p.subarray(b))];
+}
+
+export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = () => {}): Promise<Splits> {
+  const d = cfg.data;
+  switch (d.source) {
+    case 'world': {
+      let impressions: Table;
+      if (d.path) {
+        const path = resolvePath(cfg, d.path);
+        if (!existsSync(path)) throw new Error(`data.path: ${path} does not exist (generate it with \`liverank generate --out ${d.path}\`)`);
+        impressions = (await readAll(path, { schema: worldReadSchema(), maxErrorRate: 0 })).table;
+      } else {
+        const t0 = Date.now();
+        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed }).impressions;
+        log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions (seed ${d.world_seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      const [train, val, test] = splitByFractions(impressions, d.split, d.split_by === 'time' ? null : cfg.seed);
+      return {
+        train, val, test,
+        slices: { scenario: 'scenario', country: 'country', group: 'user_id' },
+        description: `synthetic world (${impressions.numRows} impressions, split by ${d.split_by} ${d.split.join('/')})`,
+      };
+    }
+    case 'census': {
+      const c = await loadCensus({ path: d.path ? resolvePath(cfg, d.path) : undefined, seed: cfg.seed, split: [...d.split], taskGroup: d.task_group });
+      return { train: c.train, val: c.val, test: c.test, slices: {}, description: `census-income (${d.task_group}, seed ${cfg.seed}, split ${d.split.join('/')})` };
+    }
+    case 'files': {
+      const schema = parseSchema(d.schema);
+      const read = async (p: string) => {
+        const { table, stats } = await readAll(resolvePath(cfg, p), { schema, maxErrorRate: d.max_error_rate });
+        if (stats.rowsBad > 0) log(`${p}: skipped ${stats.rowsBad} bad row(s) of ${stats.rowsSeen}; first: ${stats.firstErrors.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.field ?? ''} ${e.reason}`).join('; ')}`);
+        return table;
+      };
+      const train = await read(d.train);
+      if (d.val && d.test) return { train, val: await read(d.val), test: await read(d.test), slices: {}, description: `files ${d.train}` };
+      const [tr, va, te] = splitByFractions(train, [0.8, 0.1, 0.1], cfg.seed);
+      return {
+        train: tr, val: d.val ? await read(d.val) : va, test: d.test ? await read(d.test) : te,
+        slices: {}, description: `files ${d.train}`,
+      };
+    }
+  }
+}
+
+/** Reading a generated world file back: every impression column as written by `liverank generate`. */
+function worldReadSchema() {
+  return parseSchema(IMPRESSION_COLUMNS.map((c) => ({
+    name: c.name,
+    type: c.type === 'string' ? 'string' : c.type.startsWith('float') ? 'float' : 'int',
+    nullable: true,
+  })));
+}

@@ -1,0 +1,40 @@
+// Writes the serving model: the eval-mode forward graph with parameters and embedding tables folded
+// in (inputs: one int64 id tensor per embedded feature, plus `dense`), and a manifest describing it.
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import { exportForward, type EmbeddingTableValues, type FoldPart } from '../engine/export.js';
+import type { ParameterStore } from '../engine/store.js';
+import { EMB_INPUT } from '../models/base.js';
+import { MODEL_FILE } from './run-dir.js';
+import { predOutput } from './heads.js';
+import type { Session } from './trainer.js';
+
+export const idsInput = (feature: string) => `ids.${feature}`;
+
+export function exportModel(out: string, s: Session, store: ParameterStore): string {
+  const embedded = s.fitted.specs.filter((x) => x.output !== 'dense');
+  const parts: FoldPart[] = embedded.map((x) => (x.output === 'ids'
+    ? { ids: idsInput(x.name), table: x.table! }
+    : { ids: idsInput(x.name), table: x.table!, length: x.maxLen!, pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+  const tables: Record<string, EmbeddingTableValues> = {};
+  for (const [name, t] of s.asm.tables) tables[name] = { values: t.values, rows: t.rows, dim: t.dim };
+  const outputs = s.cfg.tasks.map((t) => predOutput(t.name));
+  const bytes = exportForward(s.build, store, {
+    folds: parts.length ? [{ input: EMB_INPUT, parts }] : [],
+    tables,
+    outputs,
+    metadata: { liverank_tasks: JSON.stringify(s.cfg.tasks.map((t) => ({ name: t.name, kind: t.kind }))), liverank_model: String(s.cfg.model.type) },
+  });
+  const path = join(out, MODEL_FILE);
+  writeFileAtomic(path, bytes);
+  writeFileAtomic(join(out, 'model.json'), JSON.stringify({
+    model: MODEL_FILE,
+    features: 'features.json',
+    inputs: [
+      ...parts.map((p) => ({ name: p.ids, dtype: 'int64', shape: p.length ? ['B', p.length] : ['B'], feature: p.ids.slice(4), mask: p.length ? `${p.ids}_mask` : undefined })),
+      ...(s.asm.denseWidth ? [{ name: 'dense', dtype: 'float32', shape: ['B', s.asm.denseWidth], columns: s.asm.denseColumnNames() }] : []),
+    ],
+    outputs: s.cfg.tasks.map((t) => ({ name: predOutput(t.name), task: t.name, kind: t.kind })),
+  }, null, 1));
+  return path;
+}

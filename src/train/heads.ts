@@ -1,0 +1,145 @@
+// Task heads: per-task labels, sample-space masks and row weights (host side, from a data batch)
+// and the matching graph inputs, losses, prediction transforms and loss weighting (graph side).
+import type { Column, Table } from '../data/table.js';
+import { isStringColumn } from '../data/table.js';
+import type { Graph, Tensor } from '../engine/graph.js';
+import type { Feed } from '../engine/runtime.js';
+import * as op from '../engine/ops/index.js';
+import type { Forward } from '../models/assemble.js';
+import type { TaskInfo } from '../models/base.js';
+import type { TaskConfig } from './config.js';
+import { reduceTaskLoss, taskLoss, type LossName } from './losses.js';
+import type { TaskWeighting } from './weighting.js';
+
+export const labelInput = (t: string) => `label.${t}`;
+export const maskInput = (t: string) => `mask.${t}`;
+export const weightInput = (t: string) => `weight.${t}`;
+export const lossOutput = (t: string) => `loss.${t}`;
+export const predOutput = (t: string) => `pred.${t}`;
+export const TASK_WEIGHT_OUTPUT = 'task_weight_values';
+
+export function taskInfos(tasks: TaskConfig[]): TaskInfo[] {
+  return tasks.map((t) => ({ name: t.name, kind: t.kind }));
+}
+
+/** Whether the head needs a per-row weight input. */
+function weighted(t: TaskConfig): boolean {
+  return t.loss === 'weighted_lr' || t.weight_column !== undefined;
+}
+
+/**
+ * Prediction in the label's own units: σ(z) for binary tasks (or the model's probability), exp(z)
+ * for weighted-LR watch time (Covington et al.), expm1(z) for log1p-transformed regression labels.
+ */
+export function predictionOf(t: TaskConfig, f: Forward): Tensor {
+  const z = f.out.logits[t.name];
+  if (t.kind === 'binary' || !z) return f.preds[t.name]!;
+  if (t.loss === 'weighted_lr') return op.exp(z);
+  if (t.label_transform === 'log1p') return op.sub(op.exp(z), 1);
+  return z;
+}
+
+export interface HeadGraph {
+  loss: Tensor;
+  outputs: Record<string, Tensor>;
+}
+
+/** Losses of every task (over its sample space) combined by the weighting. */
+export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting): HeadGraph {
+  const outputs: Record<string, Tensor> = {};
+  const losses = tasks.map((t) => {
+    const y = g.input(labelInput(t.name), g.float, ['B', 1]);
+    const m = g.input(maskInput(t.name), g.float, ['B', 1]);
+    const w = weighted(t) ? g.input(weightInput(t.name), g.float, ['B', 1]) : null;
+    const prob = f.out.probs?.[t.name];
+    let perRow: Tensor;
+    if (prob) {
+      // A probability from the model (ESMM's pCTCVR): BCE on p, clipped away from 0 and 1.
+      const p = op.clip(prob, 1e-7, 1 - 1e-7);
+      perRow = op.neg(op.add(op.mul(y, op.log(p)), op.mul(op.sub(1, y), op.log(op.sub(1, p)))));
+    } else {
+      const o = t.loss_options;
+      perRow = taskLoss(t.loss as LossName, f.out.logits[t.name]!, y, {
+        posWeight: o.pos_weight, negWeight: o.neg_weight, alpha: o.alpha, gamma: o.gamma, delta: o.delta,
+      });
+    }
+    const l = reduceTaskLoss(perRow, m, w);
+    outputs[lossOutput(t.name)] = l;
+    return l;
+  });
+  const c = weighting.combine(g, losses, f.out.shared);
+  outputs[TASK_WEIGHT_OUTPUT] = c.weights;
+  return { loss: c.total, outputs };
+}
+
+function numericColumn(table: Table, name: string, what: string): Column {
+  const c = table.columns[name];
+  if (!c) throw new Error(`${what}: column "${name}" is not in the data (columns: ${Object.keys(table.columns).join(', ')})`);
+  return c;
+}
+
+function matches(v: unknown, sel: NonNullable<TaskConfig['sample_space']>): boolean {
+  if (sel.equals !== undefined && v !== sel.equals && String(v) !== String(sel.equals)) return false;
+  if (sel.in && !sel.in.some((x) => x === v || String(x) === String(v))) return false;
+  return true;
+}
+
+export interface HostLabels {
+  /** Per task: label (after transforms), mask, weight — each Float32Array [B]. */
+  label: Record<string, Float32Array>;
+  mask: Record<string, Float32Array>;
+  weight: Record<string, Float32Array>;
+  /** Raw labels for metrics (NaN outside the task's space). */
+  metricLabel: Record<string, Float32Array>;
+}
+
+/** Labels, masks and weights of a data batch; bad labels raise an error naming task and row. */
+export function hostLabels(table: Table, tasks: TaskConfig[], rowOffset = 0): HostLabels {
+  const B = table.numRows;
+  const out: HostLabels = { label: {}, mask: {}, weight: {}, metricLabel: {} };
+  for (const t of tasks) {
+    const where = `task "${t.name}"`;
+    const col = numericColumn(table, t.label, `${where}.label`);
+    if (isStringColumn(col)) throw new Error(`${where}.label: column "${t.label}" holds text; a numeric label is required`);
+    const space = t.sample_space ? numericColumn(table, t.sample_space.column, `${where}.sample_space`) : null;
+    const wcol = t.weight_column ? numericColumn(table, t.weight_column, `${where}.weight_column`) : null;
+    if (wcol && isStringColumn(wcol)) throw new Error(`${where}.weight_column: column "${t.weight_column}" holds text`);
+    const y = new Float32Array(B), m = new Float32Array(B), w = new Float32Array(B), raw = new Float32Array(B);
+    for (let i = 0; i < B; i++) {
+      const v = col[i] as number;
+      const inSpace = !Number.isNaN(v) && (!space || matches(space[i], t.sample_space!));
+      if (inSpace && t.kind === 'binary' && v !== 0 && v !== 1) {
+        throw new Error(`${where}: label column "${t.label}" has ${v} at row ${rowOffset + i}; binary labels must be 0 or 1 (or NaN = missing)`);
+      }
+      let weight = wcol ? (wcol[i] as number) : 1;
+      if (inSpace && !(weight >= 0 && Number.isFinite(weight))) {
+        throw new Error(`${where}: weight column "${t.weight_column}" has ${weight} at row ${rowOffset + i}; weights must be finite and ≥ 0`);
+      }
+      let target = v;
+      if (t.loss === 'weighted_lr') {
+        if (inSpace && v < 0) throw new Error(`${where}: weighted_lr label "${t.label}" is negative (${v}) at row ${rowOffset + i}`);
+        target = v > 0 ? 1 : 0;
+        weight *= v > 0 ? v : 1;
+      } else if (t.label_transform === 'log1p') {
+        if (inSpace && v <= -1) throw new Error(`${where}: log1p label "${t.label}" is ${v} at row ${rowOffset + i}`);
+        target = Math.log1p(v);
+      }
+      if (!inSpace) { target = 0; weight = 0; }
+      y[i] = target; m[i] = inSpace ? 1 : 0; w[i] = weight; raw[i] = inSpace ? v : NaN;
+    }
+    out.label[t.name] = y; out.mask[t.name] = m; out.weight[t.name] = w; out.metricLabel[t.name] = raw;
+  }
+  return out;
+}
+
+/** Graph feeds for the labels of a batch. */
+export function labelFeeds(h: HostLabels, tasks: TaskConfig[]): Record<string, Feed> {
+  const f: Record<string, Feed> = {};
+  for (const t of tasks) {
+    const B = h.label[t.name]!.length;
+    f[labelInput(t.name)] = { data: h.label[t.name]!, dims: [B, 1] };
+    f[maskInput(t.name)] = { data: h.mask[t.name]!, dims: [B, 1] };
+    if (weighted(t)) f[weightInput(t.name)] = { data: h.weight[t.name]!, dims: [B, 1] };
+  }
+  return f;
+}
