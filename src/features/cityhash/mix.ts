@@ -1,8 +1,5 @@
-// Mixing steps shared by both CityHash64 versions, on (hi, lo) int32 pairs (see ./u64.ts).
-// Results are written to a caller-provided Uint32Array: [hi, lo] (or [first.hi, first.lo,
-// second.hi, second.lo] for weakHashLen32WithSeeds), so nothing is allocated per call.
-import { addHi, rd32, rotHi, rotLo } from './u64.js';
-
+// The final 128→64-bit mix shared by both CityHash64 versions, on (hi, lo) int32 pairs (see
+// ./u64.ts). The result is written to a caller-provided Uint32Array as [hi, lo]: no allocation.
 const TWO32 = 4294967296;
 const KMULH = 0x9ddfea08 | 0, KMULL = 0xeb382d69 | 0; // Hash128to64 multiplier 0x9ddfea08eb382d69
 
@@ -31,29 +28,4 @@ export function hashLen16(uh: number, ul: number, vh: number, vl: number, mh: nu
 /** Hash128to64 / HashLen16(u, v) with the kMul multiplier. */
 export function hash128to64(uh: number, ul: number, vh: number, vl: number, out: Uint32Array): void {
   hashLen16(uh, ul, vh, vl, KMULH, KMULL, out);
-}
-
-/**
- * WeakHashLen32WithSeeds(s + p, a, b): w, x, y, z = the four 64-bit words at s[p, p+32);
- * a += w; b = rot(b + a + z, 21); c = a; a += x + y; b += rot(a, 44); result (a + z, b + c).
- * Writes out[0..3] = first.hi, first.lo, second.hi, second.lo.
- */
-export function weakHashLen32(s: Uint8Array, p: number, ah: number, al: number, bh: number, bl: number,
-  out: Uint32Array): void {
-  const wl = rd32(s, p), wh = rd32(s, p + 4);
-  const xl = rd32(s, p + 8), xh = rd32(s, p + 12);
-  const yl = rd32(s, p + 16), yh = rd32(s, p + 20);
-  const zl = rd32(s, p + 24), zh = rd32(s, p + 28);
-  ah = addHi(ah, al, wh, wl); al = (al + wl) | 0;
-  // t = b + a + z
-  let th = addHi(bh, bl, ah, al), tl = (bl + al) | 0;
-  th = addHi(th, tl, zh, zl); tl = (tl + zl) | 0;
-  bh = rotHi(th, tl, 21); bl = rotLo(th, tl, 21);
-  const ch = ah, cl = al;
-  ah = addHi(ah, al, xh, xl); al = (al + xl) | 0;
-  ah = addHi(ah, al, yh, yl); al = (al + yl) | 0;
-  const rh = rotHi(ah, al, 44), rl = rotLo(ah, al, 44);
-  bh = addHi(bh, bl, rh, rl); bl = (bl + rl) | 0;
-  out[0] = addHi(ah, al, zh, zl); out[1] = (al + zl) | 0;
-  out[2] = addHi(bh, bl, ch, cl); out[3] = (bl + cl) | 0;
 }

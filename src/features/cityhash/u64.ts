@@ -47,11 +47,6 @@ export function bswap32(x: number): number {
   return ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24)) | 0;
 }
 
-/** Little-endian 32-bit word at s[p, p+4), as an int32. */
-export function rd32(s: Uint8Array, p: number): number {
-  return s[p] | (s[p + 1] << 8) | (s[p + 2] << 16) | (s[p + 3] << 24);
-}
-
 /**
  * Unsigned (hi·2^32 + lo) mod m, exact for every integer m in [1, 2^32). No BigInt.
  * Long division in base 2^16 keeps every intermediate below 2^48 (< 2^53), so the naive
