@@ -124,16 +124,21 @@ export class SparseGradAccumulator {
     const n = this.size;
     if (this.mode === 'slot') return { rows: this.uniq, n, grad: this.grad, byRow: false };
     if (this.sorted.length < n) this.sorted = new Int32Array(this.uniq.length);
-    const out = this.sorted;
-    if (this.rows <= 16 * n) {
-      const st = this.stamp, gen = this.generation, R = this.rows;
-      let k = 0;
-      for (let r = 0; r < R; r++) if (st[r] === gen) out[k++] = r;
-    } else {
-      out.set(this.uniq.subarray(0, n));
-      out.subarray(0, n).sort();
-    }
-    return { rows: out, n, grad: this.grad, byRow: true };
+    if (this.rows <= 16 * n) this.sortedByScan(this.sorted, this.stamp, this.generation, this.rows);
+    else this.sortedBySort(this.sorted, n);
+    return { rows: this.sorted, n, grad: this.grad, byRow: true };
+  }
+
+  /** Touched rows in ascending order by scanning the stamps (O(rows); used when many are touched). */
+  private sortedByScan(out: Int32Array, stamp: Int32Array, gen: number, R: number): void {
+    let k = 0;
+    for (let r = 0; r < R; r++) if (stamp[r] === gen) out[k++] = r;
+  }
+
+  /** Touched rows in ascending order by sorting the first-seen list (O(n log n); few touched). */
+  private sortedBySort(out: Int32Array, n: number): void {
+    out.set(this.uniq.subarray(0, n));
+    out.subarray(0, n).sort();
   }
 
   /** Σ over unique rows of ‖summed gradient‖² — the table's share of a global gradient norm². */

@@ -227,3 +227,16 @@ test('memory estimate and summary', () => {
   const s = new EmbeddingTable({ name: 'w', dim: 1, rows: 1000, optimizer: { kind: 'sgd' } }).memory();
   assert.equal(s.summary, 'w: 1000 × 1 fp32 = 4 kB values (no optimizer state) + 8 kB gradient scratch');
 });
+
+test('row and slot gradient buffers give identical updates (scan path and sort path of the row buffer)', () => {
+  for (const [rows, n] of [[50, 200], [20000, 7]] as const) { // 20000 rows, 7 touched → sorted list, not a scan
+    const rng = new Rng(rows);
+    const ids = new Int32Array(n).map(() => rng.int(rows));
+    const g = new Float32Array(n * 3).map(() => (rng.int(65) - 32) / 16);
+    const mk = (gradBuffer: 'row' | 'slot') => new EmbeddingTable({ name: 'b', dim: 3, rows, seed: 1, optimizer: { kind: 'adagrad' }, gradBuffer });
+    const a = mk('row'), b = mk('slot');
+    for (let s = 0; s < 3; s++) { a.applyGradients(ids, g); b.applyGradients(ids, g); }
+    assert.deepEqual(a.values, b.values);
+    assert.deepEqual(a.takeDirtyRows(), Int32Array.from(new Set(ids)).sort());
+  }
+});
