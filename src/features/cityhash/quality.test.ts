@@ -46,7 +46,7 @@ test('Wilson–Hilferty critical value for 1023 dof is ≈ 1131.2', () => {
   assert.ok(Math.abs(chiSquareCritical99(10) - 23.209) < 0.1);
 });
 
-test('chi-square: 1e6 random 16-byte keys into 1024 buckets pass at α = 0.01 (v1.1)', () => {
+test('chi-square: 1e6 random 16-byte keys into 1024 buckets pass at α = 0.01 (v1.1)', (t) => {
   const rng = new Rng('chi-v1.1');
   const counts = bucketCounts(N_CHI, M_CHI, (_i, b) => {
     for (let j = 0; j < 16; j += 4) {
@@ -56,12 +56,13 @@ test('chi-square: 1e6 random 16-byte keys into 1024 buckets pass at α = 0.01 (v
     return 16;
   }, 'v1.1');
   const x2 = chiSquare(counts, N_CHI);
+  t.diagnostic(`χ² = ${x2.toFixed(1)}, critical ${CRIT.toFixed(1)}`);
   assert.ok(x2 < CRIT, `χ² = ${x2.toFixed(1)} ≥ critical ${CRIT.toFixed(1)}`);
 });
 
 // Lengths start at 4 so that the keys are (almost surely) distinct: 1e6/61 keys per length would
 // repeat heavily at lengths 1–2 (only 256 / 65536 possible values), which is not a hash defect.
-test('chi-square: 1e6 random keys of length 4..64 into 1024 buckets pass at α = 0.01 (v1.0.2)', () => {
+test('chi-square: 1e6 random keys of length 4..64 into 1024 buckets pass at α = 0.01 (v1.0.2)', (t) => {
   const rng = new Rng('chi-v1.0.2');
   const counts = bucketCounts(N_CHI, M_CHI, (_i, b) => {
     const len = 4 + rng.int(61);
@@ -69,6 +70,7 @@ test('chi-square: 1e6 random keys of length 4..64 into 1024 buckets pass at α =
     return len;
   }, 'v1.0.2');
   const x2 = chiSquare(counts, N_CHI);
+  t.diagnostic(`χ² = ${x2.toFixed(1)}, critical ${CRIT.toFixed(1)}`);
   assert.ok(x2 < CRIT, `χ² = ${x2.toFixed(1)} ≥ critical ${CRIT.toFixed(1)}`);
 });
 
@@ -80,8 +82,9 @@ function decimalKey(i: number, b: Uint8Array): number {
   return 4 + s.length;
 }
 
-test('chi-square: structured keys "uid:0".."uid:999999" pass; a weak hash on the same keys fails', () => {
+test('chi-square: structured keys "uid:0".."uid:999999" pass; a weak hash on the same keys fails', (t) => {
   const x2 = chiSquare(bucketCounts(N_CHI, M_CHI, decimalKey, 'v1.1'), N_CHI);
+  t.diagnostic(`χ² = ${x2.toFixed(1)}, critical ${CRIT.toFixed(1)}`);
   assert.ok(x2 < CRIT, `χ² = ${x2.toFixed(1)} ≥ critical ${CRIT.toFixed(1)}`);
   // Negative control (shows the test can fail): bucket = byte sum mod 1024.
   const weak = new Uint32Array(M_CHI), b = new Uint8Array(64);
@@ -91,14 +94,16 @@ test('chi-square: structured keys "uid:0".."uid:999999" pass; a weak hash on the
     for (let j = 0; j < len; j++) s += b[j];
     weak[s % M_CHI]++;
   }
-  assert.ok(chiSquare(weak, N_CHI) > CRIT);
+  const x2weak = chiSquare(weak, N_CHI);
+  t.diagnostic(`weak hash χ² = ${x2weak.toFixed(0)}`);
+  assert.ok(x2weak > CRIT);
 });
 
 // Collision rate := the fraction of the n keys whose bucket also holds at least one other of the
 // n keys. For a uniform hash, P(a given key shares its bucket) = 1 − (1 − 1/M)^(n−1) ≈ 1 − e^(−n/M).
 for (const [n, m] of [[100_000, 1_000_000], [100_000, 200_000]] as const) {
   for (const version of ['v1.1', 'v1.0.2'] as const) {
-    test(`collision rate of ${n} distinct keys in ${m} buckets is within 1% of 1 − e^(−n/M) (${version})`, () => {
+    test(`collision rate of ${n} distinct keys in ${m} buckets is within 1% of 1 − e^(−n/M) (${version})`, (t) => {
       const rng = new Rng(`collide-${n}-${m}-${version}`);
       // Distinct keys: 8 random bytes followed by the 4-byte index i.
       const keyOf: KeyWriter = (i, b) => {
@@ -120,6 +125,7 @@ for (const [n, m] of [[100_000, 1_000_000], [100_000, 200_000]] as const) {
       for (let i = 0; i < n; i++) if (counts[buckets[i]] >= 2) shared++;
       const rate = shared / n;
       const expected = 1 - Math.exp(-n / m);
+      t.diagnostic(`collision rate ${rate.toFixed(4)}, 1 − e^(−n/M) = ${expected.toFixed(4)}`);
       assert.ok(Math.abs(rate - expected) < 0.01, `rate ${rate.toFixed(4)} vs expected ${expected.toFixed(4)}`);
     });
   }
