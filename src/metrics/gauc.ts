@@ -34,25 +34,27 @@ export class GaucSums {
 
 /**
  * Sorts rows by (group, score) with two radix sorts that carry the labels along: first by score
- * (payload group id), then, in score order, by group id (payload score rank). Rows with gid < 0 must
- * already be removed. Returns records [gid | rank, label, weight?] and their column offsets.
+ * (payload group id << 1 | label), then, in score order, by group id (payload rank << 1 | label).
+ * Rows with gid < 0 must already be removed. Returns records [gid | rank<<1|label | weight?].
  */
 export function sortByGroupThenScore(
   scores: NumArray, labels: Uint8Array, weights: Float64Array | null, gids: ArrayLike<number>, n: number,
 ): SortedRecords {
-  const g = gids instanceof Uint32Array ? gids : Uint32Array.from(gids as ArrayLike<number>);
-  const s1 = sortRecords(scores, n, weights ? [g, labels, weights] : [g, labels]);
+  const code = new Uint32Array(n);
+  for (let i = 0; i < n; i++) code[i] = ((gids[i]! << 1) | labels[i]!) >>> 0;
+  const s1 = sortRecords(scores, n, weights ? [code, weights] : [code]);
   const { rec, f64, W, newRun } = s1;
-  const og = s1.offsets[0]!; const ol = s1.offsets[1]!; const ow = weights ? s1.offsets[2]! : 0;
-  const gs = new Uint32Array(n); const rank = new Uint32Array(n); const lab = new Uint8Array(n);
+  const oc = s1.offsets[0]!; const ow = weights ? s1.offsets[1]! : 0;
+  const gs = new Uint32Array(n); const rl = new Uint32Array(n);
   const ws = weights ? new Float64Array(n) : null;
   let r = 0;
   for (let i = 0, j = 0; i < n; i++, j += W) {
     if (newRun[i]) r++;
-    gs[i] = rec[j + og]!; rank[i] = r; lab[i] = rec[j + ol]!;
+    const c = rec[j + oc]!;
+    gs[i] = c >>> 1; rl[i] = ((r << 1) | (c & 1)) >>> 0;
     if (ws) ws[i] = f64[(j + ow) >> 1]!;
   }
-  return sortRecordsU32(gs, n, ws ? [rank, lab, ws] : [rank, lab]);
+  return sortRecordsU32(gs, n, ws ? [rl, ws] : [rl]);
 }
 
 /**
@@ -61,7 +63,7 @@ export function sortByGroupThenScore(
  */
 export function gaucPass(s: SortedRecords, weighted: boolean, weighting: GroupWeighting, sums: GaucSums): void {
   const { rec, f64, W, n } = s;
-  const orank = s.offsets[0]!; const ol = s.offsets[1]!; const ow = weighted ? s.offsets[2]! : 0;
+  const orl = s.offsets[0]!; const ow = weighted ? s.offsets[1]! : 0;
   let i = 0;
   let j = 0;
   while (i < n) {
@@ -69,10 +71,11 @@ export function gaucPass(s: SortedRecords, weighted: boolean, weighting: GroupWe
     let prevRank = -1; let negBelow = 0; let area = 0; let wPos = 0; let tp = 0; let tn = 0;
     const start = i;
     while (i < n && rec[j] === g) {
-      const rk = rec[j + orank]!;
+      const v = rec[j + orl]!;
+      const rk = v >>> 1;
       if (rk !== prevRank) { area += tp * (negBelow + 0.5 * tn); negBelow += tn; wPos += tp; tp = 0; tn = 0; prevRank = rk; }
       const w = weighted ? f64[(j + ow) >> 1]! : 1;
-      if (rec[j + ol] === 1) tp += w; else tn += w;
+      if (v & 1) tp += w; else tn += w;
       i++; j += W;
     }
     area += tp * (negBelow + 0.5 * tn); negBelow += tn; wPos += tp;

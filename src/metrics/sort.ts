@@ -19,31 +19,58 @@ const MAX_DIGIT_BITS = 11;
  * Returns the buffer holding the result (`rec` or the scratch buffer).
  */
 export function radixSortRecords(rec: Uint32Array, W: number, n: number, digits: Digit[]): Uint32Array {
+  if (digits.length === 0 || n < 2) return rec;
+  // Digit histograms do not depend on the order, so all of them come from one read of the input.
+  const nd = digits.length;
+  const hists = digits.map((d) => new Uint32Array(1 << d.bits));
+  const words = Int32Array.from(digits, (d) => d.word);
+  const shifts = Int32Array.from(digits, (d) => d.shift);
+  const masks = Int32Array.from(digits, (d) => (1 << d.bits) - 1);
+  if (nd === 1) {
+    const h0 = hists[0]!; const w0 = words[0]!; const s0 = shifts[0]!; const m0 = masks[0]!;
+    for (let j = 0, e = n * W; j < e; j += W) h0[(rec[j + w0]! >>> s0) & m0]!++;
+  } else if (nd === 2) {
+    const h0 = hists[0]!; const w0 = words[0]!; const s0 = shifts[0]!; const m0 = masks[0]!;
+    const h1 = hists[1]!; const w1 = words[1]!; const s1 = shifts[1]!; const m1 = masks[1]!;
+    for (let j = 0, e = n * W; j < e; j += W) { h0[(rec[j + w0]! >>> s0) & m0]!++; h1[(rec[j + w1]! >>> s1) & m1]!++; }
+  } else if (nd === 3) {
+    const h0 = hists[0]!; const w0 = words[0]!; const s0 = shifts[0]!; const m0 = masks[0]!;
+    const h1 = hists[1]!; const w1 = words[1]!; const s1 = shifts[1]!; const m1 = masks[1]!;
+    const h2 = hists[2]!; const w2 = words[2]!; const s2 = shifts[2]!; const m2 = masks[2]!;
+    for (let j = 0, e = n * W; j < e; j += W) {
+      h0[(rec[j + w0]! >>> s0) & m0]!++; h1[(rec[j + w1]! >>> s1) & m1]!++; h2[(rec[j + w2]! >>> s2) & m2]!++;
+    }
+  } else {
+    for (let j = 0, e = n * W; j < e; j += W) {
+      for (let k = 0; k < nd; k++) hists[k]![(rec[j + words[k]!]! >>> shifts[k]!) & masks[k]!]!++;
+    }
+  }
   let a = rec;
   let b: Uint32Array | null = null;
-  const hist = new Uint32Array(1 << MAX_DIGIT_BITS);
-  for (const d of digits) {
-    const mask = d.bits === 32 ? 0xffffffff : (1 << d.bits) - 1;
-    const sh = d.shift;
-    const h = hist.subarray(0, 1 << d.bits);
-    h.fill(0);
-    for (let i = 0, j = d.word; i < n; i++, j += W) h[(a[j]! >>> sh) & mask]!++;
+  for (let k = 0; k < nd; k++) {
+    const h = hists[k]!;
     if (prefixSums(h, n)) continue; // every record has the same digit
+    const mask = masks[k]!; const sh = shifts[k]!; const dw = words[k]!;
     if (b === null) b = new Uint32Array(a.length);
     if (W === 2) {
-      for (let i = 0, j = 0; i < n; i++, j += 2) {
-        const q = 2 * h[(a[j + d.word]! >>> sh) & mask]!++;
+      for (let j = 0, e = n * 2; j < e; j += 2) {
+        const q = 2 * h[(a[j + dw]! >>> sh) & mask]!++;
         b[q] = a[j]!; b[q + 1] = a[j + 1]!;
       }
+    } else if (W === 3) {
+      for (let j = 0, e = n * 3; j < e; j += 3) {
+        const q = 3 * h[(a[j + dw]! >>> sh) & mask]!++;
+        b[q] = a[j]!; b[q + 1] = a[j + 1]!; b[q + 2] = a[j + 2]!;
+      }
     } else if (W === 4) {
-      for (let i = 0, j = 0; i < n; i++, j += 4) {
-        const q = 4 * h[(a[j + d.word]! >>> sh) & mask]!++;
+      for (let j = 0, e = n * 4; j < e; j += 4) {
+        const q = 4 * h[(a[j + dw]! >>> sh) & mask]!++;
         b[q] = a[j]!; b[q + 1] = a[j + 1]!; b[q + 2] = a[j + 2]!; b[q + 3] = a[j + 3]!;
       }
     } else {
-      for (let i = 0, j = 0; i < n; i++, j += W) {
-        const q = W * h[(a[j + d.word]! >>> sh) & mask]!++;
-        for (let k = 0; k < W; k++) b[q + k] = a[j + k]!;
+      for (let j = 0, e = n * W; j < e; j += W) {
+        const q = W * h[(a[j + dw]! >>> sh) & mask]!++;
+        for (let k2 = 0; k2 < W; k2++) b[q + k2] = a[j + k2]!;
       }
     }
     const t = a; a = b; b = t;
@@ -97,13 +124,18 @@ export interface SortedRecords {
 const F = new Float64Array(1);
 const U = new Uint32Array(F.buffer);
 
-/** Record layout: key at words 0 (hi), 1 (lo); payloads after it, f64 ones 8-byte aligned; W even. */
-function layout(payload: Payload[]): { W: number; offsets: number[] } {
+/**
+ * Record layout: key words first (`keyWords` = 2 for float64 keys, 1 for u32 keys), then payloads;
+ * f64 payloads sit at even word offsets and make W even (so the f64 view can read them).
+ */
+function layout(payload: Payload[], keyWords: number): { W: number; offsets: number[] } {
   let w = 2;
   const offsets: number[] = [];
+  const hasF64 = payload.some((p) => p instanceof Float64Array);
   for (const p of payload) if (p instanceof Float64Array) { offsets.push(w); w += 2; } else offsets.push(-1);
+  if (!hasF64) w = keyWords;
   for (let i = 0; i < payload.length; i++) if (offsets[i] === -1) offsets[i] = w++;
-  if (w % 2) w++;
+  if (hasF64 && w % 2) w++;
   return { W: w, offsets };
 }
 
@@ -130,7 +162,7 @@ export function keyBits(v: number): [number, number] {
  * sorted record i at rec[i*W + offsets[c]] (u32) or f64[(i*W + offsets[c]) / 2] (Float64Array).
  */
 export function sortRecords(keys: NumArray, n: number, payload: Payload[]): SortedRecords {
-  const { W, offsets } = layout(payload);
+  const { W, offsets } = layout(payload, 2);
   let rec: Uint32Array = new Uint32Array(n * W);
   let diffHi = 0; let diffLo = 0; let h0 = 0; let l0 = 0;
   for (let i = 0, j = 0; i < n; i++, j += W) {
@@ -191,7 +223,7 @@ function fixLowWord(rec: Uint32Array, W: number, n: number): void {
  * word 0 and newRun marks changes of `runWord` (e.g. a score rank) *or* of the key.
  */
 export function sortRecordsU32(keys: ArrayLike<number>, n: number, payload: Payload[]): SortedRecords {
-  const { W, offsets } = layout(payload);
+  const { W, offsets } = layout(payload, 1);
   let rec: Uint32Array = new Uint32Array(n * W);
   let diff = 0; const k0 = n > 0 ? keys[0]! >>> 0 : 0;
   for (let i = 0, j = 0; i < n; i++, j += W) { const k = keys[i]! >>> 0; rec[j] = k; diff |= k ^ k0; }
