@@ -1,0 +1,196 @@
+// generateWorld: the seeded synthetic live-stream world (docs/world.md). One pass over the
+// impressions in time order: pick the user, scenario, position and a live room, read the
+// real-time history, compute the true probabilities, draw the labels, update the history.
+import { Rng } from '../../util/rng.js';
+import { makeTable, type Table } from '../table.js';
+import { AliasTable, filled, sigmoid } from './mathx.js';
+import { CATEGORIES, COUNTRIES, EFFECTS, NUM_POSITIONS, POPULATION as P, POSITION_DECAY, SCENARIO_SHARES, SCENARIO_SPECS, STANDARDISE } from './params.js';
+import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, viewersAt, drawTimeOfDay } from './population.js';
+import { History, seedPriorHistory } from './history.js';
+import { LiveIndex } from './exposure.js';
+import { computeTruth, emptyTruth, type TruthInput } from './truth.js';
+import { SCENARIOS } from './schema.js';
+import { buildRoomsTable, buildUsersTable } from './sidetables.js';
+
+export interface WorldOptions {
+  /** Number of impressions (default 1 000 000). Users, streamers and live rooms scale with it. */
+  impressions?: number;
+  seed?: number;
+  /** Simulated days (default 1). */
+  days?: number;
+  /** Unix seconds of the world's start (default 2024-01-01T00:00:00Z). */
+  startTs?: number;
+  /** Called every ~5 % with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface WorldMeta {
+  options: { impressions: number; seed: number; days: number; startTs: number };
+  sizes: { users: number; streamers: number; rooms: number; avgLiveRooms: number; seqLen: number };
+  countries: string[];
+  categories: string[];
+  scenarios: Record<string, { share: number; threshold: number; watchSigma: number; positional: boolean }>;
+  /** user_activity = activityScale * exp(logActivitySd * z_act). */
+  activityScale: number;
+  logActivitySd: number;
+  /** Latent taste structure: a(u,c) = countryTaste[country][c] + sum_d latent_taste_d(u) * categoryFactor[c][d]. */
+  latent: { countryTaste: number[][]; categoryFactor: number[][] };
+  generationMs: number;
+}
+
+export interface World {
+  impressions: Table;
+  users: Table;
+  rooms: Table;
+  meta: WorldMeta;
+}
+
+export const DEFAULT_START_TS = 1704067200;
+
+export function generateWorld(opts: WorldOptions = {}): World {
+  const t0 = Date.now();
+  const N = opts.impressions ?? 1_000_000;
+  const seed = opts.seed ?? 1;
+  const days = opts.days ?? 1;
+  const startTs = opts.startTs ?? DEFAULT_START_TS;
+  if (!Number.isInteger(N) || N < 1000) throw new Error(`world: impressions must be an integer >= 1000, got ${N}`);
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error(`world: days must be an integer in 1..366, got ${days}`);
+  if (!Number.isFinite(seed)) throw new Error(`world: seed must be a number, got ${seed}`);
+  if (!Number.isInteger(startTs) || startTs < 0 || startTs + days * DAY > 2147483647) throw new Error(`world: startTs ${startTs} out of range`);
+
+  const root = new Rng(seed);
+  const rLatent = root.fork(); const rUsers = root.fork(); const rStreamers = root.fork(); const rSessions = root.fork();
+  const rPrior = root.fork(); const rTime = root.fork(); const rImp = root.fork(); const rExpo = root.fork(); const rLabel = root.fork();
+
+  const nUsers = Math.max(100, Math.round(P.usersPerImpression * N));
+  const latent = makeLatent(rLatent);
+  const users = makeUsers(nUsers, N / days, latent, rUsers);
+  const st = makeStreamers(streamerCount(N, days), rStreamers);
+  const se = makeSessions(st, days, rSessions);
+  const hist = new History(nUsers, st.n, P.seqLen, Math.max(1024, nUsers * 8));
+  const priorFollows = seedPriorHistory(hist, users, st, rPrior);
+  const live = new LiveIndex(se, st);
+
+  // Impression times (sorted), users, scenarios, positions.
+  const times = new Float64Array(N);
+  for (let i = 0; i < N; i++) times[i] = drawTimeOfDay(rTime, rTime.int(days), 21);
+  times.sort();
+  const userAlias = new AliasTable(users.activity);
+  const posAlias = new AliasTable(Array.from({ length: NUM_POSITIONS }, (_, k) => Math.pow(POSITION_DECAY, k)));
+  const homeGivenInside = SCENARIO_SHARES.home / (SCENARIO_SHARES.home + SCENARIO_SHARES.slide);
+
+  const col = {
+    impression_id: new Int32Array(N), ts: new Int32Array(N), hour: new Uint8Array(N),
+    scenario: filled<string | null>(N, null), scenario_id: new Uint8Array(N), position: new Uint8Array(N),
+    user_id: new Int32Array(N), country: filled<string | null>(N, null), country_id: new Uint8Array(N),
+    user_age: filled<string | null>(N, null), user_gender: filled<string | null>(N, null), user_device: filled<string | null>(N, null),
+    user_activity: new Float32Array(N),
+    room_id: new Int32Array(N), streamer_id: new Int32Array(N), category_id: new Uint8Array(N),
+    room_country: filled<string | null>(N, null), streamer_followers: new Int32Array(N), room_viewers: new Int32Array(N),
+    room_live_s: new Int32Array(N),
+    user_follow_count: new Int32Array(N), hist_followed: new Uint8Array(N), hist_streamer_watch_s: new Float32Array(N),
+    hist_category_watch_s: new Float32Array(N), hist_total_watch_s: new Float32Array(N),
+    seq_streamer_ids: filled<string | null>(N, null), seq_category_ids: filled<string | null>(N, null),
+    click: new Float32Array(N), watch_s: new Float32Array(N), effective_view: new Uint8Array(N),
+    follow: new Uint8Array(N), gift: new Uint8Array(N), order: new Uint8Array(N),
+    p_click: new Float64Array(N), p_effective_view: new Float64Array(N), p_follow: new Float64Array(N),
+    p_gift: new Float64Array(N), p_order: new Float64Array(N), e_watch_s: new Float64Array(N), watch_mu: new Float64Array(N),
+  };
+  const ages = ['18-24', '25-34', '35-44', '45+']; const genders = ['f', 'm', 'u']; const devices = ['android', 'ios'];
+  const codes = COUNTRIES.map((c) => c.code);
+  const userImps = new Int32Array(nUsers); const roomImps = new Int32Array(se.n);
+  const endOrder = Array.from({ length: se.n }, (_, i) => i).sort((a, b) => se.end[a]! - se.end[b]! || a - b);
+  let nextStart = 0; let nextEnd = 0; let liveSum = 0;
+  const x: TruthInput = {
+    scenario: 0, position: 0, country: 0, category: 0, affinity: 0, followed: 0, streamerWatchS: 0, followers: 0,
+    viewers: 0, sameCountry: 0, activityZ: 0, seqHits: 0, hour: 0, style: 0, quality: 0,
+  };
+  const tr = emptyTruth();
+  const progressEvery = Math.max(1, Math.floor(N / 20));
+
+  for (let i = 0; i < N; i++) {
+    const t = Math.floor(times[i]!);
+    while (nextStart < se.n && se.start[nextStart]! <= t) live.activate(nextStart++);
+    while (nextEnd < se.n && se.end[endOrder[nextEnd]!]! <= t) live.deactivate(endOrder[nextEnd++]!);
+    liveSum += live.liveCount;
+
+    const u = userAlias.sample(rImp);
+    const g = rImp.next() < users.outsideProp[u]! ? 2 : rImp.next() < homeGivenInside ? 0 : 1;
+    const spec = SCENARIO_SPECS[SCENARIOS[g]!];
+    const pos = spec.positional ? posAlias.sample(rImp) : 0;
+    const r = live.choose(u, g, users, hist, rExpo);
+    const s = se.streamer[r]!; const c = st.category[s]!; const k = users.country[u]!;
+    const hour = Math.floor((t % DAY) / 3600);
+    const viewers = viewersAt(se, r, t);
+    const slot = hist.slot(u, s);
+    const followed = hist.followed(slot);
+    const sw = hist.streamerWatch(slot);
+
+    x.scenario = g; x.position = pos; x.country = k; x.category = c; x.affinity = users.affinity[u * CATEGORIES.length + c]!;
+    x.followed = followed; x.streamerWatchS = sw; x.followers = st.followers[s]!; x.viewers = viewers;
+    x.sameCountry = st.country[s] === k ? 1 : 0; x.activityZ = users.activityZ[u]!; x.seqHits = hist.seqHits(u, c);
+    x.hour = hour; x.style = st.style[s]!; x.quality = st.quality[s]!;
+    computeTruth(x, tr);
+
+    col.impression_id[i] = i; col.ts[i] = startTs + t; col.hour[i] = hour;
+    col.scenario[i] = SCENARIOS[g]!; col.scenario_id[i] = g; col.position[i] = pos;
+    col.user_id[i] = u; col.country[i] = codes[k]!; col.country_id[i] = k;
+    col.user_age[i] = ages[users.age[u]!]!; col.user_gender[i] = genders[users.gender[u]!]!; col.user_device[i] = devices[users.device[u]!]!;
+    col.user_activity[i] = users.activity[u]!;
+    col.room_id[i] = r; col.streamer_id[i] = s; col.category_id[i] = c; col.room_country[i] = codes[st.country[s]!]!;
+    col.streamer_followers[i] = st.followers[s]!; col.room_viewers[i] = viewers; col.room_live_s[i] = t - se.start[r]!;
+    col.user_follow_count[i] = hist.followCount[u]!; col.hist_followed[i] = followed; col.hist_streamer_watch_s[i] = sw;
+    col.hist_category_watch_s[i] = hist.catWatch[u * CATEGORIES.length + c]!; col.hist_total_watch_s[i] = hist.totalWatch[u]!;
+    col.seq_streamer_ids[i] = hist.seqStreamers(u); col.seq_category_ids[i] = hist.seqCategories(u);
+    col.p_click[i] = tr.pClick; col.p_effective_view[i] = tr.pEv; col.p_follow[i] = tr.pFollow;
+    col.p_gift[i] = tr.pGift; col.p_order[i] = tr.pOrder; col.e_watch_s[i] = tr.eWatch; col.watch_mu[i] = tr.watchMu;
+
+    // Labels: enter (click, or always on slide) -> watch seconds -> effective view -> follow/gift/order.
+    let entered = 1;
+    if (spec.positional) { entered = rLabel.next() < tr.pClick ? 1 : 0; col.click[i] = entered; } else col.click[i] = NaN;
+    if (entered) {
+      const w = Math.fround(Math.exp(tr.watchMu + tr.watchSigma * rLabel.normal()));
+      const ev = w >= tr.threshold ? 1 : 0;
+      col.watch_s[i] = w; col.effective_view[i] = ev;
+      const fo = rLabel.next() < sigmoidShift(tr.lFollow, ev, 'follow') ? 1 : 0;
+      const gi = rLabel.next() < sigmoidShift(tr.lGift, ev, 'gift') ? 1 : 0;
+      const or = rLabel.next() < sigmoidShift(tr.lOrder, ev, 'order') ? 1 : 0;
+      col.follow[i] = fo; col.gift[i] = gi; col.order[i] = or;
+      hist.addWatch(u, s, c, w);
+      if (fo) hist.follow(u, s);
+      if (ev) hist.pushSeq(u, s, c);
+    }
+    userImps[u] = userImps[u]! + 1; roomImps[r] = roomImps[r]! + 1;
+    if (opts.onProgress && (i + 1) % progressEvery === 0) opts.onProgress(i + 1, N);
+  }
+
+  const impressions = makeTable(col);
+  const meta: WorldMeta = {
+    options: { impressions: N, seed, days, startTs },
+    sizes: { users: nUsers, streamers: st.n, rooms: se.n, avgLiveRooms: Math.round(liveSum / N), seqLen: P.seqLen },
+    countries: codes,
+    categories: CATEGORIES.map((c) => c.name),
+    scenarios: Object.fromEntries(SCENARIOS.map((n) => [n, {
+      share: SCENARIO_SHARES[n], threshold: SCENARIO_SPECS[n].threshold, watchSigma: SCENARIO_SPECS[n].watchSigma, positional: SCENARIO_SPECS[n].positional,
+    }])),
+    activityScale: users.activityScale,
+    logActivitySd: STANDARDISE.logActivitySd,
+    latent: {
+      countryTaste: codes.map((_, k) => Array.from(latent.countryTaste.subarray(k * CATEGORIES.length, (k + 1) * CATEGORIES.length))),
+      categoryFactor: CATEGORIES.map((_, c) => Array.from(latent.catFactor.subarray(c * P.tasteRank, (c + 1) * P.tasteRank))),
+    },
+    generationMs: 0,
+  };
+  const world: World = {
+    impressions,
+    users: buildUsersTable(users, priorFollows, userImps),
+    rooms: buildRoomsTable(se, st, startTs, roomImps),
+    meta,
+  };
+  meta.generationMs = Date.now() - t0;
+  return world;
+}
+
+function sigmoidShift(l: number, ev: number, task: 'follow' | 'gift' | 'order'): number {
+  return sigmoid(l + ev * EFFECTS[task].effectiveView);
+}
