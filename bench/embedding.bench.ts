@@ -5,6 +5,7 @@
 // warm-up). The machine is shared and noisy; the minimum is the best estimate of the intrinsic cost.
 // Args: --per-field  (26 separate 100k-row tables instead of one shared table; ~0.5 GB with Adam)
 //       --rows=N     (rows per table, default 100000)
+//       --grad=row|slot|auto  (gradient buffer mode, default auto)
 import { Rng } from '../src/util/rng.js';
 import { EmbeddingTable } from '../src/embedding/table.js';
 import type { OptimizerConfig } from '../src/embedding/optimizers.js';
@@ -28,6 +29,8 @@ export default async function run(opts: Opts): Promise<void> {
   const perField = opts.args.includes('--per-field');
   const rowsArg = opts.args.find((a) => a.startsWith('--rows='));
   const ROWS = rowsArg ? Number(rowsArg.slice(7)) : 100000;
+  const gradArg = opts.args.find((a) => a.startsWith('--grad='));
+  const gradBuffer = (gradArg ? gradArg.slice(7) : 'auto') as 'row' | 'slot' | 'auto';
   const iters = opts.quick ? 5 : 25, warm = opts.quick ? 2 : 5;
   const optimizers: [string, OptimizerConfig][] = [
     ['adam(row)', { kind: 'adam', lr: 0.001 }],
@@ -49,7 +52,7 @@ export default async function run(opts: Opts): Promise<void> {
     };
     for (const [label, oc] of optimizers) {
       const nTables = perField ? F : 1;
-      const tables = Array.from({ length: nTables }, (_, i) => new EmbeddingTable({ name: `t${i}`, dim: DIM, rows: ROWS, seed: i, optimizer: oc }));
+      const tables = Array.from({ length: nTables }, (_, i) => new EmbeddingTable({ name: `t${i}`, dim: DIM, rows: ROWS, seed: i, optimizer: oc, gradBuffer }));
       const tab = (f: number) => tables[perField ? f : 0]!;
       const tLookup: number[] = [], tGather: number[] = [], tUpdate: number[] = [];
       const cLookup: number[] = [], cGather: number[] = [], cUpdate: number[] = [];
@@ -71,7 +74,7 @@ export default async function run(opts: Opts): Promise<void> {
         }
       }
       const r = {
-        bench: 'embedding', layout: perField ? `${F} tables × ${ROWS}` : `1 table × ${ROWS}`, batch: B, fields: F, dim: DIM,
+        bench: 'embedding', layout: perField ? `${F} tables × ${ROWS}` : `1 table × ${ROWS}`, gradBuffer, batch: B, fields: F, dim: DIM,
         optimizer: label, uniqueRows: uniq,
         lookupMs: +median(tLookup).toFixed(3), gatherMs: +median(tGather).toFixed(3), updateMs: +median(tUpdate).toFixed(3),
         totalMs: +(median(tLookup) + median(tGather) + median(tUpdate)).toFixed(3),
@@ -84,7 +87,7 @@ export default async function run(opts: Opts): Promise<void> {
     }
   }
   if (!opts.json) {
-    console.log(`${results[0]!['layout']}, ${F} fields × ${DIM} dims, random keys; median ms over ${iters} steps`);
+    console.log(`${results[0]!['layout']} (gradient buffer ${gradBuffer}), ${F} fields × ${DIM} dims, random keys; ${iters} timed steps`);
     console.log('ms as "median / min"');
     console.log('batch | optimizer    | unique rows | lookup          | gather          | accumulate+update | total');
     console.log('------|--------------|-------------|-----------------|-----------------|-------------------|----------------');

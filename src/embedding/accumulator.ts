@@ -3,19 +3,21 @@
 // stamp[row] === generation, so clearing is O(1) (bump the generation). The first contribution to a
 // row is copied (no zeroing pass), later ones are added.
 //
-// Two storage modes:
-//  - 'row' (default when the table has ≤ 2^24 floats): a float32 buffer shaped like the table,
+// Two storage modes (the table's 'auto' setting switches between them from the touched share):
+//  - 'row': a float32 buffer shaped like the table,
 //    indexed by row. At step time the touched rows are listed in ascending order (stamp scan or
 //    sort), so the optimizer walks values, state and gradient sequentially — on the 2-core VM this
 //    was ~3× faster than updating rows in batch order (random pages in four arrays). Costs one extra
 //    table-sized float32 buffer. Duplicate sums are float32 (as in PyTorch / TF).
 //  - 'slot': compact float64 slots in first-seen order (memory ∝ unique rows per step), for huge
-//    tables where a table-sized buffer is too costly. Rows are updated in first-seen order.
+//    tables or steps touching few rows (the compact buffer stays in cache; measured ~1.5× faster
+//    than 'row' with 26 tables × 100k rows and 1–4 % of rows touched). Rows are updated in
+//    first-seen order.
 import { accumulateKernel, denseAccumulateKernel, type AccumulateKernel, type DenseAccumulateKernel } from './kernels.js';
 
 export type AccumulatorMode = 'row' | 'slot';
 
-/** Tables up to this many floats (64 MB of float32) get the 'row' mode under 'auto'. */
+/** Tables up to this many floats (64 MB of float32) may use the 'row' mode under 'auto'. */
 export const DENSE_GRAD_MAX_FLOATS = 2 ** 24;
 
 export interface PendingGradient {
@@ -43,10 +45,10 @@ export class SparseGradAccumulator {
   private readonly kernSlot: AccumulateKernel | null;
   private readonly kernRow: DenseAccumulateKernel | null;
 
-  constructor(rows: number, dim: number, mode: AccumulatorMode | 'auto' = 'auto', initialCapacity = 1024) {
+  constructor(rows: number, dim: number, mode: AccumulatorMode, initialCapacity = 1024) {
     this.rows = rows;
     this.dim = dim;
-    this.mode = mode === 'auto' ? (rows * dim <= DENSE_GRAD_MAX_FLOATS ? 'row' : 'slot') : mode;
+    this.mode = mode;
     this.stamp = new Int32Array(rows);
     const cap = Math.max(16, Math.min(initialCapacity, rows));
     this.uniq = new Int32Array(cap);

@@ -36,6 +36,8 @@ export interface CheckpointHeader {
   mapper: { config: Record<string, number | string | boolean>; meta: Record<string, number | string | boolean> };
   steps: number;
   reinitSerial: number;
+  /** 'auto' gradient buffer state (absent in files from before it existed). */
+  gradBuffer?: { mode: 'row' | 'slot'; touchedShare: number };
   sections: Section[];
   payloadBytes: number;
 }
@@ -85,7 +87,7 @@ export function serializeEmbeddingTable(t: EmbeddingTable): Uint8Array {
     format: 'liverank-embedding', version: CHECKPOINT_VERSION, name: t.name, dim: t.dim, rows: t.rows,
     init: t.init, seed: t.seed, l2: t.l2, optimizer: t.optimizer.config, optimizerScalars: t.optimizer.stateScalars(),
     mapper: { config: t.mapper.config(), meta: ms.meta }, steps: t.steps, reinitSerial: t.reinitSerial,
-    sections, payloadBytes: off,
+    gradBuffer: t.bufferState(), sections, payloadBytes: off,
   };
   const hb = Buffer.from(JSON.stringify(header), 'utf8');
   const start = align8(12 + hb.length);
@@ -161,6 +163,7 @@ function fill(t: EmbeddingTable, p: Parsed, src: string): void {
   if (dirty) copyInto(t.dirtyMask(), arrays, 'dirty', src);
   t.steps = header.steps ?? 0;
   t.reinitSerial = header.reinitSerial ?? 0;
+  if (header.gradBuffer) t.restoreBufferState(header.gradBuffer);
 }
 
 export interface LoadExpect { name?: string; dim?: number; rows?: number }

@@ -214,18 +214,20 @@ test('accumulate across fields, gradient norm for clipping, scale hook, discard'
 });
 
 test('memory estimate and summary', () => {
-  const t = new EmbeddingTable({ name: 'user_id', dim: 16, rows: 100000, optimizer: { kind: 'adam', biasCorrection: 'global' } });
+  const t = new EmbeddingTable({ name: 'user_id', dim: 16, rows: 100000, optimizer: { kind: 'adam', biasCorrection: 'global' }, gradBuffer: 'row' });
   const m = t.memory();
   assert.equal(m.valuesBytes, 6_400_000);
   assert.equal(m.optimizerBytes, 12_800_000);
   assert.equal(m.scratchBytes, 6_800_000, 'row-mode gradient buffer + stamps');
   assert.equal(m.summary, 'user_id: 100000 × 16 fp32 = 6.4 MB values + 12.8 MB Adam state + 6.8 MB gradient scratch');
-  const slot = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000, gradBuffer: 'slot' }).memory();
-  assert.equal(slot.scratchBytes, 800_000);
+  const slot = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000 }).memory();
+  assert.equal(slot.scratchBytes, 800_000, "'auto' starts with the compact slot buffer");
   const r = new EmbeddingTable({ name: 'item', dim: 16, rows: 100000, optimizer: { kind: 'adam' } }).memory();
   assert.equal(r.optimizerBytes, 13_200_000, 'row-wise bias correction adds 4 bytes per row');
   const s = new EmbeddingTable({ name: 'w', dim: 1, rows: 1000, optimizer: { kind: 'sgd' } }).memory();
   assert.equal(s.summary, 'w: 1000 × 1 fp32 = 4 kB values (no optimizer state) + 8 kB gradient scratch');
+  const s2 = new EmbeddingTable({ name: 'w', dim: 1, rows: 1000, optimizer: { kind: 'sgd' }, gradBuffer: 'row' }).memory();
+  assert.equal(s2.summary, 'w: 1000 × 1 fp32 = 4 kB values (no optimizer state) + 8 kB gradient scratch');
 });
 
 test('row and slot gradient buffers give identical updates (scan path and sort path of the row buffer)', () => {
@@ -239,4 +241,27 @@ test('row and slot gradient buffers give identical updates (scan path and sort p
     assert.deepEqual(a.values, b.values);
     assert.deepEqual(a.takeDirtyRows(), Int32Array.from(new Set(ids)).sort());
   }
+});
+
+test("'auto' gradient buffer follows the touched share of rows, and updates stay exact", () => {
+  const mk = (gradBuffer: 'auto' | 'slot') => new EmbeddingTable({ name: 'a', dim: 2, rows: 100, seed: 1, optimizer: { kind: 'adam', lr: 0.01 }, gradBuffer });
+  const a = mk('auto'), b = mk('slot');
+  const rng = new Rng(12);
+  const modes: string[] = [];
+  const run = (n: number, steps: number) => {
+    for (let s = 0; s < steps; s++) {
+      const ids = new Int32Array(n).map(() => rng.int(100));
+      const g = new Float32Array(n * 2).map(() => (rng.int(17) - 8) / 4);
+      a.applyGradients(ids, g); b.applyGradients(ids, g);
+      modes.push(a.gradBufferMode);
+    }
+  };
+  run(1, 5);   // ~1 % touched
+  assert.equal(a.gradBufferMode, 'slot');
+  run(60, 5);  // ~45 % touched
+  assert.equal(a.gradBufferMode, 'row');
+  run(1, 20);
+  assert.equal(a.gradBufferMode, 'slot');
+  assert.deepEqual(a.values, b.values, 'same updates in either mode (dyadic gradients: exact sums)');
+  assert.ok(modes.includes('row') && modes.includes('slot'));
 });

@@ -10,7 +10,7 @@
 //   table.step({ scale })                              (ONE update per unique row, then cleared)
 // `applyGradients` = accumulate + step for a table used by a single field.
 import { Rng } from '../util/rng.js';
-import { SparseGradAccumulator } from './accumulator.js';
+import { DENSE_GRAD_MAX_FLOATS, SparseGradAccumulator } from './accumulator.js';
 import { DEFAULT_INITIALIZER, fillInit, normalizeInitializer, rowRng, type Initializer } from './init.js';
 import { ModuloRowMapper, NO_ROW, type MapOptions, type RowMapper } from './mapper.js';
 import { createOptimizer, type OptimizerConfig, type SparseOptimizer } from './optimizers.js';
@@ -34,8 +34,11 @@ export interface EmbeddingTableConfig {
   /** Default ModuloRowMapper(rows). */
   mapper?: RowMapper;
   /**
-   * Gradient accumulation buffer: 'row' = table-shaped float32 (fast sequential updates, +rows·dim·4
-   * bytes), 'slot' = compact float64 per unique row; 'auto' (default) = 'row' up to 2^24 floats.
+   * Gradient accumulation buffer (see accumulator.ts): 'row' = table-shaped float32, rows updated in
+   * ascending order (fast when a step touches a large share of the table; +rows·dim·4 bytes);
+   * 'slot' = compact float64 per unique row (better for sparse touches and huge tables); 'auto'
+   * (default) starts with 'slot' and switches between the two between steps from the observed share
+   * of rows touched per step (EMA > 10 % → 'row' if rows·dim ≤ 2^24; < 3 % → back to 'slot').
    */
   gradBuffer?: 'auto' | 'row' | 'slot';
   /** false: leave values zero instead of drawing them (used when a checkpoint overwrites them). */
@@ -68,7 +71,10 @@ export class EmbeddingTable {
   steps = 0;
   /** Number of row re-initialisations so far (makes re-init draws reproducible across resume). */
   reinitSerial = 0;
-  private readonly acc: SparseGradAccumulator;
+  private acc: SparseGradAccumulator;
+  private readonly autoBuffer: boolean;
+  /** EMA of the share of rows touched per step (drives the 'auto' gradient buffer). */
+  private touchedShare = -1;
   private readonly dirty: Uint8Array;
   private readonly scratch: Float64Array;
   private readonly onAssign: (row: number) => void;
@@ -94,7 +100,10 @@ export class EmbeddingTable {
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
-    this.acc = new SparseGradAccumulator(c.rows, c.dim, c.gradBuffer ?? 'auto');
+    const gb = c.gradBuffer ?? 'auto';
+    if (gb !== 'auto' && gb !== 'row' && gb !== 'slot') throw new Error(`${where}: gradBuffer must be auto|row|slot, got ${JSON.stringify(gb)}`);
+    this.autoBuffer = gb === 'auto';
+    this.acc = new SparseGradAccumulator(c.rows, c.dim, gb === 'auto' ? 'slot' : gb);
     this.dirty = new Uint8Array(c.rows);
     this.scratch = new Float64Array(c.dim);
     this.onAssign = (row) => this.resetRow(row);
@@ -199,9 +208,36 @@ export class EmbeddingTable {
     const dirty = this.dirty, u = p.rows;
     for (let s = 0; s < n; s++) dirty[u[s]!] = 1;
     acc.clear();
+    if (this.autoBuffer) this.adaptBuffer(n);
     this.steps++;
     this.mapper.tick();
     return { uniqueRows: n };
+  }
+
+  /** Current gradient buffer mode. */
+  get gradBufferMode(): 'row' | 'slot' { return this.acc.mode; }
+
+  /** State of the 'auto' gradient buffer (checkpointed so a resumed run sums exactly the same way). */
+  bufferState(): { mode: 'row' | 'slot'; touchedShare: number } {
+    return { mode: this.acc.mode, touchedShare: this.touchedShare };
+  }
+
+  restoreBufferState(s: { mode: 'row' | 'slot'; touchedShare: number }): void {
+    if (this.acc.size > 0) throw new Error(`embedding table "${this.name}": cannot restore while gradients are pending`);
+    if (!this.autoBuffer) return;
+    if (s.mode !== 'row' && s.mode !== 'slot') throw new Error(`embedding table "${this.name}": bad gradient buffer mode ${JSON.stringify(s.mode)}`);
+    this.touchedShare = Number.isFinite(s.touchedShare) ? s.touchedShare : -1;
+    if (s.mode !== this.acc.mode) this.acc = new SparseGradAccumulator(this.rows, this.dim, s.mode);
+  }
+
+  private adaptBuffer(n: number): void {
+    const share = n / this.rows;
+    this.touchedShare = this.touchedShare < 0 ? share : 0.8 * this.touchedShare + 0.2 * share;
+    if (this.acc.mode === 'slot' && this.touchedShare > 0.1 && this.rows * this.dim <= DENSE_GRAD_MAX_FLOATS) {
+      this.acc = new SparseGradAccumulator(this.rows, this.dim, 'row');
+    } else if (this.acc.mode === 'row' && this.touchedShare < 0.03) {
+      this.acc = new SparseGradAccumulator(this.rows, this.dim, 'slot');
+    }
   }
 
   /** accumulate + step, for a table used by one field. */
