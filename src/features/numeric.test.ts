@@ -25,11 +25,20 @@ test('quantile boundaries: strictly increasing; equal training counts within ±1
     for (const x of xs) counts[bucketOf(bb, x)]++;
     for (const c of counts) assert.ok(Math.abs(c - n / k) <= 1, `k=${k} count ${c} vs ${n / k}`);
   }
-  // duplicates collapse: 90 % zeros
-  const z = new Float64Array(1000);
-  for (let i = 900; i < 1000; i++) z[i] = i;
-  const b = quantileBoundaries(z, 10);
-  assert.deepEqual(b, [900]);
+  // a mass point: 95 % zeros → zeros alone, then the non-zero tail in equal buckets
+  const z = new Float64Array(2000);
+  for (let i = 1900; i < 2000; i++) z[i] = i;
+  const b = quantileBoundaries(z, 6);
+  assert.deepEqual(b, [1900, 1920, 1940, 1960, 1980]);
+  const zc = new Array(6).fill(0);
+  for (const x of z) zc[bucketOf(Float64Array.from(b), x)]++;
+  assert.deepEqual(zc, [1900, 20, 20, 20, 20, 20]);
+  // duplicates in the middle: strictly increasing, at most k − 1
+  const d = Float64Array.from([1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 7, 8, 9, 10, 11, 12, 13]);
+  const bd = quantileBoundaries(d, 5);
+  assert.ok(bd.length <= 4);
+  for (let i = 1; i < bd.length; i++) assert.ok(bd[i]! > bd[i - 1]!);
+  assert.deepEqual(quantileBoundaries(Float64Array.from([3, 3, 3]), 4), []);
   assert.deepEqual(quantileBoundaries(new Float64Array(0), 10), []);
 });
 

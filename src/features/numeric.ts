@@ -58,16 +58,33 @@ export function logBucketOf(x: number, invLnBase: number, maxBucket: number): nu
 
 /**
  * Boundaries of k equal-frequency buckets from a sorted sample: candidates s[⌊i·n/k⌋] for
- * i = 1 … k−1, then duplicates and values ≤ min removed, so they are strictly increasing. With
- * distinct values every training bucket holds ⌊(i+1)n/k⌋ − ⌊i·n/k⌋ rows (equal within 1).
+ * i = 1 … k−1, duplicates and values ≤ min removed, so they are strictly increasing. With distinct
+ * values every training bucket holds ⌊(i+1)n/k⌋ − ⌊i·n/k⌋ rows (equal within 1).
+ * Mass points: when duplicates leave boundaries unused (e.g. a column that is 95 % zeros gives
+ * none at all), the unused ones go to quantiles of the values above the last boundary; if the value
+ * there holds more than n/k rows, the first value above it becomes a boundary, so the mass point
+ * gets a bucket of its own (zeros | the non-zero tail in k−2 buckets).
  */
-export function quantileBoundaries(sorted: Float64Array, k: number): number[] {
+export function quantileBoundaries(sorted: ArrayLike<number>, k: number): number[] {
   const n = sorted.length;
   const out: number[] = [];
   if (n === 0) return out;
-  for (let i = 1; i < k; i++) {
-    const b = sorted[Math.floor((i * n) / k)]!;
-    if (b > sorted[0]! && (out.length === 0 || b > out[out.length - 1]!)) out.push(b);
+  const min = sorted[0]!;
+  const push = (b: number): void => { if (b > min && (out.length === 0 || b > out[out.length - 1]!)) out.push(b); };
+  for (let i = 1; i < k; i++) push(sorted[Math.floor((i * n) / k)]!);
+  while (out.length < k - 1) {
+    const last = out.length ? out[out.length - 1]! : min;
+    let lo = 0, hi = n; // first index with a value > last
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (sorted[mid]! <= last) lo = mid + 1; else hi = mid; }
+    const start = lo;
+    if (start >= n) break;
+    let firstOfLast = start; // rows equal to `last`
+    while (firstOfLast > 0 && sorted[firstOfLast - 1] === last) firstOfLast--;
+    const before = out.length;
+    if (start - firstOfLast > n / k) push(sorted[start]!);
+    const need = k - 1 - out.length, sub = n - start;
+    for (let i = 1; i <= need; i++) push(sorted[start + Math.floor((i * sub) / (need + 1))]!);
+    if (out.length === before) break;
   }
   return out;
 }

@@ -102,7 +102,7 @@ export class FeatureReporter {
       };
       if (spec.buckets > 0) st.buckets = spec.buckets;
       return { f, st, keys: new KeyStats(hashed ? spec.buckets : 0, opts.exactLimit ?? 500_000), sum: 0, elements: 0, full: 0,
-        res: outputOf(f) === 'dense' || f.kind === 'bucketized' ? new Reservoir(100_000, `report:${f.name}`) : undefined };
+        res: outputOf(f) === 'dense' || f.kind === 'bucketized' || f.kind === 'counter' ? new Reservoir(100_000, `report:${f.name}`) : undefined };
     });
     const shiftFeats: ShiftFeature[] = [];
     this.shiftIdx = [];

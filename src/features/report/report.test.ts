@@ -123,3 +123,18 @@ test('report on a table: missing, cardinality, OOV, collisions and a planted sce
   assert.match(text, /distribution shift by "scenario"/);
   assert.match(text, /fol\s+numeric/);
 });
+
+test('PSI bins: a mass point gets one bin and the tail still gets the others', () => {
+  const xs = new Float64Array(1000);
+  for (let i = 950; i < 1000; i++) xs[i] = i - 949; // 95 % zeros, then 1..50
+  const e = binEdges(xs, 10);
+  assert.equal(e[0], 0);
+  assert.ok(e.length === 9, `edges ${e}`);
+  for (let i = 1; i < e.length; i++) assert.ok(e[i]! > e[i - 1]!);
+  assert.ok(e[1]! >= 1 && e[e.length - 1]! <= 50);
+  const tail = new Float64Array(1000); // same zeros, the tail shifted up
+  for (let i = 950; i < 1000; i++) tail[i] = 2 * (i - 949);
+  assert.ok(psi(binCounts(tail, e), binCounts(xs, e)) > 0.03); // 0.044; with one bin for all values it would be 0
+  assert.deepEqual(binEdges(Float64Array.from([1, 2, 3, 4]), 2), [3]);
+  assert.deepEqual(binEdges(new Float64Array(0), 10), []);
+});

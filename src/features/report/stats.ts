@@ -53,13 +53,28 @@ export function ksPValue(d: number, na: number, nb: number): number {
   return Math.min(1, Math.max(0, sum));
 }
 
-/** Up to k−1 distinct cut points at the i/k quantiles of an ascending sample (PSI bins). */
+/**
+ * Up to k−1 strictly increasing cut points at quantiles of an ascending sample (PSI bins). When a
+ * value holds a big mass (e.g. 95 % zeros) the quantiles collapse onto it; the remaining cuts are
+ * then placed at quantiles of the values above it, so the tail still gets bins.
+ */
 export function binEdges(sorted: ArrayLike<number>, k = 10): number[] {
   const n = sorted.length;
   const out: number[] = [];
-  for (let i = 1; i < k; i++) {
-    const v = sorted[Math.min(n - 1, Math.floor((i * n) / k))]!;
-    if (n > 0 && (out.length === 0 || v > out[out.length - 1]!)) out.push(v);
+  let start = 0;
+  while (out.length < k - 1 && start < n) {
+    const need = k - 1 - out.length, sub = n - start;
+    const before = out.length;
+    for (let i = 1; i <= need; i++) {
+      const v = sorted[start + Math.min(sub - 1, Math.floor((i * sub) / (need + 1)))]!;
+      if (out.length === 0 || v > out[out.length - 1]!) out.push(v);
+    }
+    if (out.length === before) break;
+    let j = start;
+    const last = out[out.length - 1]!;
+    while (j < n && sorted[j]! <= last) j++; // first value above the last cut
+    if (j === start) break;
+    start = j;
   }
   return out;
 }
