@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrationCurve, recalibrateDownsampled, recalibrateDownsampledArray } from './calibration.js';
+import { calibrationCurve, CalibrationAccumulator, recalibrateDownsampled, recalibrateDownsampledArray } from './calibration.js';
 import { BinarySums, logloss, pcoc, pcocTrue, LOGLOSS_EPS } from './binary.js';
 import { auc } from './auc.js';
 import { Rng } from '../util/rng.js';
@@ -84,4 +84,18 @@ test('calibration curves: bin counts add up; equal-width ranges; equal-frequency
   const oor = calibrationCurve({ scores: [-0.1, 0.5, 1.2], labels: [0, 1, 1] }, { bins: 2 });
   assert.equal(oor.outOfRange, 2);
   assert.equal(oor.bins.reduce((a, b) => a + b.count, 0), 3);
+});
+
+test('CalibrationAccumulator: merge == all at once; NaN rows counted', () => {
+  const rng = new Rng(5);
+  const p = Array.from({ length: 3000 }, () => rng.next());
+  const y = p.map((v) => (rng.next() < v ? 1 : 0));
+  p[7] = NaN;
+  const all = new CalibrationAccumulator(); all.addBatch({ scores: p, labels: y });
+  const a = new CalibrationAccumulator(); a.addBatch({ scores: p.slice(0, 1000), labels: y.slice(0, 1000) });
+  const b = new CalibrationAccumulator(); b.addBatch({ scores: p.slice(1000), labels: y.slice(1000) });
+  a.merge(b);
+  for (const mode of ['width', 'quantile'] as const) assert.deepEqual(a.compute({ mode, bins: 7 }), all.compute({ mode, bins: 7 }));
+  assert.equal(all.skipped, 1);
+  assert.equal(all.compute().bins.reduce((s, x) => s + x.count, 0), 2999);
 });

@@ -2,6 +2,7 @@
 // quantiles) and the negative down-sampling correction q = p / (p + (1 − p)/w) (He et al. 2014).
 import { sortRecords, type NumArray, type Payload } from './sort.js';
 import { toF64 } from './auc.js';
+import { Growable, f64 } from './growable.js';
 
 export type BinMode = 'width' | 'quantile';
 
@@ -105,6 +106,49 @@ export function calibrationCurve(
   }
   if (cur.count > 0) bins.push(cur.toBin(cur.lo, cur.hi, t !== null));
   return finish(mode, bins, 0);
+}
+
+/** Streaming reliability curve: rows are kept (quantile bins need them); merge = concatenation. */
+export class CalibrationAccumulator {
+  private readonly s = f64(); private readonly y = f64();
+  private w: Growable<Float64Array> | null = null;
+  private t: Growable<Float64Array> | null = null;
+  /** Rows dropped for a NaN score or label. */
+  skipped = 0;
+
+  addBatch(b: CalibrationInput): void {
+    const n = b.scores.length;
+    if (b.weights && !this.w) this.w = this.filled(1);
+    if (b.trueProbs && !this.t) this.t = this.filled(NaN);
+    for (let i = 0; i < n; i++) {
+      const p = b.scores[i]!; const y = b.labels[i]!;
+      if (Number.isNaN(p) || Number.isNaN(y)) { this.skipped++; continue; }
+      this.s.push(p); this.y.push(y);
+      this.w?.push(b.weights ? b.weights[i]! : 1);
+      this.t?.push(b.trueProbs ? b.trueProbs[i]! : NaN);
+    }
+  }
+
+  merge(o: CalibrationAccumulator): this {
+    const n = o.s.length;
+    if (o.w && !this.w) this.w = this.filled(1);
+    if (o.t && !this.t) this.t = this.filled(NaN);
+    this.s.append(o.s.view()); this.y.append(o.y.view());
+    if (this.w) { if (o.w) this.w.append(o.w.view()); else for (let i = 0; i < n; i++) this.w.push(1); }
+    if (this.t) { if (o.t) this.t.append(o.t.view()); else for (let i = 0; i < n; i++) this.t.push(NaN); }
+    this.skipped += o.skipped;
+    return this;
+  }
+
+  compute(opts: { bins?: number; mode?: BinMode } = {}): CalibrationCurve {
+    return calibrationCurve({ scores: this.s.view(), labels: this.y.view(), weights: this.w?.view(), trueProbs: this.t?.view() }, opts);
+  }
+
+  private filled(v: number): Growable<Float64Array> {
+    const g = f64(this.s.length);
+    for (let i = 0; i < this.s.length; i++) g.push(v);
+    return g;
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ export {
   logloss, pcoc, pcocTrue, meanPrediction, positiveRate, clipProb, BinarySums, LOGLOSS_EPS,
 } from './binary.js';
 export {
-  calibrationCurve, recalibrateDownsampled, recalibrateDownsampledArray,
+  calibrationCurve, CalibrationAccumulator, recalibrateDownsampled, recalibrateDownsampledArray,
   type BinMode, type CalibrationBin, type CalibrationCurve,
 } from './calibration.js';
 export {

@@ -35,9 +35,30 @@ test('sortRecords: ascending, stable, runs marked (random, ties, signs, -0, ±In
   // values sharing the high word (differ only in the low 32 bits): long runs for the low-word fix-up
   const close = new Float64Array(n).map(() => 0.5 + rng.int(1 << 20) * 2 ** -50);
   checkSorted(close, 'same-high-word');
+  // > 32 varying bits with long runs of equal top-32 bits: exercises the low-word fix-up (insertion
+  // sort for short runs, radix for long ones)
+  const runs = new Float64Array(n).map(() => 1 + rng.int(4) + rng.int(1 << 20) * 2 ** -40);
+  checkSorted(runs, 'long-low-runs');
+  const few = new Float64Array(n).map(() => 1 + rng.int(4) + rng.int(1 << 24) * 2 ** -44); // runs of ~5
+  checkSorted(few, 'short-low-runs');
   checkSorted(new Float64Array(100).fill(0.25), 'constant');
   checkSorted([3, 1, 2], 'plain array');
   checkSorted([], 'empty');
+});
+
+test('sortRecords on > 65536 rows (MSD bucket path): probabilities, coarse ties, float32 values', () => {
+  const rng = new Rng(17);
+  const n = 150_000;
+  const p = new Float64Array(n).map(() => 1 / (1 + Math.exp(-(rng.normal() - 2))));
+  checkSorted(p, 'big probabilities');
+  checkSorted(p.map((x) => Math.round(x * 1000) / 1000), 'big coarse');
+  checkSorted(Float64Array.from(Float32Array.from(p)), 'big float32-valued');
+  const g = new Uint32Array(n).map(() => rng.int(1 << 22) + (5 << 26));
+  const s = sortRecordsU32(g, n, [new Uint32Array(n).map((_, i) => i)]);
+  for (let i = 1; i < n; i++) {
+    const a = s.rec[(i - 1) * s.W]!; const b = s.rec[i * s.W]!;
+    assert.ok(a < b || (a === b && s.rec[(i - 1) * s.W + 1]! < s.rec[i * s.W + 1]!), `u32 order at ${i}`);
+  }
 });
 
 test('sortRecords carries u32 and float64 payloads', () => {

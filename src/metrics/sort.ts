@@ -78,6 +78,72 @@ export function radixSortRecords(rec: Uint32Array, W: number, n: number, digits:
   return a;
 }
 
+/**
+ * Stable sort of records by the low `bits` bits of word 0 (higher bits must be equal or zero).
+ * Large inputs: one MSD scatter by the top 11 bits through main memory, then each bucket (small,
+ * cache-resident) is finished by LSD passes or insertion sort. Small inputs: plain LSD.
+ */
+export function sortByWord0(rec: Uint32Array, W: number, n: number, bits: number): Uint32Array {
+  const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+  if (n < 1 << 16 || bits <= MAX_DIGIT_BITS) return radixSortRecords(rec, W, n, wordDigits(0, mask));
+  const topShift = bits - MAX_DIGIT_BITS;
+  const B = 1 << MAX_DIGIT_BITS;
+  const hist = new Uint32Array(B + 1);
+  for (let j = 0, e = n * W; j < e; j += W) hist[((rec[j]! >>> topShift) & (B - 1)) + 1]!++;
+  for (let d = 0; d < B; d++) hist[d + 1]! += hist[d]!;
+  const starts = hist.slice(0, B + 1);
+  const out = new Uint32Array(rec.length);
+  for (let j = 0, e = n * W; j < e; j += W) {
+    const q = W * hist[(rec[j]! >>> topShift) & (B - 1)]!++;
+    for (let k = 0; k < W; k++) out[q + k] = rec[j + k]!;
+  }
+  // `rec` is free now: it serves as the scratch space of every bucket's LSD passes.
+  const lowDigits = wordDigits(0, topShift >= 32 ? 0xffffffff : (1 << topShift) - 1);
+  for (let d = 0; d < B; d++) {
+    const a = starts[d]!; const b = starts[d + 1]!;
+    const len = b - a;
+    if (len < 2) continue;
+    const sub = out.subarray(a * W, b * W);
+    if (len <= 32) { insertionByWord(sub, W, len, 0, topShift); continue; }
+    const sorted = radixSortRecordsInto(sub, rec.subarray(a * W, b * W), W, len, lowDigits);
+    if (sorted !== sub) sub.set(sorted);
+  }
+  return out;
+}
+
+/** Stable insertion sort of records by the low `bits` bits of word `w`. */
+function insertionByWord(r: Uint32Array, W: number, n: number, w: number, bits: number): void {
+  const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+  const tmp = new Uint32Array(W);
+  for (let i = 1; i < n; i++) {
+    const key = (r[i * W + w]! & mask) >>> 0;
+    if (((r[(i - 1) * W + w]! & mask) >>> 0) <= key) continue;
+    for (let k = 0; k < W; k++) tmp[k] = r[i * W + k]!;
+    let j = i - 1;
+    while (j >= 0 && ((r[j * W + w]! & mask) >>> 0) > key) { r.copyWithin((j + 1) * W, j * W, (j + 1) * W); j--; }
+    r.set(tmp, (j + 1) * W);
+  }
+}
+
+/** LSD radix like `radixSortRecords`, with a caller-provided scratch buffer of the same size. */
+function radixSortRecordsInto(rec: Uint32Array, scratch: Uint32Array, W: number, n: number, digits: Digit[]): Uint32Array {
+  let a = rec; let b = scratch;
+  const hist = new Uint32Array(1 << MAX_DIGIT_BITS);
+  for (const d of digits) {
+    const mask = (1 << d.bits) - 1; const sh = d.shift; const dw = d.word;
+    const h = hist.subarray(0, 1 << d.bits);
+    h.fill(0);
+    for (let j = 0, e = n * W; j < e; j += W) h[(a[j + dw]! >>> sh) & mask]!++;
+    if (prefixSums(h, n)) continue;
+    for (let j = 0, e = n * W; j < e; j += W) {
+      const q = W * h[(a[j + dw]! >>> sh) & mask]!++;
+      for (let k = 0; k < W; k++) b[q + k] = a[j + k]!;
+    }
+    const t = a; a = b; b = t;
+  }
+  return a;
+}
+
 /** Turns counts into start offsets in place; returns true when one bucket holds everything. */
 function prefixSums(hist: Uint32Array, n: number): boolean {
   let s = 0;
@@ -174,14 +240,34 @@ export function sortRecords(keys: NumArray, n: number, payload: Payload[]): Sort
     diffHi |= h ^ h0; diffLo |= l ^ l0;
   }
   fill(rec, W, n, payload, offsets);
-  if (diffHi === 0) rec = radixSortRecords(rec, W, n, wordDigits(1, diffLo));
-  else {
-    // Radix passes on the high word only (≤ 3), then sort each run of equal high words by the low
-    // word: such runs are short for real scores, so this halves the passes for float64 keys.
-    rec = radixSortRecords(rec, W, n, wordDigits(0, diffHi));
-    if (diffLo !== 0) fixLowWord(rec, W, n);
+  if (diffHi !== 0 || diffLo !== 0) {
+    // Only the bits [low, high] vary. Repack them: word 0 = the top ≤ 32 of them (radix-sorted),
+    // word 1 = the rest (used only to order runs of equal word 0, which are short for real scores).
+    const high = diffHi !== 0 ? 63 - Math.clz32(diffHi) : 31 - Math.clz32(diffLo);
+    const low = diffLo !== 0 ? ctz32(diffLo) : 32 + ctz32(diffHi);
+    const bits = high - low + 1;
+    const a = bits <= 32 ? low : high - 31;
+    const wa = Math.min(32, bits);
+    const wr = a - low;
+    for (let j = 0, e = n * W; j < e; j += W) {
+      const h = rec[j]!; const l = rec[j + 1]!;
+      rec[j] = extractBits(h, l, a, wa);
+      rec[j + 1] = wr > 0 ? extractBits(h, l, low, wr) : 0;
+    }
+    rec = sortByWord0(rec, W, n, wa);
+    if (wr > 0) fixLowWord(rec, W, n);
   }
   return { rec, f64: new Float64Array(rec.buffer, rec.byteOffset, rec.length >> 1), W, n, offsets, newRun: runStarts(rec, W, n, 0, 1) };
+}
+
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** Bits [a, a + w) of the 64-bit value (h:l), w ≤ 32, as an unsigned number. */
+function extractBits(h: number, l: number, a: number, w: number): number {
+  const v = a >= 32 ? h >>> (a - 32) : a === 0 ? l : (l >>> a) | (h << (32 - a));
+  return w === 32 ? v >>> 0 : (v & ((1 << w) - 1)) >>> 0;
 }
 
 /** Sorts every run of records with equal word 0 by word 1 (stable). */
@@ -228,7 +314,7 @@ export function sortRecordsU32(keys: ArrayLike<number>, n: number, payload: Payl
   let diff = 0; const k0 = n > 0 ? keys[0]! >>> 0 : 0;
   for (let i = 0, j = 0; i < n; i++, j += W) { const k = keys[i]! >>> 0; rec[j] = k; diff |= k ^ k0; }
   fill(rec, W, n, payload, offsets);
-  rec = radixSortRecords(rec, W, n, wordDigits(0, diff));
+  rec = sortByWord0(rec, W, n, diff === 0 ? 0 : 32 - Math.clz32(diff));
   return { rec, f64: new Float64Array(rec.buffer, rec.byteOffset, rec.length >> 1), W, n, offsets, newRun: runStarts(rec, W, n, 0, 0) };
 }
 
