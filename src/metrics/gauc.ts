@@ -3,7 +3,7 @@
 // are skipped and counted, rows without a group key are counted too.
 import { sortRecords, sortRecordsU32, type NumArray, type SortedRecords } from './sort.js';
 import { BinaryRows, type BinaryBatch } from './rows.js';
-import { KeyDict, i32, type Key } from './growable.js';
+import { KeyDict, i32, keyIds, type Key } from './growable.js';
 
 /** How groups are weighted: impressions (rows / Σ weights, the default), positives, or 1 each. */
 export type GroupWeighting = 'impressions' | 'positives' | 'uniform';
@@ -150,8 +150,9 @@ export class GaucAccumulator {
     const n = b.n ?? b.scores.length;
     if (b.groups.length < n) throw new Error(`${this.rows.name}: groups have ${b.groups.length} rows, scores ${n}`);
     const kept = this.rows.addBatch({ ...b, n });
+    const ids = keyIds(this.dict, b.groups, n);
     this.gids.reserve(n);
-    for (let i = 0; i < n; i++) if (kept[i]) this.gids.push(this.dict.id(b.groups[i]));
+    for (let i = 0; i < n; i++) if (kept[i]) this.gids.push(ids[i]!);
   }
 
   merge(o: GaucAccumulator): this {

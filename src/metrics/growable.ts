@@ -57,8 +57,11 @@ export const i32 = (cap?: number) => new Growable(Int32Array, cap);
 export type Key = string | number | null | undefined;
 
 /** Dense ids for keys, in first-seen order. */
+const SMALL_MAX = 1 << 23;
+
 export class KeyDict {
   private readonly map = new Map<string | number, number>();
+  private small = new Int32Array(0);
   readonly keys: string[] = [];
 
   get size(): number { return this.keys.length; }
@@ -80,6 +83,25 @@ export class KeyDict {
     return id;
   }
 
+  /**
+   * `id` for a number key, with a direct-address table for small non-negative integers (user ids
+   * are usually dense integers): a Map lookup per row costs ~10× more on large dictionaries.
+   */
+  idNum(k: number): number {
+    if (k >= 0 && k < SMALL_MAX && Math.floor(k) === k) {
+      if (k < this.small.length) { const v = this.small[k]!; if (v !== 0) return v - 1; }
+      const id = this.id(k);
+      if (k >= this.small.length) {
+        const t = new Int32Array(Math.min(SMALL_MAX, Math.max(k + 1, this.small.length * 2, 1024)));
+        t.set(this.small);
+        this.small = t;
+      }
+      this.small[k] = id + 1;
+      return id;
+    }
+    return this.id(k);
+  }
+
   /** Ids for every key of `other` in this dictionary (adding unseen keys): a remap table. */
   absorb(other: KeyDict): Int32Array {
     const m = new Int32Array(other.size);
@@ -91,6 +113,9 @@ export class KeyDict {
 /** Ids for a column of keys (numbers: NaN = missing; strings: null = missing). */
 export function keyIds(dict: KeyDict, col: ArrayLike<Key>, n: number): Int32Array {
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = dict.id(col[i]);
+  if (ArrayBuffer.isView(col)) {
+    const c = col as unknown as ArrayLike<number>;
+    for (let i = 0; i < n; i++) { const v = c[i]!; out[i] = Number.isNaN(v) ? -1 : dict.idNum(v); }
+  } else for (let i = 0; i < n; i++) out[i] = dict.id(col[i]);
   return out;
 }

@@ -192,3 +192,22 @@ test('batchFromTable maps columns and names a missing one; weights flow into eve
   close(c.auc, auc([0.9, 0.1, 0.8, 0.3], [1, 0, 0, 1], [1, 2, 1, 2]));
   assert.throws(() => batchFromTable(t, { preds: { ctr: 'nope' }, labels: { ctr: 'y' } }), /no column "nope"/);
 });
+
+test('numeric slice / user columns (typed arrays, NaN = missing, huge ids) equal their string form', () => {
+  const b = world(5, 2000);
+  const users = new Float64Array(b.n);
+  for (let i = 0; i < b.n; i++) users[i] = i % 97 === 0 ? NaN : Number((b.user![i] as string).slice(1)) * (i % 2 ? 1 : 1e12 + 1);
+  const asText = users.map((x) => x); // same ids, as strings below
+  const scen = new Float64Array(b.n).map((_, i) => (i % 50 === 0 ? NaN : SCEN.indexOf(b.scenario![i] as string)));
+  const m1 = new MetricMatrix({ tasks: TASKS }); m1.add({ ...b, user: users, scenario: scen });
+  const m2 = new MetricMatrix({ tasks: TASKS });
+  m2.add({
+    ...b, user: Array.from(asText, (x) => (Number.isNaN(x) ? null : String(x))),
+    scenario: Array.from(scen, (x) => (Number.isNaN(x) ? null : String(x))),
+  });
+  const j1 = m1.toJSON();
+  assert.deepEqual(j1, m2.toJSON());
+  assert.ok((j1.tasks.like!.all as BinaryCell).n_missing_user! > 15);
+  // integer-like keys always come first in a JS object, whatever the insertion order
+  assert.deepEqual(Object.keys(j1.tasks.like!.by_scenario), ['0', '1', '2', '(missing)']);
+});

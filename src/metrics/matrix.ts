@@ -51,6 +51,13 @@ class TaskStore {
 function sliceIds(dict: KeyDict, col: ArrayLike<string | number | null> | undefined, n: number, missingKey: string | null): Int32Array {
   const out = new Int32Array(n).fill(-1);
   if (!col) return out;
+  if (ArrayBuffer.isView(col)) { // numeric column: NaN = missing
+    const c = col as unknown as ArrayLike<number>;
+    const miss = missingKey === null ? -1 : -2;
+    for (let i = 0; i < n; i++) { const v = c[i]!; out[i] = Number.isNaN(v) ? miss : dict.idNum(v); }
+    if (miss === -2) for (let i = 0; i < n; i++) if (out[i] === -2) out[i] = dict.id(missingKey);
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     const v = col[i];
     const missing = v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
