@@ -56,6 +56,12 @@ export default async function bench(opts: Opts): Promise<void> {
     const replay = CounterReplay.fromConfig(cfg);
     for (let a = 0; a < table.numRows; a += B) transform(fitted, sliceTable(table, a, a + B), { counters: replay });
   });
+  const req: Table[] = [];
+  for (let a = 0; a < mat.numRows; a += 256) req.push(sliceTable(mat, a, a + 256));
+  let reqOut: FeatureBatch | undefined;
+  time('transform, 256 rows per call (a serving request)', mat.numRows, () => {
+    for (const b of req) reqOut = transform(fitted, b, reqOut ? { out: reqOut } : {});
+  });
   const single = Math.min(20_000, mat.numRows);
   const one: Table[] = [];
   for (let r = 0; r < single; r++) one.push(sliceTable(mat, r, r + 1));
