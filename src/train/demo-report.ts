@@ -1,0 +1,39 @@
+// The demo's printout: the metric matrix with the oracle beside the model, then the two checks the
+// demo promises (AUC within 0.01 of the oracle for click and effective view in every scenario;
+// Σ predicted / Σ true probability in [0.95, 1.05] in every task × scenario × country slice ≥ 1000 rows).
+import { calibrationCheck, formatMatrix, type MatrixJSON } from '../metrics/index.js';
+
+export interface DemoCheck {
+  aucRows: { task: string; scenario: string; auc: number | null; oracle: number | null; ok: boolean }[];
+  calibration: ReturnType<typeof calibrationCheck>;
+}
+
+export function demoChecks(m: MatrixJSON, aucTasks = ['click', 'effective_view']): DemoCheck {
+  const aucRows: DemoCheck['aucRows'] = [];
+  for (const task of aucTasks) {
+    const t = m.tasks[task];
+    if (!t) continue;
+    for (const [s, c] of Object.entries(t.by_scenario)) {
+      const cell = c as { auc?: number | null; n: number };
+      const o = (m.oracle?.tasks[task]?.by_scenario[s] as { auc?: number | null } | undefined)?.auc ?? null;
+      const auc = cell.auc ?? null;
+      if (auc === null && o === null) continue;
+      aucRows.push({ task, scenario: s, auc, oracle: o, ok: auc !== null && o !== null && o - auc <= 0.01 });
+    }
+  }
+  return { aucRows, calibration: calibrationCheck(m, { minRows: 1000, tol: 0.05 }) };
+}
+
+export function demoReport(m: MatrixJSON): string {
+  const lines = [formatMatrix(m, { dims: ['all', 'scenario', 'country'] }), ''];
+  const c = demoChecks(m);
+  lines.push('AUC vs oracle (goal: gap ≤ 0.01 in every scenario):');
+  for (const r of c.aucRows) {
+    lines.push(`  ${r.ok ? 'ok  ' : 'MISS'} ${r.task.padEnd(15)} ${r.scenario.padEnd(8)} model ${r.auc?.toFixed(4) ?? '-'}  oracle ${r.oracle?.toFixed(4) ?? '-'}  gap ${r.auc !== null && r.oracle !== null ? (r.oracle - r.auc).toFixed(4) : '-'}`);
+  }
+  const bad = c.calibration.filter((r) => !r.ok);
+  lines.push(`calibration (goal: Σ pred / Σ true p in [0.95, 1.05] in every task × scenario × country slice with ≥ 1000 rows): ${c.calibration.length - bad.length}/${c.calibration.length} slices ok`);
+  for (const r of bad.slice(0, 20)) lines.push(`  MISS ${r.task.padEnd(15)} ${r.slice.padEnd(14)} n ${String(r.n).padStart(7)}  Σpred/Σp ${r.pcoc_true?.toFixed(3) ?? '-'}  PCOC ${r.pcoc?.toFixed(3) ?? '-'}  oracle PCOC ${r.oracle_pcoc?.toFixed(3) ?? '-'}`);
+  if (bad.length > 20) lines.push(`  … ${bad.length - 20} more`);
+  return lines.join('\n');
+}
