@@ -27,7 +27,12 @@ function splitByFractions(t: Table, f: readonly [number, number, number], shuffl
   return [takeRows(t, p.subarray(0, a)), takeRows(t, p.subarray(a, b)), takeRows(t, p.subarray(b))];
 }
 
-export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = () => {}): Promise<Splits> {
+/**
+ * `prepare` runs on time-ordered data before it is split or shuffled (real-time counter features are
+ * replayed there): on the whole world, or on each file in the order train, val, test.
+ */
+export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = () => {}, counters: ((t: Table) => Table) | null = null): Promise<Splits> {
+  const prepare = counters ?? ((t: Table) => t);
   const d = cfg.data;
   switch (d.source) {
     case 'world': {
@@ -41,7 +46,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed }).impressions;
         log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions (seed ${d.world_seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
-      const [train, val, test] = splitByFractions(impressions, d.split, d.split_by === 'time' ? null : cfg.seed);
+      const [train, val, test] = splitByFractions(prepare(impressions), d.split, d.split_by === 'time' ? null : cfg.seed);
       return {
         train, val, test,
         slices: { scenario: 'scenario', country: 'country', group: 'user_id' },
@@ -49,6 +54,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
       };
     }
     case 'census': {
+      if (counters) throw new Error('features: real-time counter features need time-ordered event data; census-income has none');
       const c = await loadCensus({ path: d.path ? resolvePath(cfg, d.path) : undefined, seed: cfg.seed, split: [...d.split], taskGroup: d.task_group });
       return { train: c.train, val: c.val, test: c.test, slices: {}, description: `census-income (${d.task_group}, seed ${cfg.seed}, split ${d.split.join('/')})` };
     }
@@ -57,7 +63,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
       const read = async (p: string) => {
         const { table, stats } = await readAll(resolvePath(cfg, p), { schema, maxErrorRate: d.max_error_rate });
         if (stats.rowsBad > 0) log(`${p}: skipped ${stats.rowsBad} bad row(s) of ${stats.rowsSeen}; first: ${stats.firstErrors.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.field ?? ''} ${e.reason}`).join('; ')}`);
-        return table;
+        return prepare(table);
       };
       const train = await read(d.train);
       if (d.val && d.test) return { train, val: await read(d.val), test: await read(d.test), slices: {}, description: `files ${d.train}` };

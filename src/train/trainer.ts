@@ -18,6 +18,7 @@ import { loadSplits, type Splits } from './dataset.js';
 import { evaluateTable, metricValue, type EvalResult, type SliceColumns } from './evaluate.js';
 import { buildHeads, hostLabels, labelFeeds, lossOutput, predictionOf, predOutput, taskInfos, TASK_WEIGHT_OUTPUT } from './heads.js';
 import { loadFeatures } from './features-config.js';
+import { counterPreparer } from './counters.js';
 import { Progress } from './progress.js';
 import { FEATURES_FILE, findCheckpoint, markBest, METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
 import { scheduledLr } from './schedule.js';
@@ -80,7 +81,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   const infos = taskInfos(cfg.tasks);
   const model = resolveModel(cfg.model, infos);
   const weighting = new TaskWeighting(cfg.weighting, cfg.tasks.map((t) => t.name));
-  const splits = await loadSplits(cfg, log);
+  const splits = await loadSplits(cfg, log, counterPreparer(features));
   checkTaskColumns(cfg, splits.train);
   let fitted: FittedFeatures;
   const fpath = out ? join(out, FEATURES_FILE) : null;
