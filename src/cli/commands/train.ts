@@ -1,7 +1,7 @@
 // `liverank train -c CONFIG --out DIR [--seed N] [--resume]` and `liverank eval -c CONFIG --checkpoint DIR`.
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { loadTrainConfig } from '../../train/config.js';
+import { loadTrainConfig, type TrainConfig } from '../../train/config.js';
 import { train } from '../../train/trainer.js';
 import { evaluateRun } from '../../train/eval-run.js';
 import { formatMatrix } from '../../metrics/index.js';
@@ -12,6 +12,20 @@ function int(v: string, name: string): number {
   return n;
 }
 
+/** Keep one task; early stopping moves to that task's AUC (or RMSE) when it watched another. */
+export function onlyTask(cfg: TrainConfig, name: string): void {
+  const t = cfg.tasks.find((x) => x.name === name);
+  if (!t) throw new Error(`--only-task: "${name}" is not a task of the config; tasks are ${cfg.tasks.map((x) => x.name).join(', ')}`);
+  cfg.tasks = [t];
+  cfg.name = `${cfg.name}-${name}`;
+  const es = cfg.train.early_stopping;
+  if (es && es.metric.split('.')[0] !== name) {
+    es.metric = `${name}.${t.kind === 'binary' ? 'auc' : 'rmse'}`;
+    es.mode = t.kind === 'binary' ? 'max' : 'min';
+  }
+  if (cfg.weighting.type === 'fixed' && cfg.weighting.weights) cfg.weighting.weights = { [name]: cfg.weighting.weights[name] ?? 1 };
+}
+
 export function register(program: Command): void {
   program
     .command('train')
@@ -20,9 +34,11 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'run directory (default runs/<config name>)')
     .option('--seed <n>', 'override the config seed (data split, initialization, shuffling)')
     .option('--resume', 'continue from the latest checkpoint in --out')
+    .option('--only-task <name>', 'train just this task of the config (single-task baselines)')
     .option('-q, --quiet', 'no progress bars or log lines')
-    .action(async (o: { config: string; out?: string; seed?: string; resume?: boolean; quiet?: boolean }) => {
+    .action(async (o: { config: string; out?: string; seed?: string; resume?: boolean; quiet?: boolean; onlyTask?: string }) => {
       const cfg = loadTrainConfig(o.config);
+      if (o.onlyTask) onlyTask(cfg, o.onlyTask);
       const out = o.out ?? join('runs', cfg.name);
       const res = await train(cfg, { out, seed: o.seed === undefined ? undefined : int(o.seed, '--seed'), resume: o.resume, verbose: !o.quiet });
       process.stdout.write(`${formatMatrix(res.test.matrix)}\n`);
