@@ -14,33 +14,41 @@ const GLOBAL = NC * NKA;
 export class LiveIndex {
   /** Live session of each streamer, or -1. */
   readonly liveRoomOf: Int32Array;
-  private readonly trees: Fenwick[][]; // [scenario][tree]
+  /** Scenarios with the same followerAlpha share one set of trees. */
+  private readonly groupOf: Int32Array;
+  private readonly trees: Fenwick[][]; // [group][tree]
+  private readonly tree0: Int32Array; // (category, country) tree of each session
+  private readonly tree1: Int32Array; // (category, any) tree of each session
   private readonly slots: Int32Array; // 3 slots per session
   private readonly owner: Int32Array[]; // [tree][slot] -> session
-  private readonly weights: Float64Array; // [scenario * nSessions + r]
+  private readonly weights: Float64Array; // [group * nSessions + r]
   private readonly catPopCum: Float64Array;
   private readonly cand: number[] = [];
   liveCount = 0;
 
-  constructor(private readonly se: Sessions, private readonly st: Streamers) {
+  constructor(private readonly se: Sessions, st: Streamers) {
     this.liveRoomOf = new Int32Array(st.n).fill(-1);
     const sizes = new Int32Array(NTREE);
     this.slots = new Int32Array(se.n * 3);
+    this.tree0 = new Int32Array(se.n); this.tree1 = new Int32Array(se.n);
     for (let r = 0; r < se.n; r++) {
-      const s = se.streamer[r]!; const c = st.category[s]!; const k = st.country[s]!;
-      const ts = [c * NKA + k, c * NKA + NK, GLOBAL];
-      for (let j = 0; j < 3; j++) this.slots[r * 3 + j] = sizes[ts[j]!]!++;
+      const s = se.streamer[r]!; const c = st.category[s]!;
+      this.tree0[r] = c * NKA + st.country[s]!; this.tree1[r] = c * NKA + NK;
+      this.slots[r * 3] = sizes[this.tree0[r]!]!++;
+      this.slots[r * 3 + 1] = sizes[this.tree1[r]!]!++;
+      this.slots[r * 3 + 2] = sizes[GLOBAL]!++;
     }
     this.owner = Array.from(sizes, (n) => new Int32Array(n));
     for (let r = 0; r < se.n; r++) {
-      const s = se.streamer[r]!; const c = st.category[s]!; const k = st.country[s]!;
-      const ts = [c * NKA + k, c * NKA + NK, GLOBAL];
-      for (let j = 0; j < 3; j++) this.owner[ts[j]!]![this.slots[r * 3 + j]!] = r;
+      this.owner[this.tree0[r]!]![this.slots[r * 3]!] = r;
+      this.owner[this.tree1[r]!]![this.slots[r * 3 + 1]!] = r;
+      this.owner[GLOBAL]![this.slots[r * 3 + 2]!] = r;
     }
-    this.trees = SCENARIOS.map(() => Array.from(sizes, (n) => new Fenwick(Math.max(1, n))));
-    this.weights = new Float64Array(SCENARIOS.length * se.n);
-    SCENARIOS.forEach((name, g) => {
-      const alpha = SCENARIO_SPECS[name].followerAlpha;
+    const alphas = [...new Set(SCENARIOS.map((n) => SCENARIO_SPECS[n].followerAlpha))];
+    this.groupOf = Int32Array.from(SCENARIOS, (n) => alphas.indexOf(SCENARIO_SPECS[n].followerAlpha));
+    this.trees = alphas.map(() => Array.from(sizes, (n) => new Fenwick(Math.max(1, n))));
+    this.weights = new Float64Array(alphas.length * se.n);
+    alphas.forEach((alpha, g) => {
       for (let r = 0; r < se.n; r++) {
         this.weights[g * se.n + r] = Math.max(1, Math.round(1000 * Math.pow(st.followers[se.streamer[r]!]!, alpha)));
       }
@@ -51,9 +59,8 @@ export class LiveIndex {
   }
 
   private update(r: number, on: boolean): void {
-    const s = this.se.streamer[r]!; const c = this.st.category[s]!; const k = this.st.country[s]!;
-    const t0 = c * NKA + k; const t1 = c * NKA + NK;
-    for (let g = 0; g < SCENARIOS.length; g++) {
+    const t0 = this.tree0[r]!; const t1 = this.tree1[r]!;
+    for (let g = 0; g < this.trees.length; g++) {
       const w = on ? this.weights[g * this.se.n + r]! : 0;
       const tg = this.trees[g]!;
       tg[t0]!.set(this.slots[r * 3]!, w);
@@ -75,6 +82,11 @@ export class LiveIndex {
     this.liveCount--;
   }
 
+  private draw(trees: Fenwick[], t: number, rng: Rng): number {
+    const slot = trees[t]!.sample(rng);
+    return slot < 0 ? -1 : this.owner[t]![slot]!;
+  }
+
   /**
    * Choose the room for an impression of user u in scenario g: a live followed streamer
    * (pFollowedPath), a live recently watched streamer (pRecentPath), else a category (personal
@@ -88,32 +100,27 @@ export class LiveIndex {
       const cand = this.cand; cand.length = 0;
       if (path < spec.pFollowedPath) {
         const fl = h.follows[u];
-        if (fl) for (const s of fl) if (this.liveRoomOf[s]! >= 0) cand.push(this.liveRoomOf[s]!);
+        if (fl) for (let i = 0; i < fl.length; i++) { const r = this.liveRoomOf[fl[i]!]!; if (r >= 0) cand.push(r); }
       } else {
         const base = u * h.seqLen;
         for (let i = 0; i < h.seqN[u]!; i++) { const r = this.liveRoomOf[h.seqS[base + i]!]!; if (r >= 0) cand.push(r); }
       }
       if (cand.length) return cand[rng.int(cand.length)]!;
     }
-    let c: number;
+    let c = NC - 1;
     const x = rng.next();
     if (rng.next() < P.pPersonalCategory) {
-      const base = u * NC; c = NC - 1;
+      const base = u * NC;
       for (let i = 0; i < NC - 1; i++) if (x < users.catCdf[base + i]!) { c = i; break; }
     } else {
-      c = NC - 1;
       for (let i = 0; i < NC - 1; i++) if (x < this.catPopCum[i]!) { c = i; break; }
     }
-    const trees = this.trees[g]!;
-    if (rng.next() < P.pSameCountry) {
-      const t = c * NKA + users.country[u]!;
-      const slot = trees[t]!.sample(rng);
-      if (slot >= 0) return this.owner[t]![slot]!;
-    }
-    for (const t of [c * NKA + NK, GLOBAL]) {
-      const slot = trees[t]!.sample(rng);
-      if (slot >= 0) return this.owner[t]![slot]!;
-    }
-    throw new Error('world: no live room at this time (the world has too few streamers for its size)');
+    const trees = this.trees[this.groupOf[g]!]!;
+    let r = -1;
+    if (rng.next() < P.pSameCountry) r = this.draw(trees, c * NKA + users.country[u]!, rng);
+    if (r < 0) r = this.draw(trees, c * NKA + NK, rng);
+    if (r < 0) r = this.draw(trees, GLOBAL, rng);
+    if (r < 0) throw new Error('world: no live room at this time (the world has too few streamers for its size)');
+    return r;
   }
 }

@@ -3,9 +3,9 @@
 // real-time history, compute the true probabilities, draw the labels, update the history.
 import { Rng } from '../../util/rng.js';
 import { makeTable, type Table } from '../table.js';
-import { AliasTable, filled, sigmoid } from './mathx.js';
+import { AliasTable, sigmoid } from './mathx.js';
 import { CATEGORIES, COUNTRIES, EFFECTS, NUM_POSITIONS, POPULATION as P, POSITION_DECAY, SCENARIO_SHARES, SCENARIO_SPECS, STANDARDISE } from './params.js';
-import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, viewersAt, drawTimeOfDay } from './population.js';
+import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, viewersAt, TimeOfDaySampler } from './population.js';
 import { History, seedPriorHistory } from './history.js';
 import { LiveIndex } from './exposure.js';
 import { computeTruth, emptyTruth, type TruthInput } from './truth.js';
@@ -36,6 +36,8 @@ export interface WorldMeta {
   /** Latent taste structure: a(u,c) = countryTaste[country][c] + sum_d latent_taste_d(u) * categoryFactor[c][d]. */
   latent: { countryTaste: number[][]; categoryFactor: number[][] };
   generationMs: number;
+  /** Wall time of the phases: population + prior history, impression times, the impression loop, side tables. */
+  phaseMs: { population: number; times: number; impressions: number; tables: number };
 }
 
 export interface World {
@@ -59,21 +61,23 @@ export function generateWorld(opts: WorldOptions = {}): World {
   if (!Number.isInteger(startTs) || startTs < 0 || startTs + days * DAY > 2147483647) throw new Error(`world: startTs ${startTs} out of range`);
 
   const root = new Rng(seed);
-  const rLatent = root.fork(); const rUsers = root.fork(); const rStreamers = root.fork(); const rSessions = root.fork();
+  const rUsers = root.fork(); const rStreamers = root.fork(); const rSessions = root.fork();
   const rPrior = root.fork(); const rTime = root.fork(); const rImp = root.fork(); const rExpo = root.fork(); const rLabel = root.fork();
 
   const nUsers = Math.max(100, Math.round(P.usersPerImpression * N));
-  const latent = makeLatent(rLatent);
+  const latent = makeLatent();
   const users = makeUsers(nUsers, N / days, latent, rUsers);
   const st = makeStreamers(streamerCount(N, days), rStreamers);
   const se = makeSessions(st, days, rSessions);
-  const hist = new History(nUsers, st.n, P.seqLen, Math.max(1024, nUsers * 8));
+  const hist = new History(nUsers, st.extId, P.seqLen, Math.max(1024, nUsers * 8));
   const priorFollows = seedPriorHistory(hist, users, st, rPrior);
   const live = new LiveIndex(se, st);
 
   // Impression times (sorted), users, scenarios, positions.
+  const tSetup = Date.now();
   const times = new Float64Array(N);
-  for (let i = 0; i < N; i++) times[i] = drawTimeOfDay(rTime, rTime.int(days), 21);
+  const timeSampler = new TimeOfDaySampler(21);
+  for (let i = 0; i < N; i++) times[i] = timeSampler.draw(rTime, rTime.int(days));
   times.sort();
   const userAlias = new AliasTable(users.activity);
   const posAlias = new AliasTable(Array.from({ length: NUM_POSITIONS }, (_, k) => Math.pow(POSITION_DECAY, k)));
@@ -81,16 +85,16 @@ export function generateWorld(opts: WorldOptions = {}): World {
 
   const col = {
     impression_id: new Int32Array(N), ts: new Int32Array(N), hour: new Uint8Array(N),
-    scenario: filled<string | null>(N, null), scenario_id: new Uint8Array(N), position: new Uint8Array(N),
-    user_id: new Int32Array(N), country: filled<string | null>(N, null), country_id: new Uint8Array(N),
-    user_age: filled<string | null>(N, null), user_gender: filled<string | null>(N, null), user_device: filled<string | null>(N, null),
+    scenario: [] as (string | null)[], scenario_id: new Uint8Array(N), position: new Uint8Array(N),
+    user_id: new Int32Array(N), country: [] as (string | null)[], country_id: new Uint8Array(N),
+    user_age: [] as (string | null)[], user_gender: [] as (string | null)[], user_device: [] as (string | null)[],
     user_activity: new Float32Array(N),
     room_id: new Int32Array(N), streamer_id: new Int32Array(N), category_id: new Uint8Array(N),
-    room_country: filled<string | null>(N, null), streamer_followers: new Int32Array(N), room_viewers: new Int32Array(N),
+    room_country: [] as (string | null)[], streamer_followers: new Int32Array(N), room_viewers: new Int32Array(N),
     room_live_s: new Int32Array(N),
     user_follow_count: new Int32Array(N), hist_followed: new Uint8Array(N), hist_streamer_watch_s: new Float32Array(N),
     hist_category_watch_s: new Float32Array(N), hist_total_watch_s: new Float32Array(N),
-    seq_streamer_ids: filled<string | null>(N, null), seq_category_ids: filled<string | null>(N, null),
+    seq_streamer_ids: [] as (string | null)[], seq_category_ids: [] as (string | null)[],
     click: new Float32Array(N), watch_s: new Float32Array(N), effective_view: new Uint8Array(N),
     follow: new Uint8Array(N), gift: new Uint8Array(N), order: new Uint8Array(N),
     p_click: new Float64Array(N), p_effective_view: new Float64Array(N), p_follow: new Float64Array(N),
@@ -107,7 +111,9 @@ export function generateWorld(opts: WorldOptions = {}): World {
   };
   const tr = emptyTruth();
   const progressEvery = Math.max(1, Math.floor(N / 20));
+  const kFollow = EFFECTS.follow.effectiveView; const kGift = EFFECTS.gift.effectiveView; const kOrder = EFFECTS.order.effectiveView;
 
+  const tLoop = Date.now();
   for (let i = 0; i < N; i++) {
     const t = Math.floor(times[i]!);
     while (nextStart < se.n && se.start[nextStart]! <= t) live.activate(nextStart++);
@@ -133,15 +139,15 @@ export function generateWorld(opts: WorldOptions = {}): World {
     computeTruth(x, tr);
 
     col.impression_id[i] = i; col.ts[i] = startTs + t; col.hour[i] = hour;
-    col.scenario[i] = SCENARIOS[g]!; col.scenario_id[i] = g; col.position[i] = pos;
-    col.user_id[i] = u; col.country[i] = codes[k]!; col.country_id[i] = k;
-    col.user_age[i] = ages[users.age[u]!]!; col.user_gender[i] = genders[users.gender[u]!]!; col.user_device[i] = devices[users.device[u]!]!;
+    col.scenario.push(SCENARIOS[g]!); col.scenario_id[i] = g; col.position[i] = pos;
+    col.user_id[i] = users.extId[u]!; col.country.push(codes[k]!); col.country_id[i] = k;
+    col.user_age.push(ages[users.age[u]!]!); col.user_gender.push(genders[users.gender[u]!]!); col.user_device.push(devices[users.device[u]!]!);
     col.user_activity[i] = users.activity[u]!;
-    col.room_id[i] = r; col.streamer_id[i] = s; col.category_id[i] = c; col.room_country[i] = codes[st.country[s]!]!;
+    col.room_id[i] = r; col.streamer_id[i] = st.extId[s]!; col.category_id[i] = c; col.room_country.push(codes[st.country[s]!]!);
     col.streamer_followers[i] = st.followers[s]!; col.room_viewers[i] = viewers; col.room_live_s[i] = t - se.start[r]!;
     col.user_follow_count[i] = hist.followCount[u]!; col.hist_followed[i] = followed; col.hist_streamer_watch_s[i] = sw;
     col.hist_category_watch_s[i] = hist.catWatch[u * CATEGORIES.length + c]!; col.hist_total_watch_s[i] = hist.totalWatch[u]!;
-    col.seq_streamer_ids[i] = hist.seqStreamers(u); col.seq_category_ids[i] = hist.seqCategories(u);
+    col.seq_streamer_ids.push(hist.seqStreamers(u)); col.seq_category_ids.push(hist.seqCategories(u));
     col.p_click[i] = tr.pClick; col.p_effective_view[i] = tr.pEv; col.p_follow[i] = tr.pFollow;
     col.p_gift[i] = tr.pGift; col.p_order[i] = tr.pOrder; col.e_watch_s[i] = tr.eWatch; col.watch_mu[i] = tr.watchMu;
 
@@ -152,9 +158,9 @@ export function generateWorld(opts: WorldOptions = {}): World {
       const w = Math.fround(Math.exp(tr.watchMu + tr.watchSigma * rLabel.normal()));
       const ev = w >= tr.threshold ? 1 : 0;
       col.watch_s[i] = w; col.effective_view[i] = ev;
-      const fo = rLabel.next() < sigmoidShift(tr.lFollow, ev, 'follow') ? 1 : 0;
-      const gi = rLabel.next() < sigmoidShift(tr.lGift, ev, 'gift') ? 1 : 0;
-      const or = rLabel.next() < sigmoidShift(tr.lOrder, ev, 'order') ? 1 : 0;
+      const fo = rLabel.next() < sigmoid(tr.lFollow + ev * kFollow) ? 1 : 0;
+      const gi = rLabel.next() < sigmoid(tr.lGift + ev * kGift) ? 1 : 0;
+      const or = rLabel.next() < sigmoid(tr.lOrder + ev * kOrder) ? 1 : 0;
       col.follow[i] = fo; col.gift[i] = gi; col.order[i] = or;
       hist.addWatch(u, s, c, w);
       if (fo) hist.follow(u, s);
@@ -164,6 +170,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     if (opts.onProgress && (i + 1) % progressEvery === 0) opts.onProgress(i + 1, N);
   }
 
+  const tTables = Date.now();
   const impressions = makeTable(col);
   const meta: WorldMeta = {
     options: { impressions: N, seed, days, startTs },
@@ -180,6 +187,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
       categoryFactor: CATEGORIES.map((_, c) => Array.from(latent.catFactor.subarray(c * P.tasteRank, (c + 1) * P.tasteRank))),
     },
     generationMs: 0,
+    phaseMs: { population: tSetup - t0, times: tLoop - tSetup, impressions: tTables - tLoop, tables: 0 },
   };
   const world: World = {
     impressions,
@@ -188,9 +196,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     meta,
   };
   meta.generationMs = Date.now() - t0;
+  meta.phaseMs.tables = Date.now() - tTables;
   return world;
 }
 
-function sigmoidShift(l: number, ev: number, task: 'follow' | 'gift' | 'order'): number {
-  return sigmoid(l + ev * EFFECTS[task].effectiveView);
-}

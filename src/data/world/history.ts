@@ -2,14 +2,14 @@
 // seconds, total watch, and the recent effective-view sequence. Seeded from a latent "prior"
 // history (before the world starts), then updated by the world's own events in time order.
 import type { Rng } from '../../util/rng.js';
-import { AliasTable, filled, poisson } from './mathx.js';
+import { AliasTable, PairMap, filled, poisson } from './mathx.js';
 import { POPULATION as P } from './params.js';
 import { NC, NK, type Streamers, type Users } from './population.js';
 import { SEQ_SEPARATOR } from './schema.js';
 
 export class History {
-  /** Per-user map streamer -> slot (small-integer keys hash fast). */
-  private readonly slotOf: (Map<number, number> | undefined)[];
+  /** (user, streamer) -> slot in the pair arrays. */
+  private readonly slotOf: PairMap;
   private pairWatch: Float64Array;
   private pairFollowed: Uint8Array;
   private used = 0;
@@ -23,8 +23,9 @@ export class History {
   private readonly seqStrS: (string | undefined)[];
   private readonly seqStrC: (string | undefined)[];
 
-  constructor(readonly nUsers: number, readonly nStreamers: number, readonly seqLen: number, capacity = 1024) {
-    this.slotOf = filled<Map<number, number> | undefined>(nUsers, undefined);
+  /** streamerExt maps internal streamer indices to the public ids written in seq_streamer_ids. */
+  constructor(readonly nUsers: number, private readonly streamerExt: Int32Array, readonly seqLen: number, capacity = 1024) {
+    this.slotOf = new PairMap(capacity);
     this.pairWatch = new Float64Array(capacity);
     this.pairFollowed = new Uint8Array(capacity);
     this.catWatch = new Float64Array(nUsers * NC);
@@ -40,23 +41,18 @@ export class History {
 
   /** Slot of (u, s), or -1. */
   slot(u: number, s: number): number {
-    const m = this.slotOf[u];
-    if (m === undefined) return -1;
-    const v = m.get(s);
-    return v === undefined ? -1 : v;
+    return this.slotOf.get(u, s);
   }
 
   private ensureSlot(u: number, s: number): number {
-    let m = this.slotOf[u];
-    if (m === undefined) { m = new Map<number, number>(); this.slotOf[u] = m; }
-    const v = m.get(s);
-    if (v !== undefined) return v;
+    const v = this.slotOf.get(u, s);
+    if (v >= 0) return v;
     if (this.used === this.pairWatch.length) {
       const w = new Float64Array(this.used * 2); w.set(this.pairWatch); this.pairWatch = w;
       const f = new Uint8Array(this.used * 2); f.set(this.pairFollowed); this.pairFollowed = f;
     }
     const slot = this.used++;
-    m.set(s, slot);
+    this.slotOf.set(u, s, slot);
     return slot;
   }
 
@@ -87,7 +83,7 @@ export class History {
     this.seqS[base] = s; this.seqC[base] = c;
     this.seqN[u] = keep + 1;
     // Update the joined strings incrementally: prepend the new id, drop the oldest when full.
-    this.seqStrS[u] = prepend(this.seqStrS[u], s, n, L);
+    this.seqStrS[u] = prepend(this.seqStrS[u], this.streamerExt[s]!, n, L);
     this.seqStrC[u] = prepend(this.seqStrC[u], c, n, L);
   }
 
@@ -103,7 +99,7 @@ export class History {
     let s = this.seqStrS[u];
     if (s === undefined) {
       const base = u * this.seqLen; const parts: number[] = [];
-      for (let i = 0; i < this.seqN[u]!; i++) parts.push(this.seqS[base + i]!);
+      for (let i = 0; i < this.seqN[u]!; i++) parts.push(this.streamerExt[this.seqS[base + i]!]!);
       s = parts.join(SEQ_SEPARATOR); this.seqStrS[u] = s;
     }
     return s;

@@ -147,3 +147,54 @@ export function filled<T>(n: number, v: T): T[] {
   for (let i = 0; i < n; i++) a.push(v);
   return a;
 }
+
+/** Open-addressing hash map from a pair of non-negative int32 (a, b) to an int32 value. */
+export class PairMap {
+  private keysA: Int32Array;
+  private keysB: Int32Array;
+  private vals: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16; while (cap < capacity * 2) cap *= 2;
+    this.keysA = new Int32Array(cap).fill(-1); this.keysB = new Int32Array(cap); this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  private static hash(a: number, b: number): number {
+    let h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1);
+    h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 13;
+    return h >>> 0;
+  }
+
+  /** The value of (a, b), or -1. */
+  get(a: number, b: number): number {
+    let i = PairMap.hash(a, b) & this.mask;
+    for (;;) {
+      const ka = this.keysA[i]!;
+      if (ka === -1) return -1;
+      if (ka === a && this.keysB[i] === b) return this.vals[i]!;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  set(a: number, b: number, v: number): void {
+    if ((this.size + 1) * 2 > this.keysA.length) this.grow();
+    let i = PairMap.hash(a, b) & this.mask;
+    for (;;) {
+      const ka = this.keysA[i]!;
+      if (ka === -1) { this.keysA[i] = a; this.keysB[i] = b; this.vals[i] = v; this.size++; return; }
+      if (ka === a && this.keysB[i] === b) { this.vals[i] = v; return; }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const oa = this.keysA; const ob = this.keysB; const ov = this.vals;
+    const cap = oa.length * 2;
+    this.keysA = new Int32Array(cap).fill(-1); this.keysB = new Int32Array(cap); this.vals = new Int32Array(cap);
+    this.mask = cap - 1; this.size = 0;
+    for (let i = 0; i < oa.length; i++) if (oa[i] !== -1) this.set(oa[i]!, ob[i]!, ov[i]!);
+  }
+}

@@ -22,6 +22,26 @@ export const COUNTRIES: readonly CountrySpec[] = [
   { code: 'SA', share: 0.01, click: -0.1, watch: 0.15, follow: -0.1, gift: 1.2, order: -0.6 },
 ];
 
+/**
+ * Designed country x category taste shifts (added to a fixed random N(0, countryTasteSd^2) part):
+ * the cultural differences the spec asks for, e.g. shopping in ID/TH/VN, music and sports in BR/MX,
+ * PC gaming in the US, chat and PK battles in SA.
+ */
+export const COUNTRY_TASTE: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  ID: { shop_beauty: 0.6, shop_fashion: 0.5, gaming_mobile: 0.5, shop_food: 0.4 },
+  BR: { music: 0.6, dance: 0.5, sports: 0.6, comedy: 0.3 },
+  US: { gaming_pc: 0.6, esports: 0.5, talent: 0.3, education: 0.3 },
+  PH: { chat: 0.4, music: 0.5, shop_fashion: 0.3, dance: 0.3 },
+  VN: { shop_beauty: 0.5, gaming_mobile: 0.4, pk_battle: 0.5, cooking: 0.3 },
+  MX: { music: 0.5, sports: 0.5, comedy: 0.4, chat: 0.3 },
+  TH: { shop_food: 0.5, cooking: 0.5, shop_beauty: 0.4, pets: 0.3 },
+  SA: { chat: 0.7, pk_battle: 0.7, talent: 0.4, travel: 0.3 },
+};
+
+/** The structural latents (country taste noise, category factors) come from this fixed seed, so
+ *  every world seed shares one taste structure and the calibrated rates hold for every seed. */
+export const STRUCTURE_SEED = 'liverank-world-structure-v1';
+
 export interface CategorySpec {
   name: string;
   /** Relative popularity (share of streamers and of non-personalised exposure). */
@@ -75,16 +95,16 @@ export interface ScenarioSpec {
 
 export const SCENARIO_SPECS: Readonly<Record<Scenario, ScenarioSpec>> = {
   home: {
-    name: 'home', threshold: 30, watchSigma: 1.5, click0: -3.13, watch0: 2.47, follow0: -4.17, gift0: -6.03, order0: -5.79,
-    watchGain: 1, positional: true, pFollowedPath: 0.12, pRecentPath: 0.06, followerAlpha: 0.3,
+    name: 'home', threshold: 30, watchSigma: 1.5, click0: -3.19, watch0: 2.86, follow0: -4.25, gift0: -5.99, order0: -5.0,
+    watchGain: 0.7, positional: true, pFollowedPath: 0.12, pRecentPath: 0.06, followerAlpha: 0.3,
   },
   slide: {
-    name: 'slide', threshold: 10, watchSigma: 1.8, click0: 0, watch0: 0.41, follow0: -5.93, gift0: -7.43, order0: -7.87,
-    watchGain: 1.27, positional: false, pFollowedPath: 0.06, pRecentPath: 0.06, followerAlpha: 0.3,
+    name: 'slide', threshold: 10, watchSigma: 1.7, click0: 0, watch0: 0.29, follow0: -6.0, gift0: -7.39, order0: -7.4,
+    watchGain: 1.39, positional: false, pFollowedPath: 0.06, pRecentPath: 0.06, followerAlpha: 0.3,
   },
   outside: {
-    name: 'outside', threshold: 20, watchSigma: 1.4, click0: -4.23, watch0: 1.18, follow0: -4.13, gift0: -6.65, order0: -7.12,
-    watchGain: 1, positional: true, pFollowedPath: 0.03, pRecentPath: 0.02, followerAlpha: 0.7,
+    name: 'outside', threshold: 20, watchSigma: 1.7, click0: -4.25, watch0: 1.54, follow0: -3.98, gift0: -6.1, order0: -5.32,
+    watchGain: 0.6, positional: true, pFollowedPath: 0.03, pRecentPath: 0.02, followerAlpha: 0.7,
   },
 };
 
@@ -117,9 +137,9 @@ export const STANDARDISE = {
 export const POPULATION = {
   usersPerImpression: 0.05,
   /** Average concurrent live rooms per 1 M impressions per day. */
-  liveRoomsPerMillionPerDay: 12000,
+  liveRoomsPerMillionPerDay: 10500,
   tasteRank: 3,
-  countryTasteSd: 0.5,
+  countryTasteSd: 0.35,
   categoryFactorSd: 0.55,
   styleSd: 1.0,
   qualitySd: 0.3,

@@ -1,7 +1,7 @@
 // Latent population of the world: users (country, activity, tastes), streamers (country,
 // category, followers, style), and live sessions (rooms) that start and end over the days.
 import { Rng } from '../../util/rng.js';
-import { CATEGORIES, COUNTRIES, POPULATION as P, SCENARIO_SHARES, STANDARDISE } from './params.js';
+import { CATEGORIES, COUNTRIES, COUNTRY_TASTE, POPULATION as P, SCENARIO_SHARES, STANDARDISE, STRUCTURE_SEED } from './params.js';
 import { AliasTable, sigmoid } from './mathx.js';
 
 export const NC = CATEGORIES.length;
@@ -10,6 +10,10 @@ export const DAY = 86400;
 
 export interface Users {
   n: number;
+  /** Public user_id of internal index u. Internally users are ordered by activity (descending) so the
+   *  heavy users that make most impressions sit close together in memory; the public ids are a random
+   *  permutation, so ids carry no information. */
+  extId: Int32Array;
   country: Uint8Array;
   age: Uint8Array; gender: Uint8Array; device: Uint8Array;
   /** Latent standard-normal activity z; user_activity = activityScale * exp(logActivitySd * z). */
@@ -32,6 +36,8 @@ export interface Latent {
 
 export interface Streamers {
   n: number;
+  /** Public streamer_id of internal index s (internally ordered by followers, descending). */
+  extId: Int32Array;
   country: Uint8Array;
   category: Uint8Array;
   followers: Int32Array;
@@ -50,10 +56,19 @@ export interface Sessions {
   wavePhase: Float64Array;
 }
 
-export function makeLatent(rng: Rng): Latent {
+/** The taste structure shared by every world: designed country shifts + fixed-seed noise, category factors. */
+export function makeLatent(): Latent {
+  const rng = new Rng(STRUCTURE_SEED);
   const r = P.tasteRank;
   const countryTaste = new Float64Array(NK * NC);
   for (let i = 0; i < countryTaste.length; i++) countryTaste[i] = rng.normal(0, P.countryTasteSd);
+  COUNTRIES.forEach((k, ki) => {
+    for (const [name, v] of Object.entries(COUNTRY_TASTE[k.code] ?? {})) {
+      const c = CATEGORIES.findIndex((x) => x.name === name);
+      if (c < 0) throw new Error(`COUNTRY_TASTE: unknown category "${name}"`);
+      countryTaste[ki * NC + c] = countryTaste[ki * NC + c]! + v;
+    }
+  });
   const catFactor = new Float64Array(NC * r);
   for (let i = 0; i < catFactor.length; i++) catFactor[i] = rng.normal(0, P.categoryFactorSd);
   return { countryTaste, catFactor };
@@ -69,7 +84,10 @@ export function makeUsers(n: number, impressionsPerDay: number, latent: Latent, 
   const activityZ = new Float64Array(n);
   const w = new Float64Array(n);
   let wsum = 0;
-  for (let u = 0; u < n; u++) { activityZ[u] = rng.normal(); w[u] = Math.exp(STANDARDISE.logActivitySd * activityZ[u]!); wsum += w[u]!; }
+  for (let u = 0; u < n; u++) activityZ[u] = rng.normal();
+  activityZ.sort().reverse();
+  for (let u = 0; u < n; u++) { w[u] = Math.exp(STANDARDISE.logActivitySd * activityZ[u]!); wsum += w[u]!; }
+  const extId = rng.permutation(n);
   const activityScale = impressionsPerDay / wsum;
   const activity = new Float64Array(n);
   for (let u = 0; u < n; u++) activity[u] = activityScale * w[u]!;
@@ -119,7 +137,7 @@ export function makeUsers(n: number, impressionsPerDay: number, latent: Latent, 
     }
     for (let c = 0; c < NC; c++) catCdf[u * NC + c] = catCdf[u * NC + c]! / tot;
   }
-  return { n, country, age, gender, device, activityZ, activity, activityScale, outsideProp, taste, affinity, catCdf };
+  return { n, extId, country, age, gender, device, activityZ, activity, activityScale, outsideProp, taste, affinity, catCdf };
 }
 
 export function makeStreamers(n: number, rng: Rng): Streamers {
@@ -127,15 +145,18 @@ export function makeStreamers(n: number, rng: Rng): Streamers {
   const followers = new Int32Array(n); const style = new Float64Array(n); const quality = new Float64Array(n);
   const kAlias = new AliasTable(COUNTRIES.map((c) => c.share));
   const cAlias = new AliasTable(CATEGORIES.map((c) => c.pop));
+  const logF = new Float64Array(n);
+  for (let s = 0; s < n; s++) logF[s] = STANDARDISE.logFollowersMean + STANDARDISE.logFollowersSd * rng.normal();
+  logF.sort().reverse();
+  const extId = rng.permutation(n);
   for (let s = 0; s < n; s++) {
     country[s] = kAlias.sample(rng);
     category[s] = cAlias.sample(rng);
-    const lf = STANDARDISE.logFollowersMean + STANDARDISE.logFollowersSd * rng.normal();
-    followers[s] = Math.max(1, Math.min(2e9, Math.round(Math.exp(lf))));
+    followers[s] = Math.max(1, Math.min(2e9, Math.round(Math.exp(logF[s]!))));
     style[s] = rng.normal(0, P.styleSd);
     quality[s] = rng.normal(0, P.qualitySd);
   }
-  return { n, country, category, followers, style, quality };
+  return { n, extId, country, category, followers, style, quality };
 }
 
 /** Probability that a streamer goes live on a given day (bigger streamers stream more often). */
@@ -160,6 +181,18 @@ export function drawTimeOfDay(rng: Rng, day: number, peak: number): number {
   for (;;) {
     const t = rng.next() * DAY;
     if (rng.next() * 1.35 < dayCurve(t / 3600, peak)) return day * DAY + t;
+  }
+}
+
+/** Draws times of day from dayCurve(., peak), piecewise constant per minute (alias over 1440 bins). */
+export class TimeOfDaySampler {
+  private readonly alias: AliasTable;
+  constructor(peak: number) {
+    this.alias = new AliasTable(Array.from({ length: 1440 }, (_, m) => dayCurve((m + 0.5) / 60, peak)));
+  }
+  /** Seconds from world start, within the given day. */
+  draw(rng: Rng, day: number): number {
+    return day * DAY + 60 * (this.alias.sample(rng) + rng.next());
   }
 }
 

@@ -1,5 +1,5 @@
 // The users and rooms side tables of the world (profiles, latent factors, realised counts).
-import { makeTable, type Table } from '../table.js';
+import { makeTable, takeRows, type Table } from '../table.js';
 import { COUNTRIES, POPULATION as P } from './params.js';
 import type { Sessions, Streamers, Users } from './population.js';
 
@@ -10,7 +10,7 @@ export function buildUsersTable(users: Users, priorFollows: Int32Array, imps: In
   const taste = Array.from({ length: r }, () => new Float32Array(n));
   for (let u = 0; u < n; u++) for (let d = 0; d < r; d++) taste[d]![u] = users.taste[u * r + d]!;
   const cols: Record<string, Table['columns'][string]> = {
-    user_id: Int32Array.from({ length: n }, (_, i) => i),
+    user_id: users.extId.slice(),
     country: Array.from(users.country, (k) => codes[k]!),
     country_id: users.country.slice(),
     user_age: Array.from(users.age, (a) => ages[a]!),
@@ -22,7 +22,10 @@ export function buildUsersTable(users: Users, priorFollows: Int32Array, imps: In
   };
   for (let d = 0; d < r; d++) cols[`latent_taste_${d}`] = taste[d]!;
   cols.n_impressions = imps;
-  return makeTable(cols);
+  // Rows in public user_id order.
+  const inv = new Int32Array(n);
+  for (let u = 0; u < n; u++) inv[users.extId[u]!] = u;
+  return takeRows(makeTable(cols), inv);
 }
 
 export function buildRoomsTable(se: Sessions, st: Streamers, startTs: number, imps: Int32Array): Table {
@@ -31,7 +34,7 @@ export function buildRoomsTable(se: Sessions, st: Streamers, startTs: number, im
   const pick = <T>(f: (s: number) => T) => Array.from(se.streamer, f);
   return makeTable({
     room_id: Int32Array.from({ length: n }, (_, i) => i),
-    streamer_id: se.streamer.slice(),
+    streamer_id: Int32Array.from(se.streamer, (s) => st.extId[s]!),
     category_id: Uint8Array.from(pick((s) => st.category[s]!)),
     room_country: pick((s) => codes[st.country[s]!]!),
     streamer_followers: Int32Array.from(pick((s) => st.followers[s]!)),
