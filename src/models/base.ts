@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { Graph, Tensor } from '../engine/graph.js';
 import * as op from '../engine/ops/index.js';
-import { mlp, type MLPOptions } from '../engine/layers/index.js';
+import { linear, mlp, type MLPOptions } from '../engine/layers/index.js';
 
 export const EMB_INPUT = 'emb';
 export const DENSE_INPUT = 'dense';
@@ -68,14 +68,23 @@ export class ModelInputs {
     return op.concat(parts, 1);
   }
 
-  /** Field embeddings as [B, F, d]; every field must have the same dim (FM-style models). */
-  stacked(): Tensor {
+  /**
+   * Field embeddings as [B, F, d] (FM-style models). With one common dim this is a reshape of `emb`;
+   * otherwise (or when `dim` differs) each field is first projected to `dim` by its own linear map.
+   */
+  stacked(dim?: number): Tensor {
+    if (!this.emb) throw new Error('model input: no embedded features to stack');
     const dims = new Set(this.layout.fields.map((f) => f.dim));
-    if (dims.size !== 1 || !this.emb) {
-      throw new Error(`model input: stacking fields needs one embedding dim for all, got ${[...dims].join(', ')}`);
+    const d = dim ?? (dims.size === 1 ? [...dims][0]! : undefined);
+    if (d === undefined) {
+      throw new Error(`model input: fields have embedding dims ${[...dims].join(', ')}; give the model a common dim (e.g. fm_dim)`);
     }
-    const d = [...dims][0]!;
-    return op.reshape(this.emb, ['B', this.layout.fields.length, d]);
+    if (dims.size === 1 && dims.has(d)) return op.reshape(this.emb, ['B', this.layout.fields.length, d]);
+    const parts = this.layout.fields.map((f) => {
+      const e = this.field(f.name);
+      return op.unsqueeze(f.dim === d ? e : linear(e, `field_proj.${f.name}`, d, { bias: false }), [1]);
+    });
+    return op.concat(parts, 1);
   }
 }
 

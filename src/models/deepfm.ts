@@ -6,7 +6,12 @@ import { linear, mlp } from '../engine/layers/index.js';
 import type { ModelDef } from './base.js';
 import { dims, mlpFields } from './common.js';
 
-const schema = z.object({ hidden: dims.default([256, 128, 64]), ...mlpFields }).strict();
+const schema = z.object({
+  hidden: dims.default([256, 128, 64]),
+  /** Common FM dimension when fields have different embedding dims (each is projected to it). */
+  fm_dim: z.number().int().positive().optional(),
+  ...mlpFields,
+}).strict();
 
 export const deepfm: ModelDef<typeof schema> = {
   name: 'deepfm',
@@ -17,7 +22,7 @@ export const deepfm: ModelDef<typeof schema> = {
   },
   build(cfg, x, tasks) {
     const input = x.all();
-    const v = x.stacked(); // [B, F, d]
+    const v = x.stacked(cfg.fm_dim); // [B, F, d]
     const s = op.reduceSum(v, [1]); // [B, d]
     const fm = op.mul(op.reduceSum(op.sub(op.mul(s, s), op.reduceSum(op.mul(v, v), [1])), [1], true), 0.5);
     const deep = mlp(mlp(input, 'deepfm.dnn', cfg.hidden, cfg), 'deepfm.out', [1], { lastActivation: false });
