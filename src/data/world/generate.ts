@@ -3,12 +3,12 @@
 // real-time history, compute the true probabilities, draw the labels, update the history.
 import { Rng } from '../../util/rng.js';
 import { makeTable, type Table } from '../table.js';
-import { AliasTable, sigmoid } from './mathx.js';
-import { CATEGORIES, COUNTRIES, EFFECTS, NUM_POSITIONS, POPULATION as P, POSITION_DECAY, SCENARIO_SHARES, SCENARIO_SPECS, STANDARDISE } from './params.js';
+import { AliasTable } from './mathx.js';
+import { CATEGORIES, COUNTRIES, NUM_POSITIONS, POPULATION as P, POSITION_DECAY, SCENARIO_SHARES, SCENARIO_SPECS, STANDARDISE } from './params.js';
 import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, viewersAt, TimeOfDaySampler } from './population.js';
 import { History, seedPriorHistory } from './history.js';
 import { LiveIndex } from './exposure.js';
-import { computeTruth, emptyTruth, type TruthInput } from './truth.js';
+import { computeTruth, drawLabels, emptyLabels, emptyTruth, type TruthInput } from './truth.js';
 import { SCENARIOS } from './schema.js';
 import { buildRoomsTable, buildUsersTable } from './sidetables.js';
 
@@ -111,7 +111,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
   };
   const tr = emptyTruth();
   const progressEvery = Math.max(1, Math.floor(N / 20));
-  const kFollow = EFFECTS.follow.effectiveView; const kGift = EFFECTS.gift.effectiveView; const kOrder = EFFECTS.order.effectiveView;
+  const lab = emptyLabels();
 
   const tLoop = Date.now();
   for (let i = 0; i < N; i++) {
@@ -152,19 +152,14 @@ export function generateWorld(opts: WorldOptions = {}): World {
     col.p_gift[i] = tr.pGift; col.p_order[i] = tr.pOrder; col.e_watch_s[i] = tr.eWatch; col.watch_mu[i] = tr.watchMu;
 
     // Labels: enter (click, or always on slide) -> watch seconds -> effective view -> follow/gift/order.
-    let entered = 1;
-    if (spec.positional) { entered = rLabel.next() < tr.pClick ? 1 : 0; col.click[i] = entered; } else col.click[i] = NaN;
-    if (entered) {
-      const w = Math.fround(Math.exp(tr.watchMu + tr.watchSigma * rLabel.normal()));
-      const ev = w >= tr.threshold ? 1 : 0;
-      col.watch_s[i] = w; col.effective_view[i] = ev;
-      const fo = rLabel.next() < sigmoid(tr.lFollow + ev * kFollow) ? 1 : 0;
-      const gi = rLabel.next() < sigmoid(tr.lGift + ev * kGift) ? 1 : 0;
-      const or = rLabel.next() < sigmoid(tr.lOrder + ev * kOrder) ? 1 : 0;
-      col.follow[i] = fo; col.gift[i] = gi; col.order[i] = or;
-      hist.addWatch(u, s, c, w);
-      if (fo) hist.follow(u, s);
-      if (ev) hist.pushSeq(u, s, c);
+    drawLabels(tr, rLabel, lab);
+    col.click[i] = spec.positional ? lab.entered : NaN;
+    col.watch_s[i] = lab.watch; col.effective_view[i] = lab.ev;
+    col.follow[i] = lab.follow; col.gift[i] = lab.gift; col.order[i] = lab.order;
+    if (lab.entered) {
+      hist.addWatch(u, s, c, lab.watch);
+      if (lab.follow) hist.follow(u, s);
+      if (lab.ev) hist.pushSeq(u, s, c);
     }
     userImps[u] = userImps[u]! + 1; roomImps[r] = roomImps[r]! + 1;
     if (opts.onProgress && (i + 1) % progressEvery === 0) opts.onProgress(i + 1, N);

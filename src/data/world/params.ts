@@ -115,7 +115,7 @@ export const SCENARIO_SHARES: Readonly<Record<Scenario, number>> = { home: 0.35,
 export const EFFECTS = {
   click: { taste: 0.6, followed: 1.0, streamerWatch: 0.15, followers: 0.2, viewers: 0.2, sameCountry: 0.25, activity: 0.1, seqHit: 0.3, hour: 0.1, quality: 0.8 },
   watch: { taste: 0.5, followed: 0.5, streamerWatch: 0.2, viewers: 0.15, activity: 0.15, seqHit: 0.2, style: -0.35, hour: 0.1 },
-  follow: { taste: 0.6, followed: -3.0, streamerWatch: 0.3, viewers: 0.3, followers: -0.2, activity: 0.2, effectiveView: 1.5 },
+  follow: { taste: 0.6, followed: -6.0, streamerWatch: 0.3, viewers: 0.3, followers: -0.2, activity: 0.2, effectiveView: 1.5 },
   gift: { taste: 0.4, followed: 1.0, streamerWatch: 0.4, viewers: 0.2, activity: 0.3, style: 0.7, hour: 0.3, effectiveView: 1.2 },
   order: { taste: 0.5, followed: 0.6, streamerWatch: 0.3, followers: 0.3, activity: 0.1, effectiveView: 0.8 },
 } as const;

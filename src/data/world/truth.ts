@@ -3,6 +3,7 @@
 import { CATEGORIES, COUNTRIES, EFFECTS as E, EXAM_POWER, POPULATION, SCENARIO_SPECS, STANDARDISE as Z } from './params.js';
 import { logNormalTail, sigmoid } from './mathx.js';
 import { SCENARIOS } from './schema.js';
+import type { Rng } from '../../util/rng.js';
 
 export interface TruthInput {
   scenario: number; // 0 home, 1 slide, 2 outside
@@ -95,5 +96,28 @@ export function computeTruth(x: TruthInput, out: TruthOutput): TruthOutput {
   out.pGift = pe * mix(q, out.lGift, g.effectiveView);
   out.pOrder = pe * mix(q, out.lOrder, o.effectiveView);
   out.eWatch = pe * Math.exp(out.watchMu + (sc.watchSigma * sc.watchSigma) / 2);
+  return out;
+}
+
+export interface LabelDraw { entered: number; watch: number; ev: number; follow: number; gift: number; order: number }
+
+export function emptyLabels(): LabelDraw {
+  return { entered: 0, watch: 0, ev: 0, follow: 0, gift: 0, order: 0 };
+}
+
+/**
+ * Draws one impression's labels from its truth: enter ~ Bernoulli(pEnter) (the click on home/outside,
+ * always on slide); if entered, watch = exp(watchMu + watchSigma z) (stored as float32), ev = watch >=
+ * threshold, then follow/gift/order ~ Bernoulli(sigmoid(logit + k * ev)). Not entered: all zero.
+ * The random draws happen in this order, so the same Rng state gives the same labels.
+ */
+export function drawLabels(t: TruthOutput, rng: Rng, out: LabelDraw): LabelDraw {
+  out.entered = t.pEnter >= 1 ? 1 : rng.next() < t.pEnter ? 1 : 0;
+  if (!out.entered) { out.watch = 0; out.ev = 0; out.follow = 0; out.gift = 0; out.order = 0; return out; }
+  out.watch = Math.fround(Math.exp(t.watchMu + t.watchSigma * rng.normal()));
+  out.ev = out.watch >= t.threshold ? 1 : 0;
+  out.follow = rng.next() < sigmoid(t.lFollow + out.ev * E.follow.effectiveView) ? 1 : 0;
+  out.gift = rng.next() < sigmoid(t.lGift + out.ev * E.gift.effectiveView) ? 1 : 0;
+  out.order = rng.next() < sigmoid(t.lOrder + out.ev * E.order.effectiveView) ? 1 : 0;
   return out;
 }

@@ -36,7 +36,9 @@ export async function writeWorld(out: string, world: World, stats: WorldStats): 
   await writeTable(p.impressions, world.impressions, { schema: worldSchema(IMPRESSION_COLUMNS) });
   await writeTable(p.users, world.users, { schema: worldSchema(USER_COLUMNS) });
   await writeTable(p.rooms, world.rooms, { schema: worldSchema(ROOM_COLUMNS) });
-  const meta = { ...world.meta, files: { impressions: basename(p.impressions), users: basename(p.users), rooms: basename(p.rooms) }, stats };
+  // Timings are left out so the same seed gives byte-identical files, meta.json included.
+  const { generationMs: _g, phaseMs: _p, ...rest } = world.meta;
+  const meta = { ...rest, files: { impressions: basename(p.impressions), users: basename(p.users), rooms: basename(p.rooms) }, stats };
   writeFileAtomic(p.meta, `${JSON.stringify(meta, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   return p;
 }
