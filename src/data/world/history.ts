@@ -87,6 +87,11 @@ export class History {
     this.seqStrC[u] = prepend(this.seqStrC[u], c, n, L);
   }
 
+  /** Drop the cached joined sequences (they are rebuilt on first use): makes bulk seeding cheap. */
+  clearSeqStrings(): void {
+    this.seqStrS.fill(undefined); this.seqStrC.fill(undefined);
+  }
+
   /** Occurrences of category c in u's recent sequence. */
   seqHits(u: number, c: number): number {
     const base = u * this.seqLen; const n = this.seqN[u]!;
@@ -171,6 +176,8 @@ export function seedPriorHistory(h: History, users: Users, st: Streamers, rng: R
   const picker = new StreamerPicker(st);
   const priorFollows = new Int32Array(users.n);
   const gam2 = () => -Math.log((1 - rng.next()) * (1 - rng.next())) / 2;
+  const parts = new Float64Array(NC);
+  h.clearSeqStrings();
   for (let u = 0; u < users.n; u++) {
     const rel = users.activity[u]! / users.activityScale; // exp(1.3 z): median 1
     const k = users.country[u]!;
@@ -196,7 +203,7 @@ export function seedPriorHistory(h: History, users: Users, st: Streamers, rng: R
     }
     const generic = 1800 * Math.pow(rel, 0.7) * Math.exp(0.3 * rng.normal());
     const base = u * NC;
-    let prev = 0; const parts = new Float64Array(NC); let tot = 0;
+    let prev = 0; let tot = 0;
     for (let c = 0; c < NC; c++) {
       const pc = users.catCdf[base + c]! - prev; prev = users.catCdf[base + c]!;
       parts[c] = pc * gam2(); tot += parts[c]!;
