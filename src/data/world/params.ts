@@ -130,13 +130,15 @@ export const POSITION_DECAY = 0.9;
 export const STANDARDISE = {
   logFollowersMean: 6.5, logFollowersSd: 1.8,
   logViewersMean: 2.5, logViewersSd: 1.5,
-  logActivityMedian: Math.log(9), logActivitySd: 1.3,
+  /** z_act = ln(user_activity / meta.activityScale) / logActivitySd is standard normal. */
+  logActivitySd: 1.3,
 };
 
 /** Population and exposure constants. */
 export const POPULATION = {
   usersPerImpression: 0.05,
-  /** Average concurrent live rooms per 1 M impressions per day. */
+  /** Sets the streamer count: 10.5k gives ~12k rooms live on average at impression times per 1 M impressions a day
+   *  (impressions and sessions both peak in the evening). */
   liveRoomsPerMillionPerDay: 10500,
   tasteRank: 3,
   countryTasteSd: 0.35,
