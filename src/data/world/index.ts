@@ -1,0 +1,10 @@
+// The synthetic live-stream world (docs/world.md): generator, statistics, writer, schema, truth model.
+export { generateWorld, DEFAULT_START_TS, type World, type WorldMeta, type WorldOptions } from './generate.js';
+export { summarizeWorld, formatWorldStats, type SliceStats, type WorldStats } from './stats.js';
+export { writeWorld, worldPaths, worldSchema, type WorldPaths } from './write.js';
+export {
+  IMPRESSION_COLUMNS, USER_COLUMNS, ROOM_COLUMNS, FEATURE_COLUMNS, LABEL_COLUMNS, TRUTH_COLUMNS, TRUE_PROB_OF,
+  SCENARIOS, SEQ_SEPARATOR, type ColumnSpec, type Scenario,
+} from './schema.js';
+export { computeTruth, drawLabels, examination, type TruthInput, type TruthOutput } from './truth.js';
+export { auc } from './auc.js';
