@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('-n, --impressions <n>', 'number of impressions', '1000000')
     .option('-s, --seed <n>', 'random seed (same seed => identical files)', '1')
     .option('--days <n>', 'simulated days', '1')
-    .option('-o, --out <path>', 'impressions file; .parquet, .csv or .jsonl (side tables and meta.json go next to it)', 'data/world.parquet')
+    .option('-o, --out <path>', 'impressions file; .parquet, .csv or .jsonl (side tables and meta.json go next to it)', 'data/generated/world.parquet')
     .option('-q, --quiet', 'no progress line or summary table')
     .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean }) => {
       const impressions = posInt(o.impressions, '--impressions', 1000);
