@@ -26,7 +26,7 @@ function model(hidden = 8, dropout = 0.2) {
     const p = op.sigmoid(z);
     if (!g.training) return { outputs: { p } };
     const y = g.input('y', 'float32', ['B', 1]);
-    return { loss: op.reduceMean(op.sub(op.softplus(z), op.mul(y, z))), outputs: { p }, gradInputs: [emb] };
+    return { loss: op.reduceMean(op.sub(op.softplus(z), op.mul(y, z))), outputs: { p }, gradInputs: { emb } };
   };
 }
 

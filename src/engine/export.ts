@@ -1,7 +1,7 @@
 // Export of the forward graph as a standalone ONNX model: parameters become initializers, and
 // (optionally) embedding tables are folded in so the model takes ids instead of gathered rows.
 import { Graph, type DType, type Shape, type Tensor } from './graph.js';
-import * as op from './ops/index.js';
+import { lookupRows, type LookupPart } from './lookup.js';
 import { serializeGraph } from './serialize.js';
 import { InitializerBinding, type ParameterStore } from './store.js';
 import { ensureLayout, type BuildFn } from './step.js';
@@ -12,14 +12,7 @@ export interface EmbeddingTableValues {
   dim: number;
 }
 
-export interface FoldPart {
-  /** Name of the new int64 ids input: [B] for one id, [B, L] for a multi-value feature. */
-  ids: string;
-  table: string;
-  /** Multi-value features: pooled over L with a float mask input `${ids}_mask` [B, L]. */
-  pooling?: 'sum' | 'mean';
-  length?: number;
-}
+export type FoldPart = LookupPart;
 
 export interface EmbeddingFold {
   /** The model input holding gathered rows, [B, ΣD] or [B, F, D]. */
@@ -37,25 +30,17 @@ export interface ExportOptions {
 }
 
 function foldedInput(g: Graph, fold: EmbeddingFold, tables: Record<string, EmbeddingTableValues>, shape: Shape): Tensor {
-  const tableTensors = new Map<string, Tensor>();
-  const pieces = fold.parts.map((p) => {
-    const tv = tables[p.table];
-    if (!tv) throw new Error(`export: fold of "${fold.input}" needs table "${p.table}", which was not given`);
-    let tt = tableTensors.get(p.table);
-    if (!tt) {
-      tt = g.constant(tv.values, [tv.rows, tv.dim], 'float32', `table:${p.table}`);
-      tableTensors.set(p.table, tt);
-    }
-    if (!p.length) return op.gather(tt, g.rawInput(p.ids, 'int64', ['B']), 0); // [B, D]
-    const ids = g.rawInput(p.ids, 'int64', ['B', p.length]);
-    const mask = g.rawInput(`${p.ids}_mask`, 'float32', ['B', p.length]);
-    const rows = op.mul(op.gather(tt, ids, 0), op.unsqueeze(mask, [2])); // [B, L, D]
-    const sum = op.reduceSum(rows, [1]);
-    if (p.pooling !== 'mean') return sum;
-    return op.div(sum, op.maximum(op.reduceSum(mask, [1], true), 1));
-  });
-  const flat = op.concat(pieces, 1);
-  return shape.length === 2 ? flat : op.reshape(flat, shape);
+  const consts = new Map<string, Tensor>();
+  const tableOf = (name: string) => {
+    let t = consts.get(name);
+    if (t) return t;
+    const tv = tables[name];
+    if (!tv) throw new Error(`export: fold of "${fold.input}" needs table "${name}", which was not given`);
+    t = g.constant(tv.values, [tv.rows, tv.dim], 'float32', `table:${name}`);
+    consts.set(name, t);
+    return t;
+  };
+  return lookupRows(g, fold.parts, tableOf, 'int64', shape);
 }
 
 /** Serialize the eval-mode forward graph with the store's current values. */

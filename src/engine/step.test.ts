@@ -94,7 +94,7 @@ test('global-norm clipping scales dense and input gradients together', async () 
     const e = g.input('emb', 'float32', ['B', 2]);
     const w = g.param({ name: 'w', shape: [2], init: init.constant(3), trainable: true });
     // loss = Σ_b e_b·w  ⇒  ∂/∂e = w (per row), ∂/∂w = Σ_b e_b
-    return { loss: op.reduceSum(op.mul(e, w)), gradInputs: [e] };
+    return { loss: op.reduceSum(op.mul(e, w)), gradInputs: { emb: e } };
   };
   const emb = { data: Float32Array.of(1, 2, 3, 4), dims: [2, 2] };
   const raw = Math.sqrt(4 ** 2 + 6 ** 2 + 4 * 9);

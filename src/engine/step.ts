@@ -1,7 +1,7 @@
 // The training step as ONE graph: forward, backward (autodiff), global-norm clipping and the
 // optimizer update, run once per batch. Parameters and optimizer state flow in and out as flat
 // vectors; gradients of chosen inputs (gathered embedding rows) come back for the sparse update.
-import { Graph, type Tensor } from './graph.js';
+import { Graph, type GraphOptions, type Tensor } from './graph.js';
 import { gradients } from './autodiff.js';
 import * as op from './ops/index.js';
 import { makeOptimizer, type GraphOptimizer, type OptimizerConfig } from './optim.js';
@@ -14,8 +14,8 @@ export interface ForwardResult {
   loss?: Tensor;
   /** Named tensors fetched on every run (predictions, per-task losses, diagnostics). */
   outputs?: Record<string, Tensor>;
-  /** Graph inputs whose gradient each training step returns as `grad:<name>`. */
-  gradInputs?: Tensor[];
+  /** Tensors (usually inputs) whose gradient each training step returns as `grad:<key>`. */
+  gradInputs?: Record<string, Tensor>;
 }
 
 /** Builds the model on a graph; `g.training` tells train from eval mode. */
@@ -28,6 +28,8 @@ export interface StepOptions {
   seed?: number;
   store?: ParameterStore;
   threads?: number;
+  /** Replaces graph inputs by computed tensors (see GraphOptions.substitute). */
+  substitute?: GraphOptions['substitute'];
 }
 
 export interface StepResult {
@@ -41,9 +43,9 @@ export interface StepResult {
 const DATA_EXCLUDED = new Set([THETA, BUFFERS]);
 
 /** Register the model's parameters (one throwaway build) and fix the flat layout. */
-export function ensureLayout(build: BuildFn, store: ParameterStore): void {
+export function ensureLayout(build: BuildFn, store: ParameterStore, substitute?: GraphOptions['substitute']): void {
   if (store.isFrozen) return;
-  build(new Graph({ training: true, params: new DiscoveryBinding(store) }));
+  build(new Graph({ training: true, params: new DiscoveryBinding(store), substitute }));
   store.freeze();
 }
 
@@ -72,13 +74,14 @@ export class TrainStep {
 
   static async create(build: BuildFn, o: StepOptions): Promise<TrainStep> {
     const store = o.store ?? new ParameterStore(o.seed ?? 0);
-    ensureLayout(build, store);
-    const g = new Graph({ training: true, seed: o.seed ?? 0, params: new FlatBinding(store), name: 'train_step' });
+    ensureLayout(build, store, o.substitute);
+    const g = new Graph({ training: true, seed: o.seed ?? 0, params: new FlatBinding(store), name: 'train_step', substitute: o.substitute });
     const res = build(g);
     if (!res.loss) throw new Error('TrainStep: the build function returned no loss in training mode');
     const entries = [...store.trainable.values()];
     const paramTensors = entries.map((e) => g.param(e.spec));
-    const gradIns = res.gradInputs ?? [];
+    const gradKeys = Object.keys(res.gradInputs ?? {});
+    const gradIns = gradKeys.map((k) => res.gradInputs![k]!);
     const grads = gradients(res.loss, [...paramTensors, ...gradIns]);
 
     const pieces = entries.map((e, i) => {
@@ -114,7 +117,7 @@ export class TrainStep {
     g.output('grad_norm', norm);
     const outputNames = Object.keys(res.outputs ?? {});
     for (const [k, t] of Object.entries(res.outputs ?? {})) g.output(k, t);
-    gradIns.forEach((t, i) => g.output(`grad:${t.name}`, inGrads[i]!));
+    gradKeys.forEach((k, i) => g.output(`grad:${k}`, inGrads[i]!));
     g.output('theta_next', upd.theta);
     upd.slots.forEach((t, i) => g.output(`opt:${optimizer.slots[i]!.name}_next`, t));
     const nb = nextBuffers(g, store);
@@ -123,7 +126,7 @@ export class TrainStep {
     const runner = await Runner.fromGraph(g, { threads: o.threads });
     const slots = optimizer.slots.map((s) => new Float32Array(P).fill(s.init));
     const dataInputs = runner.inputs.filter((s) => !DATA_EXCLUDED.has(s.name) && !s.name.startsWith('opt:'));
-    return new TrainStep(runner, store, optimizer, slots, dataInputs, outputNames, gradIns.map((t) => t.name));
+    return new TrainStep(runner, store, optimizer, slots, dataInputs, outputNames, gradKeys);
   }
 
   /** One optimizer step on a batch. `lr` defaults to the optimizer config's. */
@@ -153,9 +156,9 @@ export class TrainStep {
 export class Evaluator {
   private constructor(readonly runner: Runner, readonly store: ParameterStore) {}
 
-  static async create(build: BuildFn, store: ParameterStore, o: { threads?: number } = {}): Promise<Evaluator> {
-    ensureLayout(build, store);
-    const g = new Graph({ training: false, params: new FlatBinding(store), name: 'eval' });
+  static async create(build: BuildFn, store: ParameterStore, o: { threads?: number; substitute?: GraphOptions['substitute'] } = {}): Promise<Evaluator> {
+    ensureLayout(build, store, o.substitute);
+    const g = new Graph({ training: false, params: new FlatBinding(store), name: 'eval', substitute: o.substitute });
     const res = build(g);
     for (const [k, t] of Object.entries(res.outputs ?? {})) g.output(k, t);
     if (res.loss) g.output('loss', res.loss);

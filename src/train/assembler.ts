@@ -5,6 +5,8 @@ import { EmbeddingTable, type OptimizerConfig as SparseOptConfig } from '../embe
 import type { FeatureBatch, FeatureSpec, FittedFeatures } from '../features/index.js';
 import type { InputLayout } from '../models/base.js';
 import { DENSE_INPUT, EMB_INPUT } from '../models/base.js';
+import type { DType, Graph, Shape, Tensor } from '../engine/graph.js';
+import { lookupRows, type LookupPart } from '../engine/lookup.js';
 
 export interface EmbeddingSettings {
   optimizer: 'sgd' | 'adagrad' | 'adam' | 'ftrl';
@@ -30,7 +32,6 @@ export class Assembler {
   readonly embWidth: number;
   readonly denseWidth: number;
   private readonly embedded: FeatureSpec[];
-  private embBuf = new Float32Array(0);
 
   constructor(readonly fitted: FittedFeatures, readonly settings: EmbeddingSettings) {
     this.embedded = fitted.specs.filter((s) => s.output !== 'dense');
@@ -52,24 +53,41 @@ export class Assembler {
     return t;
   }
 
-  /** Graph feeds for a batch: `emb` [B, ΣD] gathered (pooled) rows and `dense` [B, n]. */
+  /** The lookup parts of `emb`, in spec order (ids inputs `ids.<feature>`). */
+  parts(): LookupPart[] {
+    return this.embedded.map((x) => (x.output === 'ids'
+      ? { ids: idsInput(x.name), table: x.table! }
+      : { ids: idsInput(x.name), table: x.table!, length: x.maxLen!, pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+  }
+
+  /**
+   * Graph-side gather: the model's `emb` input becomes Gather(table, ids) over tables fed as inputs
+   * `table:<name>` (no copy; ORT gathers ~5× faster than a JS loop on this machine).
+   */
+  readonly substitute = (g: Graph, name: string, _dtype: DType, shape: Shape): Tensor | null => {
+    if (name !== EMB_INPUT) return null;
+    const tableOf = (t: string) => {
+      const have = g.inputs.find((x) => x.name === tableInput(t));
+      if (have) return have;
+      const tab = this.tables.get(t)!;
+      return g.rawInput(tableInput(t), g.float, [tab.rows, tab.dim]);
+    };
+    return lookupRows(g, this.parts(), tableOf, 'int32', shape);
+  };
+
+  /** Graph feeds for a batch: ids (and masks) per embedded feature, the tables, and `dense` [B, n]. */
   feeds(fb: FeatureBatch): Record<string, Feed> {
-    const B = fb.numRows, W = this.embWidth;
+    const B = fb.numRows;
     const out: Record<string, Feed> = {};
-    if (W > 0) {
-      if (this.embBuf.length !== B * W) this.embBuf = new Float32Array(B * W);
-      else this.embBuf.fill(0);
-      const emb = this.embBuf;
-      for (const s of this.embedded) {
-        const t = this.table(s);
-        if (s.output === 'ids') t.gather(fb.ids[s.name]!, emb, s.offset, W);
-        else {
-          const m = fb.multi[s.name]!;
-          t.gatherPooled(m.ids, m.mask, m.maxLen, s.pooling === 'sum' ? 'sum' : 'mean', emb, s.offset, W);
-        }
+    for (const s of this.embedded) {
+      if (s.output === 'ids') out[idsInput(s.name)] = { data: fb.ids[s.name]!, dims: [B] };
+      else {
+        const m = fb.multi[s.name]!;
+        out[idsInput(s.name)] = { data: m.ids, dims: [B, m.maxLen] };
+        out[`${idsInput(s.name)}_mask`] = { data: Float32Array.from(m.mask), dims: [B, m.maxLen] };
       }
-      out[EMB_INPUT] = { data: emb, dims: [B, W] };
     }
+    for (const t of this.tables.values()) out[tableInput(t.name)] = { data: t.values, dims: [t.rows, t.dim] };
     if (this.denseWidth > 0) out[DENSE_INPUT] = { data: fb.dense, dims: [B, this.denseWidth] };
     return out;
   }
@@ -93,19 +111,8 @@ export class Assembler {
     return this.fitted.specs.filter((s) => s.output === 'dense').flatMap((s) => s.columns ?? [s.name]);
   }
 
-  /** First non-finite input value, named by feature and row (the NaN guard's diagnosis). */
+  /** First non-finite input value or table entry, named by feature / table and row (the NaN guard's diagnosis). */
   findNonFinite(feeds: Record<string, Feed>): string | null {
-    const emb = feeds[EMB_INPUT]?.data as Float32Array | undefined;
-    if (emb) {
-      const W = this.embWidth;
-      for (let i = 0; i < emb.length; i++) {
-        if (!Number.isFinite(emb[i]!)) {
-          const col = i % W;
-          const s = this.embedded.find((x) => col >= x.offset && col < x.offset + x.dim);
-          return `embedding of feature "${s?.name}" (table "${s?.table}") is ${emb[i]} at batch row ${Math.floor(i / W)}`;
-        }
-      }
-    }
     const dense = feeds[DENSE_INPUT]?.data as Float32Array | undefined;
     if (dense) {
       const names = this.denseColumnNames();
@@ -113,6 +120,15 @@ export class Assembler {
         if (!Number.isFinite(dense[i]!)) return `dense column "${names[i % this.denseWidth]}" is ${dense[i]} at batch row ${Math.floor(i / this.denseWidth)}`;
       }
     }
+    for (const t of this.tables.values()) {
+      const v = t.values;
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i]!)) return `embedding table "${t.name}" row ${Math.floor(i / t.dim)} holds ${v[i]}`;
+      }
+    }
     return null;
   }
 }
+
+export const idsInput = (feature: string) => `ids.${feature}`;
+export const tableInput = (table: string) => `table:${table}`;

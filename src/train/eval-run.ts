@@ -16,9 +16,9 @@ export async function evaluateRun(cfg: TrainConfig, dir: string, split: 'test' |
   if (!ckpt) throw new Error(`--checkpoint ${dir}: no checkpoint found (checkpoints/LATEST is missing)`);
   const s = await openSession(cfg, dir, (l) => process.stderr.write(`${l}\n`), true);
   const store = new ParameterStore(cfg.seed);
-  ensureLayout(s.build, store);
+  ensureLayout(s.build, store, s.asm.substitute);
   restoreParams(ckpt, store, s.asm);
-  const ev = await Evaluator.create(s.build, store);
+  const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
   const r = await evaluateTable(s.splits[split], ev, s.asm, cfg.tasks, {
     batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: true, label: split,
   });

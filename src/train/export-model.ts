@@ -9,13 +9,9 @@ import { MODEL_FILE } from './run-dir.js';
 import { predOutput } from './heads.js';
 import type { Session } from './trainer.js';
 
-export const idsInput = (feature: string) => `ids.${feature}`;
 
 export function exportModel(out: string, s: Session, store: ParameterStore): string {
-  const embedded = s.fitted.specs.filter((x) => x.output !== 'dense');
-  const parts: FoldPart[] = embedded.map((x) => (x.output === 'ids'
-    ? { ids: idsInput(x.name), table: x.table! }
-    : { ids: idsInput(x.name), table: x.table!, length: x.maxLen!, pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+  const parts: FoldPart[] = s.asm.parts();
   const tables: Record<string, EmbeddingTableValues> = {};
   for (const [name, t] of s.asm.tables) tables[name] = { values: t.values, rows: t.rows, dim: t.dim };
   const outputs = s.cfg.tasks.map((t) => predOutput(t.name));

@@ -103,7 +103,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
     const heads = buildHeads(g, cfg.tasks, f, weighting);
-    return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: f.inputs.emb ? [f.inputs.emb] : [] };
+    return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: (f.inputs.emb ? { emb: f.inputs.emb } : {}) as Record<string, Tensor> };
   };
   const slices: SliceColumns = {
     scenario: cfg.eval.scenario_column ?? splits.slices.scenario,
@@ -124,8 +124,8 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
   writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ ...cfg, baseDir: undefined }, null, 2));
   const { splits, asm, weighting } = s;
   const tasks = cfg.tasks;
-  const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed });
-  const evaluator = await Evaluator.create(s.build, step.store);
+  const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed, substitute: asm.substitute });
+  const evaluator = await Evaluator.create(s.build, step.store, { substitute: asm.substitute });
 
   const B = cfg.train.batch_size;
   const N = splits.train.numRows;
