@@ -4,8 +4,7 @@
 // and mixes all experts of the level. Towers read g^{k,N}.
 import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
-import * as op from '../engine/ops/index.js';
-import { mixExperts, parallelMlp } from '../engine/layers/index.js';
+import { mixExperts, parallelMlp, type ExpertBank } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
 import { dims, mlpFields } from './common.js';
 import { softmaxGate } from './gates.js';
@@ -40,16 +39,16 @@ export function buildPle(cfg: Cfg, input: Tensor, tasks: { name: string }[], pre
     const sharedE = ms > 0 ? parallelMlp(sharedIn, `${lvl}.experts.shared`, ms, cfg.expert) : null;
     if (sharedE) lastShared = input.graph.params.get(`${lvl}.experts.shared.${cfg.expert.length - 1}.weight`)!.tensor;
     const nextTask = tasks.map((t, k) => {
-      const sel = [taskE[k], sharedE].filter((e): e is Tensor => e !== null);
+      const sel = [taskE[k], sharedE].filter((e): e is ExpertBank => e !== null);
       const w = softmaxGate(taskIn[k]!, `${lvl}.gate.${t.name}`, mk + ms, gate);
       out.extras![`gate.${t.name}.l${j}`] = w;
-      return mixExperts(op.concat(sel, 0), w);
+      return mixExperts(sel, w);
     });
     if (!last) {
-      const all = [...taskE, sharedE].filter((e): e is Tensor => e !== null);
+      const all = [...taskE, sharedE].filter((e): e is ExpertBank => e !== null);
       const ws = softmaxGate(sharedIn, `${lvl}.gate.shared`, tasks.length * mk + ms, gate);
       out.extras![`gate.shared.l${j}`] = ws;
-      sharedIn = mixExperts(op.concat(all, 0), ws);
+      sharedIn = mixExperts(all, ws);
       out.extras![`g.shared.l${j}`] = sharedIn;
     }
     nextTask.forEach((t, k) => (out.extras![`g.${tasks[k]!.name}.l${j}`] = t));

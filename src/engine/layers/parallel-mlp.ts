@@ -1,6 +1,7 @@
 // A bank of n parallel MLPs over the same input (mixture-of-experts experts): the first layers of
-// all members run as ONE Gemm, later layers as one batched MatMul over [n, B, ·]. Faster on ORT
-// than n separate Gemm chains (engine.md). Output [n, B, d_last].
+// all members run as ONE Gemm; later layers as one batched MatMul over [n, B, ·]. Faster on ORT
+// than n separate Gemm chains (engine.md). A one-layer bank keeps the Gemm's [B, n, d] layout (no
+// transpose at all); deeper banks end in [n, B, d]. `mixExperts` handles both.
 import type { Tensor } from '../graph.js';
 import { init } from '../params.js';
 import * as op from '../ops/index.js';
@@ -12,7 +13,14 @@ export interface ParallelMLPOptions {
   lastActivation?: boolean;
 }
 
-export function parallelMlp(x: Tensor, name: string, n: number, dims: number[], o: ParallelMLPOptions = {}): Tensor {
+export interface ExpertBank {
+  /** Member outputs: [B, n, d] ('bnd') or [n, B, d] ('nbd'). */
+  out: Tensor;
+  layout: 'bnd' | 'nbd';
+  n: number;
+}
+
+export function parallelMlp(x: Tensor, name: string, n: number, dims: number[], o: ParallelMLPOptions = {}): ExpertBank {
   if (x.rank !== 2) throw new Error(`parallelMlp ${name}: expected [B, D], got ${x}`);
   const g = x.graph;
   const D = x.shape[1];
@@ -23,19 +31,42 @@ export function parallelMlp(x: Tensor, name: string, n: number, dims: number[], 
   // Layer 0: member i's weight is columns [i·h1, (i+1)·h1) of one [D, n·h1] matrix.
   const W0 = g.param({ name: `${name}.0.weight`, shape: [D, n * h1], init: init.he, trainable: true });
   const b0 = g.param({ name: `${name}.0.bias`, shape: [n * h1], init: init.zeros, trainable: true, decay: false });
-  let h = act(op.gemm(x, W0, b0), dims.length === 1);
-  h = op.transpose(op.reshape(h, [B, n, h1]), [1, 0, 2]); // [n, B, h1]
+  const first = op.reshape(act(op.gemm(x, W0, b0), dims.length === 1), [B, n, h1]);
+  if (dims.length === 1) return { out: first, layout: 'bnd', n };
+  let h = op.transpose(first, [1, 0, 2]); // [n, B, h1]
   for (let i = 1; i < dims.length; i++) {
     const prev = dims[i - 1]!, d = dims[i]!;
     const W = g.param({ name: `${name}.${i}.weight`, shape: [n, prev, d], init: init.he, trainable: true });
     const b = g.param({ name: `${name}.${i}.bias`, shape: [n, 1, d], init: init.zeros, trainable: true, decay: false });
     h = act(op.add(op.matmul(h, W), b), i === dims.length - 1);
   }
-  return h;
+  return { out: h, layout: 'nbd', n };
 }
 
-/** Σ_i w[b, i] · e[i, b, :] for experts e [n, B, d] and weights w [B, n] → [B, d]. */
-export function mixExperts(experts: Tensor, weights: Tensor): Tensor {
-  const w = op.unsqueeze(op.transpose(weights, [1, 0]), [2]); // [n, B, 1]
-  return op.reduceSum(op.mul(experts, w), [0]);
+/** Σ_i w[b, i] · e_i[b, :] for a bank's members and weights w [B, n] → [B, d]. */
+function mixBank(bank: ExpertBank, w: Tensor): Tensor {
+  if (bank.n === 1) {
+    const e = bank.layout === 'bnd' ? op.reshape(bank.out, [bank.out.shape[0]!, bank.out.shape[2]!]) : op.squeeze(bank.out, [0]);
+    return op.mul(e, w);
+  }
+  if (bank.layout === 'bnd') return op.reduceSum(op.mul(bank.out, op.unsqueeze(w, [2])), [1]);
+  return op.reduceSum(op.mul(bank.out, op.unsqueeze(op.transpose(w, [1, 0]), [2])), [0]);
+}
+
+/**
+ * Mixture over the members of several banks (in order) with weights w [B, Σn]: each bank is mixed
+ * with its slice of w and the partial mixtures are added — no copy of expert outputs.
+ */
+export function mixExperts(banks: ExpertBank | ExpertBank[], w: Tensor): Tensor {
+  const list = Array.isArray(banks) ? banks : [banks];
+  const total = list.reduce((s, b) => s + b.n, 0);
+  if (w.shape[1] !== total) throw new Error(`mixExperts: ${total} experts but gate weights ${w}`);
+  if (list.length === 1) return mixBank(list[0]!, w);
+  let off = 0;
+  const parts = list.map((b) => {
+    const part = mixBank(b, op.slice(w, [off], [off + b.n], [1]));
+    off += b.n;
+    return part;
+  });
+  return op.addN(parts);
 }
