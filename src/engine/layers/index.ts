@@ -3,3 +3,4 @@ export * from './norm.js';
 export * from './dropout.js';
 export * from './attention.js';
 export * from './parallel-mlp.js';
+export * from './linear-group.js';

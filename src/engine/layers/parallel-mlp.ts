@@ -6,11 +6,19 @@ import type { Tensor } from '../graph.js';
 import { init } from '../params.js';
 import * as op from '../ops/index.js';
 import { activate, type Activation } from './linear.js';
+import { linearGroup, type GroupMember } from './linear-group.js';
 
 export interface ParallelMLPOptions {
   activation?: Activation;
   /** Apply the activation after the last layer too (default true). */
   lastActivation?: boolean;
+  /** Layer 0's pre-activation [B, n·h1] computed elsewhere (a linearGroup with `firstLayerMember`). */
+  first?: Tensor;
+}
+
+/** The linearGroup member that computes a bank's first layer (same parameters as parallelMlp's own). */
+export function firstLayerMember(name: string, n: number, dims: number[]): GroupMember {
+  return { name: `${name}.0`, out: n * dims[0]!, init: init.he };
 }
 
 export interface ExpertBank {
@@ -29,9 +37,8 @@ export function parallelMlp(x: Tensor, name: string, n: number, dims: number[], 
   const act = (h: Tensor, last: boolean) => (last && o.lastActivation === false ? h : activate(h, o.activation ?? 'relu'));
   const h1 = dims[0]!;
   // Layer 0: member i's weight is columns [i·h1, (i+1)·h1) of one [D, n·h1] matrix.
-  const W0 = g.param({ name: `${name}.0.weight`, shape: [D, n * h1], init: init.he, trainable: true });
-  const b0 = g.param({ name: `${name}.0.bias`, shape: [n * h1], init: init.zeros, trainable: true, decay: false });
-  const first = op.reshape(act(op.gemm(x, W0, b0), dims.length === 1), [B, n, h1]);
+  const pre = o.first ?? linearGroup(x, [firstLayerMember(name, n, dims)])[0]!;
+  const first = op.reshape(act(pre, dims.length === 1), [B, n, h1]);
   if (dims.length === 1) return { out: first, layout: 'bnd', n };
   let h = op.transpose(first, [1, 0, 2]); // [n, B, h1]
   for (let i = 1; i < dims.length; i++) {
