@@ -16,6 +16,9 @@ const dataSchema = z.discriminatedUnion('source', [
     source: z.literal('world'),
     impressions: z.number().int().positive().default(1_000_000),
     world_seed: z.number().int().default(1),
+    days: z.number().int().positive().default(1),
+    /** Rooms live at a time per million impressions a day (world default 10 500). */
+    live_rooms_per_million_per_day: z.number().positive().optional(),
     /** Read a generated world file instead of generating in memory. */
     path: z.string().optional(),
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */

@@ -43,8 +43,8 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         impressions = (await readAll(path, { schema: worldReadSchema(), maxErrorRate: 0 })).table;
       } else {
         const t0 = Date.now();
-        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed }).impressions;
-        log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions (seed ${d.world_seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day }).impressions;
+        log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions over ${d.days} day(s) (seed ${d.world_seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
       const [train, val, test] = splitByFractions(prepare(impressions), d.split, d.split_by === 'time' ? null : cfg.seed);
       return {

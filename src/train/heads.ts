@@ -143,3 +143,33 @@ export function labelFeeds(h: HostLabels, tasks: TaskConfig[]): Record<string, F
   }
   return f;
 }
+
+/**
+ * Starting value of each task's logit bias from the training labels: the log-odds of the base rate
+ * (shifted by log(w₊/w₋) for weighted BCE), log of the weighted odds for weighted-LR watch time,
+ * the mean (transformed) label for other regression losses.
+ */
+export function initialLogitBias(train: Table, tasks: TaskConfig[]): Record<string, number> {
+  const h = hostLabels(train, tasks);
+  const out: Record<string, number> = {};
+  for (const t of tasks) {
+    const y = h.label[t.name]!, m = h.mask[t.name]!, w = h.weight[t.name]!;
+    let sw = 0, swy = 0, n = 0;
+    const useW = t.loss === 'weighted_lr' || t.weight_column !== undefined;
+    for (let i = 0; i < y.length; i++) {
+      if (!m[i]) continue;
+      const wi = useW ? w[i]! : 1;
+      sw += wi; swy += wi * y[i]!; n++;
+    }
+    if (n === 0 || sw <= 0) continue;
+    if (t.kind === 'binary' || t.loss === 'weighted_lr') {
+      const q = Math.min(1 - 1e-6, Math.max(1e-6, swy / sw));
+      let b = Math.log(q / (1 - q));
+      if (t.loss === 'weighted_bce') b += Math.log((t.loss_options.pos_weight ?? 1) / (t.loss_options.neg_weight ?? 1));
+      out[t.name] = b;
+    } else {
+      out[t.name] = swy / sw;
+    }
+  }
+  return out;
+}

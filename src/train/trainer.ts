@@ -16,7 +16,7 @@ import { Assembler, layoutOf } from './assembler.js';
 import type { TrainConfig } from './config.js';
 import { loadSplits, type Splits } from './dataset.js';
 import { evaluateTable, metricValue, type EvalResult, type SliceColumns } from './evaluate.js';
-import { buildHeads, hostLabels, labelFeeds, lossOutput, predictionOf, predOutput, taskInfos, TASK_WEIGHT_OUTPUT } from './heads.js';
+import { buildHeads, hostLabels, initialLogitBias, labelFeeds, lossOutput, predictionOf, predOutput, taskInfos, TASK_WEIGHT_OUTPUT } from './heads.js';
 import { loadFeatures } from './features-config.js';
 import { counterPreparer } from './counters.js';
 import { Progress } from './progress.js';
@@ -96,8 +96,9 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     optimizer: cfg.embedding.optimizer, lr: cfg.embedding.lr, initStd: cfg.embedding.init_std, l2: cfg.embedding.l2, seed: cfg.seed,
   });
   const layout = layoutOf(fitted);
+  const bias = initialLogitBias(splits.train, cfg.tasks);
   const build: BuildFn = (g: Graph) => {
-    const f = forward(g, model, layout, infos);
+    const f = forward(g, model, layout, infos, bias);
     const outputs: Record<string, Tensor> = {};
     for (const t of cfg.tasks) outputs[predOutput(t.name)] = predictionOf(t, f);
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;

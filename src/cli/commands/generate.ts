@@ -18,17 +18,19 @@ export function register(program: Command): void {
     .option('-n, --impressions <n>', 'number of impressions', '1000000')
     .option('-s, --seed <n>', 'random seed (same seed => identical files)', '1')
     .option('--days <n>', 'simulated days', '1')
+    .option('--live-rooms <n>', 'rooms live at a time per million impressions a day (default 10500)')
     .option('-o, --out <path>', 'impressions file; .parquet, .csv or .jsonl (side tables and meta.json go next to it)', 'data/generated/world.parquet')
     .option('-q, --quiet', 'no progress line or summary table')
-    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean }) => {
+    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string }) => {
       const impressions = posInt(o.impressions, '--impressions', 1000);
       const seed = posInt(o.seed, '--seed', 0);
       const days = posInt(o.days, '--days', 1);
+      const liveRoomsPerMillionPerDay = o.liveRooms === undefined ? undefined : posInt(o.liveRooms, '--live-rooms', 1);
       const paths = worldPaths(o.out); // validates the extension before the work
       const say = (s: string) => { if (!o.quiet) process.stderr.write(s); };
       const t0 = Date.now();
       const world = generateWorld({
-        impressions, seed, days,
+        impressions, seed, days, liveRoomsPerMillionPerDay,
         onProgress: (done, total) => say(`\rgenerating: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} impressions (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
       });
       say(`\ngenerated ${impressions.toLocaleString('en-US')} impressions, ${world.meta.sizes.users.toLocaleString('en-US')} users, `

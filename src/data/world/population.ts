@@ -165,8 +165,8 @@ export function liveProbability(followers: number): number {
 }
 
 /** Number of streamers that gives the target average concurrency (mean live prob ~0.75). */
-export function streamerCount(impressions: number, days: number): number {
-  const live = P.liveRoomsPerMillionPerDay * (impressions / days) / 1e6;
+export function streamerCount(impressions: number, days: number, liveRoomsPerMillionPerDay = P.liveRoomsPerMillionPerDay): number {
+  const live = liveRoomsPerMillionPerDay * (impressions / days) / 1e6;
   const meanHours = P.sessionMedianHours * Math.exp((P.sessionSigma * P.sessionSigma) / 2);
   return Math.max(50, Math.round((live * 24) / (0.75 * meanHours)));
 }
