@@ -170,12 +170,15 @@ function pickCategory(users: Users, u: number, rng: Rng): number {
  * Prior history (the latent process before the world starts), with rel = exp(1.3 z_act) (median 1):
  * follows ~ Poisson(1.5 sqrt(rel)), other watched streamers ~ Poisson(3 sqrt(rel)), watch seconds
  * log-normal (followed: median 900 s; others: 120 s), generic category watch ~ 1800 rel^0.7 split by the user's exposure
- * distribution with Gamma(2) noise, and a recent sequence of up to seqLen items.
+ * distribution with Gamma(k = priorCategoryNoiseShape) noise, and a recent sequence of up to seqLen items.
  */
 export function seedPriorHistory(h: History, users: Users, st: Streamers, rng: Rng): Int32Array {
   const picker = new StreamerPicker(st);
   const priorFollows = new Int32Array(users.n);
-  const gam2 = () => -Math.log((1 - rng.next()) * (1 - rng.next())) / 2;
+  // Gamma(k, 1/k) noise (mean 1) on each category's share of the prior watch; k = 8 keeps the log
+  // noise at sd ≈ 0.36, so past category watch is an informative (not exact) proxy of taste.
+  const K = P.priorCategoryNoiseShape;
+  const gamK = () => { let p = 1; for (let j = 0; j < K; j++) p *= 1 - rng.next(); return -Math.log(p) / K; };
   const parts = new Float64Array(NC);
   h.clearSeqStrings();
   for (let u = 0; u < users.n; u++) {
@@ -206,7 +209,7 @@ export function seedPriorHistory(h: History, users: Users, st: Streamers, rng: R
     let prev = 0; let tot = 0;
     for (let c = 0; c < NC; c++) {
       const pc = users.catCdf[base + c]! - prev; prev = users.catCdf[base + c]!;
-      parts[c] = pc * gam2(); tot += parts[c]!;
+      parts[c] = pc * gamK(); tot += parts[c]!;
     }
     for (let c = 0; c < NC; c++) {
       const sec = Math.round((generic * parts[c]!) / tot);

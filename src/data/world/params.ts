@@ -152,6 +152,8 @@ export const POPULATION = {
   outsideActivitySlope: 0.8,
   seqLen: 20,
   seqHitCap: 4,
+  /** Shape k of the Gamma(k, 1/k) noise on the prior per-category watch shares (2 → log sd 0.75; 8 → 0.36). */
+  priorCategoryNoiseShape: 8,
   /** H = min(log1p(hist_streamer_watch_s / 60), historyCap). */
   historyCap: 6,
 };
