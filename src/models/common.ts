@@ -1,5 +1,8 @@
 // Config pieces shared by several models.
 import { z } from 'zod';
+import type { Tensor } from '../engine/graph.js';
+import * as op from '../engine/ops/index.js';
+import { linear } from '../engine/layers/index.js';
 
 export const dims = z.array(z.number().int().positive());
 export const activation = z.enum(['relu', 'sigmoid', 'tanh', 'leaky_relu']).default('relu');
@@ -8,3 +11,14 @@ export const mlpFields = {
   dropout: z.number().min(0).lt(1).default(0),
   norm: z.enum(['none', 'batch', 'layer']).default('none'),
 };
+
+/** DCN-v2 cross layers: x_{l+1} = x_0 ⊙ (W_l x_l + b_l) + x_l — every pairwise product x_i·x_j in one layer. */
+export function crossNetwork(x0: Tensor, name: string, layers: number): Tensor {
+  const width = x0.shape[1] as number;
+  let xl = x0;
+  for (let l = 0; l < layers; l++) xl = op.add(op.mul(x0, linear(xl, `${name}.${l}`, width)), xl);
+  return xl;
+}
+
+/** Option of the multi-task models: DCN-v2 cross layers on the input before the experts / bottom. */
+export const inputCross = { input_cross_layers: z.number().int().nonnegative().default(0) };

@@ -1,11 +1,10 @@
 // DCN-v2 (Wang et al., WWW 2021), parallel form: cross layers x_{l+1} = x_0 ⊙ (x_l·W_l + b_l) + x_l
 // next to a deep MLP; the logit reads both.
 import { z } from 'zod';
-import type { Tensor } from '../engine/graph.js';
 import * as op from '../engine/ops/index.js';
 import { linear, mlp } from '../engine/layers/index.js';
 import type { ModelDef } from './base.js';
-import { dims, mlpFields } from './common.js';
+import { crossNetwork, dims, mlpFields } from './common.js';
 
 const schema = z.object({
   cross_layers: z.number().int().positive().default(3),
@@ -22,9 +21,7 @@ export const dcnv2: ModelDef<typeof schema> = {
   },
   build(cfg, x, tasks) {
     const x0 = x.all();
-    const width = x0.shape[1] as number;
-    let xl: Tensor = x0;
-    for (let l = 0; l < cfg.cross_layers; l++) xl = op.add(op.mul(x0, linear(xl, `dcn.cross.${l}`, width)), xl);
+    const xl = crossNetwork(x0, 'dcn.cross', cfg.cross_layers);
     const deep = mlp(x0, 'dcn.deep', cfg.hidden, cfg);
     const logit = linear(op.concat([xl, deep], 1), 'dcn.out', 1);
     return { logits: { [tasks[0]!.name]: logit } };

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { firstLayerMember, linearGroup, mixExperts, parallelMlp } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { dims, mlpFields } from './common.js';
+import { crossNetwork, dims, inputCross, mlpFields } from './common.js';
 import { gateMember, softmaxGate } from './gates.js';
 
 const schema = z.object({
@@ -13,6 +13,7 @@ const schema = z.object({
   gate_temperature: z.number().positive().default(1),
   gate_dropout: z.number().min(0).lt(1).default(0),
   ...mlpFields,
+  ...inputCross,
 }).strict();
 
 export const mmoe: ModelDef<typeof schema> = {
@@ -20,7 +21,7 @@ export const mmoe: ModelDef<typeof schema> = {
   description: 'Multi-gate mixture of experts: shared experts, one softmax gate and tower per task.',
   schema,
   build(cfg, x, tasks) {
-    const input = x.all();
+    const input = crossNetwork(x.all(), 'mmoe.cross', cfg.input_cross_layers);
     // Experts' first layers and all gates read x: one Gemm for all of them.
     const [first, ...logits] = linearGroup(input, [
       firstLayerMember('mmoe.experts', cfg.experts, cfg.expert),

@@ -45,6 +45,7 @@ const cases: [string, Record<string, unknown>, TaskInfo[]][] = [
   ['shared_bottom', { type: 'shared_bottom', bottom: [8], tower: [4], norm: 'batch' }, two],
   ['esmm', { type: 'esmm', ctr_task: 't1', ctcvr_task: 't2', tower: [8] }, two],
   ['mmoe', { type: 'mmoe', experts: 3, expert: [8, 6], tower: [4], gate_dropout: 0.1 }, two],
+  ['mmoe + input cross layer', { type: 'mmoe', experts: 2, expert: [8], tower: [4], input_cross_layers: 1 }, two],
   ['cgc', { type: 'cgc', shared_experts: 2, task_experts: 1, expert: [8], tower: [4] }, two],
   ['ple', { type: 'ple', levels: 3, shared_experts: 2, task_experts: 2, expert: [8], tower: [4] }, two],
   ['deepfm', { type: 'deepfm', hidden: [8] }, [two[0]!]],

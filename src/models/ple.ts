@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
 import { firstLayerMember, linearGroup, mixExperts, parallelMlp, type ExpertBank, type GroupMember } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { dims, mlpFields } from './common.js';
+import { crossNetwork, dims, inputCross, mlpFields } from './common.js';
 import { gateMember, softmaxGate } from './gates.js';
 
 const base = z.object({
@@ -18,6 +18,7 @@ const base = z.object({
   gate_temperature: z.number().positive().default(1),
   gate_dropout: z.number().min(0).lt(1).default(0),
   ...mlpFields,
+  ...inputCross,
 }).strict();
 const atLeastOne = { message: 'needs at least one expert (shared_experts + task_experts > 0)' };
 const schema = base.refine((c) => c.shared_experts + c.task_experts > 0, atLeastOne);
@@ -81,12 +82,12 @@ export const ple: ModelDef<typeof schema> = {
   name: 'ple',
   description: 'Progressive Layered Extraction: stacked CGC levels with task and shared experts.',
   schema,
-  build: (cfg, x, tasks) => buildPle(cfg, x.all(), tasks, 'ple', cfg.levels),
+  build: (cfg, x, tasks) => buildPle(cfg, crossNetwork(x.all(), 'ple.cross', cfg.input_cross_layers), tasks, 'ple', cfg.levels),
 };
 
 export const cgc: ModelDef<typeof cgcSchema> = {
   name: 'cgc',
   description: 'Customized Gate Control: one PLE level (task-specific and shared experts, per-task gates).',
   schema: cgcSchema,
-  build: (cfg, x, tasks) => buildPle(cfg, x.all(), tasks, 'cgc', 1),
+  build: (cfg, x, tasks) => buildPle(cfg, crossNetwork(x.all(), 'cgc.cross', cfg.input_cross_layers), tasks, 'cgc', 1),
 };

@@ -2,12 +2,13 @@
 import { z } from 'zod';
 import { mlp } from '../engine/layers/index.js';
 import { tower, type ModelDef } from './base.js';
-import { dims, mlpFields } from './common.js';
+import { crossNetwork, dims, inputCross, mlpFields } from './common.js';
 
 const schema = z.object({
   bottom: dims.default([256, 128]),
   tower: dims.default([64]),
   ...mlpFields,
+  ...inputCross,
 }).strict();
 
 export const sharedBottom: ModelDef<typeof schema> = {
@@ -16,7 +17,7 @@ export const sharedBottom: ModelDef<typeof schema> = {
   schema,
   build(cfg, x, tasks) {
     const g = x.g;
-    const h = mlp(x.all(), 'bottom', cfg.bottom, cfg);
+    const h = mlp(crossNetwork(x.all(), 'bottom.cross', cfg.input_cross_layers), 'bottom', cfg.bottom, cfg);
     const last = g.params.get(`bottom.${cfg.bottom.length - 1}.weight`)!.tensor;
     const logits: Record<string, ReturnType<typeof tower>> = {};
     for (const t of tasks) logits[t.name] = tower(h, `tower.${t.name}`, cfg.tower, cfg);

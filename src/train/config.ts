@@ -19,6 +19,8 @@ const dataSchema = z.discriminatedUnion('source', [
     days: z.number().int().positive().default(1),
     /** Rooms live at a time per million impressions a day (world default 10 500). */
     live_rooms_per_million_per_day: z.number().positive().optional(),
+    /** Users per impression (world default 0.05). */
+    users_per_impression: z.number().positive().max(1).optional(),
     /** Read a generated world file instead of generating in memory. */
     path: z.string().optional(),
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */
@@ -39,6 +41,9 @@ const dataSchema = z.discriminatedUnion('source', [
     /** A data schema (see src/data/schema.ts): list of { name, type, required?, nullable? }. */
     schema: z.array(z.record(z.string(), z.unknown())),
     max_error_rate: z.number().min(0).max(1).default(0.01),
+    /** When only `train` is given: how to cut it into train / val / test. */
+    split_by: z.enum(['time', 'random']).default('random'),
+    split: fractions.default([0.8, 0.1, 0.1]),
   }).strict(),
 ]);
 

@@ -43,7 +43,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         impressions = (await readAll(path, { schema: worldReadSchema(), maxErrorRate: 0 })).table;
       } else {
         const t0 = Date.now();
-        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day }).impressions;
+        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day, usersPerImpression: d.users_per_impression }).impressions;
         log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions over ${d.days} day(s) (seed ${d.world_seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
       const [train, val, test] = splitByFractions(prepare(impressions), d.split, d.split_by === 'time' ? null : cfg.seed);
@@ -67,7 +67,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
       };
       const train = await read(d.train);
       if (d.val && d.test) return { train, val: await read(d.val), test: await read(d.test), slices: {}, description: `files ${d.train}` };
-      const [tr, va, te] = splitByFractions(train, [0.8, 0.1, 0.1], cfg.seed);
+      const [tr, va, te] = splitByFractions(train, d.split, d.split_by === 'time' ? null : cfg.seed);
       return {
         train: tr, val: d.val ? await read(d.val) : va, test: d.test ? await read(d.test) : te,
         slices: {}, description: `files ${d.train}`,

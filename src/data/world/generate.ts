@@ -26,12 +26,14 @@ export interface WorldOptions {
    * learnable from the data (the demo uses 4 000 over 3 days).
    */
   liveRoomsPerMillionPerDay?: number;
+  /** Users per impression (default 0.05: 50k users in a 1 M world, ~20 impressions each). */
+  usersPerImpression?: number;
   /** Called every ~5 % with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface WorldMeta {
-  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number };
+  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number };
   sizes: { users: number; streamers: number; rooms: number; avgLiveRooms: number; seqLen: number };
   countries: string[];
   categories: string[];
@@ -70,7 +72,9 @@ export function generateWorld(opts: WorldOptions = {}): World {
   const rUsers = root.fork(); const rStreamers = root.fork(); const rSessions = root.fork();
   const rPrior = root.fork(); const rTime = root.fork(); const rImp = root.fork(); const rExpo = root.fork(); const rLabel = root.fork();
 
-  const nUsers = Math.max(100, Math.round(P.usersPerImpression * N));
+  const usersPerImpression = opts.usersPerImpression ?? P.usersPerImpression;
+  if (!(usersPerImpression > 0 && usersPerImpression <= 1)) throw new Error(`world: usersPerImpression must be in (0, 1], got ${usersPerImpression}`);
+  const nUsers = Math.max(100, Math.round(usersPerImpression * N));
   const latent = makeLatent();
   const users = makeUsers(nUsers, N / days, latent, rUsers);
   const liveRooms = opts.liveRoomsPerMillionPerDay ?? P.liveRoomsPerMillionPerDay;
@@ -176,7 +180,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
   const tTables = Date.now();
   const impressions = makeTable(col);
   const meta: WorldMeta = {
-    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms },
+    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression },
     sizes: { users: nUsers, streamers: st.n, rooms: se.n, avgLiveRooms: Math.round(liveSum / N), seqLen: P.seqLen },
     countries: codes,
     categories: CATEGORIES.map((c) => c.name),
