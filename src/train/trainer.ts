@@ -196,6 +196,10 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
       if (cfg.train.eval_every > 0 && st.globalStep % cfg.train.eval_every === 0 && (await validate())) { stop = true; break; }
     }
     if (stop) break;
+    if (st.batchInEpoch < perEpoch) { // stopped by max_steps inside the epoch: resume continues it
+      stop = await validate();
+      break;
+    }
     weighting.endEpoch(epochLoss.map((l) => l / Math.max(1, epochBatches)));
     st.epoch++; st.batchInEpoch = 0;
     if (cfg.train.eval_every === 0 || st.globalStep >= total) stop = await validate();
