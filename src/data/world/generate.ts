@@ -42,7 +42,7 @@ export interface WorldMeta {
   activityScale: number;
   logActivitySd: number;
   /** Latent taste structure: a(u,c) = countryTaste[country][c] + sum_d latent_taste_d(u) * categoryFactor[c][d]. */
-  latent: { countryTaste: number[][]; categoryFactor: number[][] };
+  latent: { countryTaste: number[][]; categoryFactor: number[][]; ageTaste: number[][]; genderTaste: number[][] };
   generationMs: number;
   /** Wall time of the phases: population + prior history, impression times, the impression loop, side tables. */
   phaseMs: { population: number; times: number; impressions: number; tables: number };
@@ -192,6 +192,8 @@ export function generateWorld(opts: WorldOptions = {}): World {
     latent: {
       countryTaste: codes.map((_, k) => Array.from(latent.countryTaste.subarray(k * CATEGORIES.length, (k + 1) * CATEGORIES.length))),
       categoryFactor: CATEGORIES.map((_, c) => Array.from(latent.catFactor.subarray(c * P.tasteRank, (c + 1) * P.tasteRank))),
+      ageTaste: [0, 1, 2, 3].map((a) => Array.from(latent.ageTaste.subarray(a * P.tasteRank, (a + 1) * P.tasteRank))),
+      genderTaste: [0, 1, 2].map((g) => Array.from(latent.genderTaste.subarray(g * P.tasteRank, (g + 1) * P.tasteRank))),
     },
     generationMs: 0,
     phaseMs: { population: tSetup - t0, times: tLoop - tSetup, impressions: tTables - tLoop, tables: 0 },

@@ -32,6 +32,9 @@ export interface Users {
 export interface Latent {
   countryTaste: Float64Array; // NK * NC
   catFactor: Float64Array; // NC * rank
+  /** Demographic part of the user taste θ_u: by age bucket (4 × rank) and gender (3 × rank). */
+  ageTaste: Float64Array;
+  genderTaste: Float64Array;
 }
 
 export interface Streamers {
@@ -71,7 +74,10 @@ export function makeLatent(): Latent {
   });
   const catFactor = new Float64Array(NC * r);
   for (let i = 0; i < catFactor.length; i++) catFactor[i] = rng.normal(0, P.categoryFactorSd);
-  return { countryTaste, catFactor };
+  const ageTaste = new Float64Array(4 * r), genderTaste = new Float64Array(3 * r);
+  for (let i = 0; i < ageTaste.length; i++) ageTaste[i] = rng.normal(0, P.ageTasteSd);
+  for (let i = 0; i < genderTaste.length; i++) genderTaste[i] = rng.normal(0, P.genderTasteSd);
+  return { countryTaste, catFactor, ageTaste, genderTaste };
 }
 
 function pickCumulative(u: number, cum: ArrayLike<number>): number {
@@ -120,9 +126,14 @@ export function makeUsers(n: number, impressionsPerDay: number, latent: Latent, 
   const b = (lo + hi) / 2;
   const outsideProp = new Float64Array(n);
   for (let u = 0; u < n; u++) outsideProp[u] = sigmoid(b + slope * activityZ[u]!);
-  // Tastes.
+  // Tastes: θ_u = age part + gender part + individual part (demographics predict taste; the
+  // individual part is what only the user's own history can tell).
   const taste = new Float64Array(n * r);
-  for (let i = 0; i < taste.length; i++) taste[i] = rng.normal();
+  for (let u = 0; u < n; u++) {
+    for (let d = 0; d < r; d++) {
+      taste[u * r + d] = latent.ageTaste[age[u]! * r + d]! + latent.genderTaste[gender[u]! * r + d]! + P.individualTasteSd * rng.normal();
+    }
+  }
   const affinity = new Float64Array(n * NC);
   const catCdf = new Float64Array(n * NC);
   for (let u = 0; u < n; u++) {
