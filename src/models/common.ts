@@ -22,3 +22,19 @@ export function crossNetwork(x0: Tensor, name: string, layers: number): Tensor {
 
 /** Option of the multi-task models: DCN-v2 cross layers on the input before the experts / bottom. */
 export const inputCross = { input_cross_layers: z.number().int().nonnegative().default(0) };
+
+/** Options shared by the mixture-of-experts models (gates, towers, MLP parts, input crosses). */
+export const moeFields = {
+  tower: dims.default([64]),
+  gate_temperature: z.number().positive().default(1),
+  gate_dropout: z.number().min(0).lt(1).default(0),
+  ...mlpFields,
+  ...inputCross,
+};
+
+/** checkTasks of single-task models. */
+export function singleTask(model: string) {
+  return (_cfg: unknown, tasks: { name: string }[]): void => {
+    if (tasks.length !== 1) throw new Error(`model ${model}: single-task, got ${tasks.length} tasks`);
+  };
+}

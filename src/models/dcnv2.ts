@@ -4,7 +4,7 @@ import { z } from 'zod';
 import * as op from '../engine/ops/index.js';
 import { linear, mlp } from '../engine/layers/index.js';
 import type { ModelDef } from './base.js';
-import { crossNetwork, dims, mlpFields } from './common.js';
+import { crossNetwork, dims, mlpFields, singleTask } from './common.js';
 
 const schema = z.object({
   cross_layers: z.number().int().positive().default(3),
@@ -16,9 +16,7 @@ export const dcnv2: ModelDef<typeof schema> = {
   name: 'dcn_v2',
   description: 'DCN-v2 single-task baseline: full-rank cross network in parallel with a DNN.',
   schema,
-  checkTasks(_cfg, tasks) {
-    if (tasks.length !== 1) throw new Error(`model dcn_v2: single-task, got ${tasks.length} tasks`);
-  },
+  checkTasks: singleTask('dcn_v2'),
   build(cfg, x, tasks) {
     const x0 = x.all();
     const xl = crossNetwork(x0, 'dcn.cross', cfg.cross_layers);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import * as op from '../engine/ops/index.js';
 import { linear, mlp } from '../engine/layers/index.js';
 import type { ModelDef } from './base.js';
-import { dims, mlpFields } from './common.js';
+import { dims, mlpFields, singleTask } from './common.js';
 
 const schema = z.object({
   hidden: dims.default([256, 128, 64]),
@@ -17,9 +17,7 @@ export const deepfm: ModelDef<typeof schema> = {
   name: 'deepfm',
   description: 'DeepFM single-task baseline: first-order + factorization machine + DNN.',
   schema,
-  checkTasks(_cfg, tasks) {
-    if (tasks.length !== 1) throw new Error(`model deepfm: single-task, got ${tasks.length} tasks`);
-  },
+  checkTasks: singleTask('deepfm'),
   build(cfg, x, tasks) {
     const input = x.all();
     const v = x.stacked(cfg.fm_dim); // [B, F, d]

@@ -3,17 +3,13 @@
 import { z } from 'zod';
 import { firstLayerMember, linearGroup, mixExperts, parallelMlp } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { crossNetwork, dims, inputCross, mlpFields } from './common.js';
+import { crossNetwork, dims, moeFields } from './common.js';
 import { gateMember, softmaxGate } from './gates.js';
 
 const schema = z.object({
   experts: z.number().int().positive().default(4),
   expert: dims.default([256, 128]),
-  tower: dims.default([64]),
-  gate_temperature: z.number().positive().default(1),
-  gate_dropout: z.number().min(0).lt(1).default(0),
-  ...mlpFields,
-  ...inputCross,
+  ...moeFields,
 }).strict();
 
 export const mmoe: ModelDef<typeof schema> = {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
 import { firstLayerMember, linearGroup, mixExperts, parallelMlp, type ExpertBank, type GroupMember } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { crossNetwork, dims, inputCross, mlpFields } from './common.js';
+import { crossNetwork, dims, moeFields } from './common.js';
 import { gateMember, softmaxGate } from './gates.js';
 
 const base = z.object({
@@ -14,11 +14,7 @@ const base = z.object({
   shared_experts: z.number().int().nonnegative().default(1),
   task_experts: z.number().int().nonnegative().default(1),
   expert: dims.default([256]),
-  tower: dims.default([64]),
-  gate_temperature: z.number().positive().default(1),
-  gate_dropout: z.number().min(0).lt(1).default(0),
-  ...mlpFields,
-  ...inputCross,
+  ...moeFields,
 }).strict();
 const atLeastOne = { message: 'needs at least one expert (shared_experts + task_experts > 0)' };
 const schema = base.refine((c) => c.shared_experts + c.task_experts > 0, atLeastOne);
