@@ -95,15 +95,15 @@ export interface ScenarioSpec {
 
 export const SCENARIO_SPECS: Readonly<Record<Scenario, ScenarioSpec>> = {
   home: {
-    name: 'home', threshold: 30, watchSigma: 1.5, click0: -3.22, watch0: 2.83, follow0: -4.36, gift0: -5.85, order0: -5.52,
+    name: 'home', threshold: 30, watchSigma: 1.5, click0: -3.16, watch0: 2.87, follow0: -4.25, gift0: -5.76, order0: -5.46,
     watchGain: 0.7, positional: true, pFollowedPath: 0.12, pRecentPath: 0.06, followerAlpha: 0.3,
   },
   slide: {
-    name: 'slide', threshold: 10, watchSigma: 1.7, click0: 0, watch0: 0.21, follow0: -6.09, gift0: -7.27, order0: -7.77,
+    name: 'slide', threshold: 10, watchSigma: 1.7, click0: 0, watch0: 0.35, follow0: -6.03, gift0: -7.2, order0: -7.72,
     watchGain: 1.39, positional: false, pFollowedPath: 0.06, pRecentPath: 0.06, followerAlpha: 0.3,
   },
   outside: {
-    name: 'outside', threshold: 20, watchSigma: 1.7, click0: -4.3, watch0: 1.31, follow0: -3.95, gift0: -6.2, order0: -5.9,
+    name: 'outside', threshold: 20, watchSigma: 1.7, click0: -4.24, watch0: 1.38, follow0: -3.78, gift0: -6.04, order0: -5.82,
     watchGain: 0.6, positional: true, pFollowedPath: 0.03, pRecentPath: 0.02, followerAlpha: 0.7,
   },
 };
@@ -143,12 +143,12 @@ export const POPULATION = {
   tasteRank: 3,
   countryTasteSd: 0.35,
   categoryFactorSd: 0.55,
-  /** θ_u = ageTaste[age] + genderTaste[gender] + individualTasteSd·ε: variances 0.36 + 0.25 + 0.25. */
+  /** θ_u = ageTaste[age] + genderTaste[gender] + individualTasteSd·ε: variances 0.36 + 0.25 + 0.12. */
   ageTasteSd: 0.6,
   genderTasteSd: 0.5,
-  individualTasteSd: 0.5,
-  styleSd: 0.7,
-  qualitySd: 0.25,
+  individualTasteSd: 0.35,
+  styleSd: 0.5,
+  qualitySd: 0.2,
   sessionMedianHours: 3.5, sessionSigma: 0.45, sessionMinHours: 0.5, sessionMaxHours: 10,
   /** Exposure: P(personalised category choice), its taste temperature, P(same-country room). */
   pPersonalCategory: 0.65, categoryTasteTemp: 1.0, pSameCountry: 0.8,
