@@ -53,7 +53,9 @@ export async function makeReference(batch: number) {
     });
     return { loss: op.addN(losses) as Tensor, gradInputs: { emb: f.inputs.emb! } };
   };
-  const table = new EmbeddingTable({ name: 'shared', dim: D, rows: V, optimizer: { kind: 'adam', lr: 1e-3 } });
+  // Lazy Adam with the global step's bias correction (PyTorch SparseAdam / TF LazyAdam semantics);
+  // the table default ('row', per-row step counts) costs one more random access per touched row.
+  const table = new EmbeddingTable({ name: 'shared', dim: D, rows: V, optimizer: { kind: 'adam', lr: 1e-3, biasCorrection: 'global' } });
   // The graph gathers the 26 fields' rows from the table (fed as an input, no copy).
   const parts = Array.from({ length: F }, (_, f) => ({ ids: `ids.f${f}`, table: 'shared' }));
   const substitute = (g: Graph, name: string, _d: unknown, shape: Shape) => (name !== EMB_INPUT ? null
