@@ -14,7 +14,7 @@ const specs = SCENARIO_SPECS as unknown as Record<string, Record<string, number>
 const logit = (p: number) => Math.log(p / (1 - p));
 for (let it = 0; it < 4; it++) {
   const w = generateWorld({ impressions: N, seed: 11 + it });
-  const c = w.impressions.columns as Record<string, ArrayLike<number> & ArrayLike<string>>;
+  const c = w.impressions.columns as unknown as Record<string, ArrayLike<number> & ArrayLike<string>>;
   const sum: Record<string, Record<string, number>> = {};
   for (let i = 0; i < w.impressions.numRows; i++) {
     const s = c.scenario[i] as unknown as string;
