@@ -21,8 +21,23 @@ export const predName = (task: string) => `pred.${task}`;
  * instead of needing thousands of Adam steps to move a rare task's output from p = 0.5 to 0.003.
  */
 export function forward(g: Graph, m: ResolvedModel, layout: InputLayout, tasks: TaskInfo[], logitBias: Record<string, number> = {}): Forward {
-  const inputs = new ModelInputs(g, layout);
+  const wide = m.wide ?? [];
+  for (const w of wide) {
+    const f = layout.fields.find((x) => x.name === w);
+    if (!f) throw new Error(`model.wide: "${w}" is not an embedded feature; have ${layout.fields.map((x) => x.name).join(', ')}`);
+    if (f.dim !== tasks.length) throw new Error(`model.wide: feature "${w}" has dim ${f.dim}; a wide feature needs dim = number of tasks (${tasks.length}), one logit offset per task`);
+  }
+  const inputs = new ModelInputs(g, layout, new Set(wide));
   const out = m.def.build(m.cfg as never, inputs, tasks);
+  // Wide part: task k's logit += Σ_w e_w[:, k].
+  if (wide.length) {
+    const sum = wide.map((w) => inputs.field(w)).reduce((a, b) => op.add(a, b));
+    tasks.forEach((t, k) => {
+      const z = out.logits[t.name];
+      if (out.probs?.[t.name]) throw new Error(`model.wide: model ${m.def.name} computes task "${t.name}"'s probability itself; a wide part needs logits`);
+      if (z) out.logits[t.name] = op.add(z, op.slice(sum, [k], [k + 1], [1]));
+    });
+  }
   for (const [task, b] of Object.entries(logitBias)) {
     const z = out.logits[task];
     if (!z) continue;

@@ -35,7 +35,11 @@ export class ModelInputs {
   readonly dense: Tensor | null;
   private readonly slices = new Map<string, Tensor>();
 
-  constructor(readonly g: Graph, readonly layout: InputLayout) {
+  /**
+   * `wide` names fields that feed the logits directly (assemble.ts adds them per task): they are
+   * left out of `all()` and `stacked()`, the deep part's inputs.
+   */
+  constructor(readonly g: Graph, readonly layout: InputLayout, readonly wide: ReadonlySet<string> = new Set()) {
     const embWidth = layout.fields.reduce((s, f) => s + f.dim, 0);
     this.emb = embWidth > 0 ? g.input(EMB_INPUT, g.float, ['B', embWidth]) : null;
     this.dense = layout.denseWidth > 0 ? g.input(DENSE_INPUT, g.float, ['B', layout.denseWidth]) : null;
@@ -43,6 +47,25 @@ export class ModelInputs {
 
   get embWidth(): number {
     return this.layout.fields.reduce((s, f) => s + f.dim, 0);
+  }
+
+  /** The fields the deep part reads (all but the wide ones). */
+  get deepFields(): FieldSlot[] {
+    return this.layout.fields.filter((f) => !this.wide.has(f.name));
+  }
+
+  /** `emb` without the wide fields: the whole input, or one slice per contiguous run of deep fields. */
+  private deepEmb(): Tensor | null {
+    if (!this.emb || this.wide.size === 0) return this.emb;
+    const runs: [number, number][] = [];
+    for (const f of this.deepFields) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === f.offset) last[1] += f.dim;
+      else runs.push([f.offset, f.offset + f.dim]);
+    }
+    if (runs.length === 0) return null;
+    const parts = runs.map(([a, b]) => op.slice(this.emb!, [a], [b], [1]));
+    return parts.length === 1 ? parts[0]! : op.concat(parts, 1);
   }
 
   /** One feature's embedding [B, dim]. */
@@ -71,14 +94,15 @@ export class ModelInputs {
    * mathematically.
    */
   all(): Tensor {
-    if (!this.emb && !this.dense) throw new Error('model input: no features');
-    const width = this.embWidth + this.layout.denseWidth;
+    const emb = this.deepEmb();
+    if (!emb && !this.dense) throw new Error('model input: no features');
+    const width = this.deepFields.reduce((s, f) => s + f.dim, 0) + this.layout.denseWidth;
     const m = ModelInputs.padMultiple;
     const pad = width > 64 && width % m !== 0 ? m - (width % m) : 0;
     const padRight = (t: Tensor) => (pad ? op.pad(t, [0, 0, 0, pad]) : t);
-    if (!this.dense) return padRight(this.emb!);
-    if (!this.emb) return padRight(this.dense);
-    return op.concat([this.emb, padRight(this.dense)], 1);
+    if (!this.dense) return padRight(emb!);
+    if (!emb) return padRight(this.dense);
+    return op.concat([emb, padRight(this.dense)], 1);
   }
 
   /**
@@ -87,13 +111,14 @@ export class ModelInputs {
    */
   stacked(dim?: number): Tensor {
     if (!this.emb) throw new Error('model input: no embedded features to stack');
-    const dims = new Set(this.layout.fields.map((f) => f.dim));
+    const fields = this.deepFields;
+    const dims = new Set(fields.map((f) => f.dim));
     const d = dim ?? (dims.size === 1 ? [...dims][0]! : undefined);
     if (d === undefined) {
       throw new Error(`model input: fields have embedding dims ${[...dims].join(', ')}; give the model a common dim (e.g. fm_dim)`);
     }
-    if (dims.size === 1 && dims.has(d)) return op.reshape(this.emb, ['B', this.layout.fields.length, d]);
-    const parts = this.layout.fields.map((f) => {
+    if (dims.size === 1 && dims.has(d) && this.wide.size === 0) return op.reshape(this.emb, ['B', fields.length, d]);
+    const parts = fields.map((f) => {
       const e = this.field(f.name);
       return op.unsqueeze(f.dim === d ? e : linear(e, `field_proj.${f.name}`, d, { bias: false }), [1]);
     });

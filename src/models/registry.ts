@@ -17,6 +17,12 @@ export const MODELS: Record<string, ModelDef> = Object.fromEntries(
 export interface ResolvedModel {
   def: ModelDef;
   cfg: unknown;
+  /**
+   * Wide features (any model): embedded features of dim = number of tasks whose column k is added
+   * to task k's logit — the Wide & Deep linear part for low-cardinality context ids (country,
+   * scenario, their cross), whose per-slice base rates a deep part learns slowly.
+   */
+  wide: string[];
 }
 
 /** Validate a model section; errors name the key and the allowed values. */
@@ -24,11 +30,14 @@ export function resolveModel(section: unknown, tasks: TaskInfo[], where = 'model
   if (!section || typeof section !== 'object' || !('type' in section)) {
     throw new Error(`${where}.type: missing; allowed: ${Object.keys(MODELS).join(', ')}`);
   }
-  const { type, ...rest } = section as { type: unknown };
+  const { type, wide = [], ...rest } = section as { type: unknown; wide?: unknown };
   const def = typeof type === 'string' ? MODELS[type] : undefined;
   if (!def) throw new Error(`${where}.type: unknown model ${JSON.stringify(type)}; allowed: ${Object.keys(MODELS).join(', ')}`);
   const parsed = def.schema.safeParse(rest);
   if (!parsed.success) throw new Error(formatZodError(parsed.error, where, rest));
   def.checkTasks?.(parsed.data, tasks);
-  return { def, cfg: parsed.data };
+  if (!Array.isArray(wide) || !wide.every((w) => typeof w === 'string')) {
+    throw new Error(`${where}.wide: expected a list of feature names, got ${JSON.stringify(wide)}`);
+  }
+  return { def, cfg: parsed.data, wide };
 }
