@@ -54,6 +54,10 @@ export class ParameterStore {
     for (const e of this.state.values()) initialize(e.spec, this.buffers.subarray(e.offset, e.offset + e.size), this.seed);
   }
 
+  has(name: string): boolean {
+    return this.trainable.has(name) || this.state.has(name);
+  }
+
   /** A view of one parameter's values. */
   get(name: string): Float32Array {
     const t = this.trainable.get(name);

@@ -98,6 +98,8 @@ export interface CalibrationCheckRow {
   pcoc: Num;
   pcoc_true: Num;
   oracle_pcoc: Num;
+  /** Σ true probability over the slice (expected positives), null without true probabilities. */
+  expected_pos: Num;
   /** |pcoc_true − 1| ≤ tol (or |pcoc − 1| ≤ tol when no true probabilities). */
   ok: boolean;
 }
@@ -116,6 +118,7 @@ export function calibrationCheck(json: MatrixJSON, opts: { minRows?: number; tol
       const ref = c.pcoc_true ?? c.pcoc;
       out.push({
         task, slice, n: c.n, pcoc: c.pcoc, pcoc_true: c.pcoc_true ?? null, oracle_pcoc: o?.pcoc ?? null,
+        expected_pos: c.mean_true != null && c.n_true != null ? c.mean_true * c.n_true : null,
         ok: ref !== null && Math.abs(ref - 1) <= tol,
       });
     }

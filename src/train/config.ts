@@ -115,6 +115,15 @@ const evalSchema = z.object({
   calibration_bins: z.number().int().positive().default(10),
 }).strict();
 
+/** Post-training calibration on a sample of the training split (src/train/calibrate.ts). */
+const calibrationSchema = z.object({
+  rows: z.number().int().positive().default(300_000),
+  sample: z.enum(['recent', 'random']).default('random'),
+  by: z.array(z.string()).default([]),
+  prior_sd: z.number().positive().default(0.1),
+  sweeps: z.number().int().positive().default(4),
+}).strict();
+
 export const trainConfigSchema = z.object({
   name: z.string().default('run'),
   seed: z.number().int().default(1),
@@ -129,6 +138,7 @@ export const trainConfigSchema = z.object({
   schedule: scheduleSchema.default({ type: 'constant', warmup_steps: 0 }),
   train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50 }),
   eval: evalSchema.default({ batch_size: 8192, calibration_bins: 10 }),
+  calibration: calibrationSchema.optional(),
 }).strict();
 
 export type TrainConfig = z.infer<typeof trainConfigSchema> & { baseDir: string };

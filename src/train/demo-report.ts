@@ -33,7 +33,21 @@ export function demoReport(m: MatrixJSON): string {
   }
   const bad = c.calibration.filter((r) => !r.ok);
   lines.push(`calibration (goal: Σ pred / Σ true p in [0.95, 1.05] in every task × scenario × country slice with ≥ 1000 rows): ${c.calibration.length - bad.length}/${c.calibration.length} slices ok`);
-  for (const r of bad.slice(0, 20)) lines.push(`  MISS ${r.task.padEnd(15)} ${r.slice.padEnd(14)} n ${String(r.n).padStart(7)}  Σpred/Σp ${r.pcoc_true?.toFixed(3) ?? '-'}  PCOC ${r.pcoc?.toFixed(3) ?? '-'}  oracle PCOC ${r.oracle_pcoc?.toFixed(3) ?? '-'}`);
+  lines.push(`  by expected positives Σ true p in the test slice (a slice's base rate is learned from ~3.5× as many training positives): ${calibrationByExpected(c.calibration)}`);
+  for (const r of bad.slice(0, 20)) lines.push(`  MISS ${r.task.padEnd(15)} ${r.slice.padEnd(14)} n ${String(r.n).padStart(7)}  Σp ${r.expected_pos?.toFixed(0).padStart(5) ?? '    -'}  Σpred/Σp ${r.pcoc_true?.toFixed(3) ?? '-'}  PCOC ${r.pcoc?.toFixed(3) ?? '-'}  oracle PCOC ${r.oracle_pcoc?.toFixed(3) ?? '-'}`);
   if (bad.length > 20) lines.push(`  … ${bad.length - 20} more`);
   return lines.join('\n');
+}
+
+/** "≥ 1000: 5/5 ok · 200–1000: … · < 50: …" — pass counts of the calibration check by expected positives. */
+export function calibrationByExpected(rows: DemoCheck['calibration'], edges = [1000, 200, 50]): string {
+  const parts: string[] = [];
+  for (let i = 0; i <= edges.length; i++) {
+    const hi = i === 0 ? Infinity : edges[i - 1]!, lo = i < edges.length ? edges[i]! : 0;
+    const sel = rows.filter((r) => r.expected_pos !== null && r.expected_pos >= lo && r.expected_pos < hi);
+    if (sel.length === 0) continue;
+    const label = hi === Infinity ? `≥ ${lo}` : lo === 0 ? `< ${hi}` : `${lo}–${hi}`;
+    parts.push(`${label}: ${sel.filter((r) => r.ok).length}/${sel.length} ok`);
+  }
+  return parts.join(' · ');
 }

@@ -21,6 +21,8 @@ export interface TrainerState {
   lossHistory: number[][];
   l0: number[] | null;
   done: boolean;
+  /** The post-training calibration has been applied (this checkpoint holds the final model). */
+  calibrated?: boolean;
 }
 
 export const FEATURES_FILE = 'features.json';
@@ -30,10 +32,10 @@ export const MODEL_FILE = 'model.onnx';
 const ckptRoot = (dir: string) => join(dir, 'checkpoints');
 
 /** Write a complete checkpoint; returns its directory name. Keeps the newest `keep` plus BEST. */
-export function writeCheckpoint(dir: string, step: TrainStep, asm: Assembler, state: TrainerState, keep = 2): string {
+export function writeCheckpoint(dir: string, step: TrainStep, asm: Assembler, state: TrainerState, keep = 2, suffix = ''): string {
   const root = ckptRoot(dir);
   mkdirSync(root, { recursive: true });
-  const name = `step-${String(state.globalStep).padStart(9, '0')}`;
+  const name = `step-${String(state.globalStep).padStart(9, '0')}${suffix}`;
   const tmp = join(root, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

@@ -24,6 +24,7 @@ import { FEATURES_FILE, findCheckpoint, markBest, METRICS_FILE, restoreParams, r
 import { scheduledLr } from './schedule.js';
 import { TaskWeighting } from './weighting.js';
 import { exportModel } from './export-model.js';
+import { calibrate } from './calibrate.js';
 
 export interface TrainOptions {
   out: string;
@@ -51,6 +52,8 @@ export interface Session {
   build: BuildFn;
   weighting: TaskWeighting;
   slices: SliceColumns;
+  /** The model's wide features (model.wide). */
+  wide: string[];
 }
 
 function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
@@ -80,6 +83,9 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   const features = loadFeatures(cfg);
   const infos = taskInfos(cfg.tasks);
   const model = resolveModel(cfg.model, infos);
+  for (const f of cfg.calibration?.by ?? []) {
+    if (!model.wide.includes(f)) throw new Error(`calibration.by: "${f}" is not a wide feature of the model; model.wide is [${model.wide.join(', ')}]`);
+  }
   const weighting = new TaskWeighting(cfg.weighting, cfg.tasks.map((t) => t.name));
   const splits = await loadSplits(cfg, log, counterPreparer(features));
   checkTaskColumns(cfg, splits.train);
@@ -111,7 +117,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     country: cfg.eval.country_column ?? splits.slices.country,
     group: cfg.eval.group_column ?? splits.slices.group,
   };
-  return { cfg, splits, fitted, asm, build, weighting, slices };
+  return { cfg, splits, fitted, asm, build, weighting, slices, wide: model.wide };
 }
 
 export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainSummary> {
@@ -209,7 +215,18 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
   log(`trained ${st.globalStep} steps in ${seconds.toFixed(1)} s (${Math.round(samples / Math.max(1e-9, (performance.now() - t0) / 1000)).toLocaleString('en-US')} samples/s)`);
 
   const best = findCheckpoint(o.out, 'BEST');
-  if (es && best) { restoreParams(best, step.store, asm); log(`restored the best checkpoint ${best} (${es.metric} ${fmt(st.best)})`); }
+  if (es && best && !st.calibrated) { restoreParams(best, step.store, asm); log(`restored the best checkpoint ${best} (${es.metric} ${fmt(st.best)})`); }
+  if (cfg.calibration && !st.calibrated) {
+    const rep = await calibrate(splits.train, evaluator, asm, tasks, s.wide, cfg.calibration, cfg.seed, cfg.eval.batch_size);
+    for (const r of rep) {
+      const by = Object.entries(r.byFeature).map(([f, v]) => `${f}: ${v.rows} rows, max |δ| ${v.maxAbs.toFixed(3)}`).join('; ');
+      log(`calibration ${r.task}: PCOC on ${r.rows.toLocaleString('en-US')} training rows ${r.pcocBefore.toFixed(3)} → ${r.pcocAfter.toFixed(3)} (global δ ${r.globalOffset.toFixed(3)}${by ? `; ${by}` : ''})`);
+    }
+    writeFileAtomic(join(o.out, 'calibration.json'), JSON.stringify(rep, null, 1));
+    st.calibrated = true;
+    const name = writeCheckpoint(o.out, step, asm, { ...st, lossHistory: weighting.history, l0: weighting.l0 }, 2, '-calibrated');
+    markBest(o.out, name);
+  }
   const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test' });
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
   exportModel(o.out, s, step.store);

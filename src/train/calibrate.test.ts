@@ -1,0 +1,112 @@
+// Post-training calibration offsets: exact global PCOC on the fit sample, recovery of planted group
+// shifts for well-populated groups, shrinkage for sparse ones, ranking unchanged within a group;
+// in the trainer: fitted on training rows, saved with the final checkpoint.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../util/rng.js';
+import { fitOffsets } from './calibrate.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTrainConfig } from './config.js';
+import { train } from './trainer.js';
+import { evaluateRun } from './eval-run.js';
+import { findCheckpoint } from './run-dir.js';
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+function world(n: number, seed: number) {
+  const r = new Rng(seed);
+  const shift = [0.4, -0.3, 0.0, 0.8];           // true per-group logit shift the model missed
+  const z = new Float64Array(n), y = new Float32Array(n), mask = new Float32Array(n), g = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const grp = r.next() < 0.002 ? 3 : Math.floor(r.next() * 3); // group 3 is tiny
+    const base = -3 + r.normal();
+    z[i] = base - 0.5;                              // the model is 0.5 too low everywhere, and blind to groups
+    y[i] = r.next() < sigmoid(base + shift[grp]!) ? 1 : 0;
+    mask[i] = r.next() < 0.9 ? 1 : 0;               // rows outside the task's space are ignored
+    g[i] = grp;
+  }
+  return { z, y, mask, g, shift };
+}
+
+test('fitOffsets: the fit sample ends with PCOC = 1 and the planted shifts are found', () => {
+  const { z, y, mask, g, shift } = world(200_000, 1);
+  const fit = fitOffsets(z, y, mask, [g], 1, 6);
+  assert.ok(fit.pcocBefore < 0.75, `before ${fit.pcocBefore}`);
+  assert.ok(Math.abs(fit.pcocAfter - 1) < 1e-3, `after ${fit.pcocAfter}`);
+  const off = fit.offsets[0]!;
+  // global + group offset ≈ 0.5 + shift for the big groups (sd of the estimate ≈ 1/√(positives) ≈ 0.03)
+  for (const grp of [0, 1, 2]) {
+    const total = fit.global + off.get(grp)!;
+    assert.ok(Math.abs(total - (0.5 + shift[grp]!)) < 0.1, `group ${grp}: ${total} vs ${0.5 + shift[grp]!}`);
+  }
+});
+
+test('fitOffsets: a tight prior shrinks a sparse group toward the global offset', () => {
+  const { z, y, mask, g } = world(200_000, 2);
+  const loose = fitOffsets(z, y, mask, [g], 10, 6).offsets[0]!.get(3)!;
+  const tight = fitOffsets(z, y, mask, [g], 0.01, 6).offsets[0]!.get(3)!;
+  assert.ok(Math.abs(tight) < 0.02, `tight prior offset ${tight}`);
+  assert.ok(Math.abs(loose) > Math.abs(tight), `loose ${loose} vs tight ${tight}`);
+});
+
+test('fitOffsets: offsets are one shift per group (within-group order unchanged), masked rows ignored', () => {
+  const z = [0, 1, 2, 0, 1, 2], y = [0, 0, 1, 0, 1, 1], mask = [1, 1, 1, 1, 1, 0];
+  const fit = fitOffsets(z, y, mask, [[0, 0, 0, 1, 1, 1]], 1, 10);
+  assert.ok(Number.isFinite(fit.global));
+  assert.ok(Math.abs(fit.pcocAfter - 1) < 1e-6);
+  const m = [0, 0, 0, 1, 1, 1].map((grp, i) => z[i]! + fit.global + fit.offsets[0]!.get(grp)!);
+  assert.ok(m[0]! < m[1]! && m[1]! < m[2]! && m[3]! < m[4]! && m[4]! < m[5]!);
+  const y2 = [...y]; y2[5] = 0; // a masked row's label does not matter
+  const fit2 = fitOffsets(z, y2, mask, [[0, 0, 0, 1, 1, 1]], 1, 10);
+  assert.equal(fit2.global, fit.global);
+});
+
+// ---- in the trainer ----------------------------------------------------------------------------
+
+function tiny(calibration: Record<string, unknown>) {
+  return parseTrainConfig({
+    name: 'tiny-cal', seed: 4,
+    data: { source: 'world', impressions: 20000, world_seed: 3, split: [0.6, 0.2, 0.2] },
+    features: {
+      version: 1, defaults: { dim: 4 },
+      features: [
+        { name: 'user_id', kind: 'id', column: 'user_id', hash_buckets: 4096 },
+        { name: 'category', kind: 'id', column: 'category_id', vocab: { min_count: 1 } },
+        { name: 'scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'] },
+        { name: 'wide_country', kind: 'id', column: 'country', vocab: { min_count: 1 }, dim: 2 },
+        { name: 'wide_scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'], dim: 2 },
+      ],
+    },
+    tasks: [{ name: 'click', label: 'click' }, { name: 'effective_view', label: 'effective_view', true_prob: 'p_effective_view' }],
+    model: { type: 'mmoe', experts: 2, expert: [16], tower: [8], wide: ['wide_country', 'wide_scenario'] },
+    optimizer: { type: 'adam', lr: 0.005 },
+    embedding: { optimizer: 'adam', lr: 0.01 },
+    train: { epochs: 1, batch_size: 256 },
+    calibration,
+  }, process.cwd(), 'test config');
+}
+
+test('trainer: calibration fits on training rows, lands in the final (BEST) checkpoint and the metrics', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lr-cal-'));
+  const cfg = tiny({ by: ['wide_country', 'wide_scenario'], rows: 5000 });
+  await train(cfg, { out, verbose: false });
+  const rep = JSON.parse(readFileSync(join(out, 'calibration.json'), 'utf8')) as { task: string; rows: number; pcocAfter: number }[];
+  assert.deepEqual(rep.map((r) => r.task), ['click', 'effective_view']);
+  for (const r of rep) {
+    assert.ok(r.rows > 0 && r.rows <= 5000);
+    assert.ok(Math.abs(r.pcocAfter - 1) < 1e-3, `${r.task}: PCOC after ${r.pcocAfter}`);
+  }
+  assert.match(findCheckpoint(out, 'BEST')!, /-calibrated$/);
+  // Re-evaluating the saved run reproduces metrics.json: the offsets were saved with the model.
+  const saved = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  const again = await evaluateRun(cfg, out, 'test', join(out, 'again.json'));
+  assert.equal(again.matrix.tasks.click!.all.n, saved.tasks.click.all.n);
+  assert.ok(Math.abs((again.matrix.tasks.click!.all as { pcoc: number }).pcoc - saved.tasks.click.all.pcoc) < 1e-9);
+});
+
+test('trainer: calibration.by must name a wide feature (fails before training)', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lr-cal-'));
+  await assert.rejects(train(tiny({ by: ['scenario'] }), { out, verbose: false }), /calibration\.by: "scenario" is not a wide feature of the model; model\.wide is \[wide_country, wide_scenario\]/);
+});
