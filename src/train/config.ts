@@ -26,6 +26,12 @@ const dataSchema = z.discriminatedUnion('source', [
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */
     split_by: z.enum(['time', 'random']).default('time'),
     split: fractions.default([0.7, 0.1, 0.2]),
+    /**
+     * Hours at the start replayed through the real-time counters but left out of every split: the
+     * counters start empty, and rows whose 24 h windows are still filling teach the model a mapping
+     * that later rows (full windows) do not follow. Set it to the longest counter window.
+     */
+    warmup_hours: z.number().nonnegative().default(0),
   }).strict(),
   z.object({
     source: z.literal('census'),

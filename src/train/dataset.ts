@@ -46,11 +46,17 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day, usersPerImpression: d.users_per_impression }).impressions;
         log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions over ${d.days} day(s) (seed ${d.world_seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
-      const [train, val, test] = splitByFractions(prepare(impressions), d.split, d.split_by === 'time' ? null : cfg.seed);
+      let rows = prepare(impressions);
+      if (d.warmup_hours > 0) {
+        rows = dropWarmup(rows, 'ts', d.warmup_hours);
+        log(`counter warm-up: the first ${d.warmup_hours} h (${(impressions.numRows - rows.numRows).toLocaleString('en-US')} impressions) fed the counters only; ${rows.numRows.toLocaleString('en-US')} impressions remain`);
+        if (rows.numRows === 0) throw new Error(`data.warmup_hours: ${d.warmup_hours} h leaves no impressions (the world spans ${d.days} day(s))`);
+      }
+      const [train, val, test] = splitByFractions(rows, d.split, d.split_by === 'time' ? null : cfg.seed);
       return {
         train, val, test,
         slices: { scenario: 'scenario', country: 'country', group: 'user_id' },
-        description: `synthetic world (${impressions.numRows} impressions, split by ${d.split_by} ${d.split.join('/')})`,
+        description: `synthetic world (${rows.numRows} impressions${d.warmup_hours > 0 ? ` after a ${d.warmup_hours} h counter warm-up` : ''}, split by ${d.split_by} ${d.split.join('/')})`,
       };
     }
     case 'census': {
@@ -74,6 +80,17 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
       };
     }
   }
+}
+
+/** The rows from `hours` after the first row's time on (`t` is in time order, `column` in seconds). */
+export function dropWarmup(t: Table, column: string, hours: number): Table {
+  const ts = t.columns[column] as ArrayLike<number> | undefined;
+  if (!ts) throw new Error(`data.warmup_hours: the data has no time column "${column}"`);
+  if (t.numRows === 0) return t;
+  const from = (ts[0] as number) + hours * 3600;
+  let lo = 0, hi = t.numRows;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if ((ts[mid] as number) < from) lo = mid + 1; else hi = mid; }
+  return sliceTable(t, lo, t.numRows);
 }
 
 /** Reading a generated world file back: every impression column as written by `liverank generate`. */
