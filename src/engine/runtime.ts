@@ -34,6 +34,7 @@ function sessionFor(bytes: Uint8Array, o: RunnerOptions): Promise<ort.InferenceS
       graphOptimizationLevel: o.optimization ?? 'all',
       ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
       logSeverityLevel: 3,
+      ...(process.env.LIVERANK_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.LIVERANK_ORT_PROFILE } : {}),
       ...(process.env.LIVERANK_ORT_SPIN === '1' ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
     });
     sessionCache.set(key, s);
