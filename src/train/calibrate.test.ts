@@ -9,9 +9,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig } from './config.js';
-import { train } from './trainer.js';
 import { evaluateRun } from './eval-run.js';
-import { findCheckpoint } from './run-dir.js';
+import { findCheckpoint, restoreParams } from './run-dir.js';
+import * as ort from 'onnxruntime-node';
+import { openSession, train } from './trainer.js';
+import { ParameterStore } from '../engine/store.js';
+import { Evaluator, ensureLayout } from '../engine/step.js';
+import { transform } from '../features/index.js';
+import { sliceTable } from '../data/table.js';
+import { predOutput } from './heads.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -104,6 +110,24 @@ test('trainer: calibration fits on training rows, lands in the final (BEST) chec
   const again = await evaluateRun(cfg, out, 'test', join(out, 'again.json'));
   assert.equal(again.matrix.tasks.click!.all.n, saved.tasks.click.all.n);
   assert.ok(Math.abs((again.matrix.tasks.click!.all as { pcoc: number }).pcoc - saved.tasks.click.all.pcoc) < 1e-9);
+
+  // The exported model.onnx (tables folded in) carries the wide part and the offsets too.
+  const s = await openSession(cfg, out, () => {}, true);
+  const store = new ParameterStore(cfg.seed);
+  ensureLayout(s.build, store, s.asm.substitute);
+  restoreParams(findCheckpoint(out, 'BEST')!, store, s.asm);
+  const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
+  const fb = transform(s.fitted, sliceTable(s.splits.test, 0, 32));
+  const want = await ev.run(s.asm.feeds(fb));
+  const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+  const feeds: Record<string, ort.Tensor> = {};
+  const manifest = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { inputs: { name: string; feature?: string }[] };
+  for (const inp of manifest.inputs) feeds[inp.name] = new ort.Tensor('int64', BigInt64Array.from(fb.ids[inp.feature!]!, (v) => BigInt(v)), [32]);
+  const got = await session.run(feeds);
+  for (const t of cfg.tasks) {
+    const a = want[predOutput(t.name)]!.data as Float32Array, b = got[predOutput(t.name)]!.data as Float32Array;
+    for (let i = 0; i < 32; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-5, `${t.name}[${i}]: ${a[i]} vs ${b[i]}`);
+  }
 });
 
 test('trainer: calibration.by must name a wide feature (fails before training)', async () => {
