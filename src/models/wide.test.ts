@@ -32,10 +32,12 @@ test('wide fields: logit_k(deep + wide) = logit_k(deep) + Σ_w e_w[:, k]', async
   const a = Array.from({ length: B * 4 }, () => r.normal()), b = Array.from({ length: B * 4 }, () => r.normal());
   const w1 = Array.from({ length: B * 2 }, () => r.normal()), w2 = Array.from({ length: B * 2 }, () => r.normal());
   const dense: Feed = { data: Float32Array.from({ length: B * 3 }, () => r.normal()), dims: [B, 3] };
-  const rows = (parts: [number[], number][]) => Float32Array.from({ length: B }, (_, i) => i).reduce<number[]>((acc, i) => {
-    for (const [p, d] of parts) acc.push(...p.slice(i * d, (i + 1) * d));
-    return acc;
-  }, []);
+  // Row-major [B, Σdim] from per-field [B, dim] arrays, fields side by side.
+  const rows = (parts: [number[], number][]) => {
+    const out: number[] = [];
+    for (let i = 0; i < B; i++) for (const [p, d] of parts) out.push(...p.slice(i * d, (i + 1) * d));
+    return out;
+  };
 
   const s1 = new ParameterStore(7), f1 = build(deep, []);
   ensureLayout(f1, s1);

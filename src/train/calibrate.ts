@@ -64,54 +64,52 @@ export interface OffsetFit {
  * offset plus, per group column, one N(0, priorSd²) offset per group id. Block coordinate Newton.
  */
 export function fitOffsets(z: ArrayLike<number>, y: ArrayLike<number>, mask: ArrayLike<number>, groups: ArrayLike<number>[], priorSd: number, sweeps: number): OffsetFit {
-  const n = z.length;
-  const offsets = groups.map(() => new Map<number, number>());
-  let d0 = 0;
-  const logit = (i: number) => {
-    let v = z[i]! + d0;
-    for (let j = 0; j < groups.length; j++) v += offsets[j]!.get(groups[j]![i]!) ?? 0;
-    return v;
+  const n = z.length, prec = 1 / (priorSd * priorSd);
+  const logit = Float64Array.from(z); // current z + offsets, updated in place after each block
+  // One block: rows grouped by `key` (all in one group for the global offset), Newton step per group.
+  const block = (key: ArrayLike<number> | null, off: Float64Array, penalty: number) => {
+    const G = new Float64Array(off.length), H = new Float64Array(off.length);
+    for (let i = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      const p = sigmoid(logit[i]!), r = key ? key[i]! : 0;
+      G[r]! += y[i]! - p; H[r]! += p * (1 - p);
+    }
+    const step = new Float64Array(off.length);
+    for (let r = 0; r < off.length; r++) if (H[r]! > 0) step[r] = (G[r]! - off[r]! * penalty) / (H[r]! + penalty);
+    for (let r = 0; r < off.length; r++) off[r]! += step[r]!;
+    for (let i = 0; i < n; i++) logit[i]! += step[key ? key[i]! : 0]!;
   };
   const pcoc = () => {
     let sp = 0, sy = 0;
-    for (let i = 0; i < n; i++) if (mask[i]) { sp += sigmoid(logit(i)); sy += y[i]!; }
+    for (let i = 0; i < n; i++) if (mask[i]) { sp += sigmoid(logit[i]!); sy += y[i]!; }
     return sy > 0 ? sp / sy : NaN;
   };
   const pcocBefore = pcoc();
-  const prec = 1 / (priorSd * priorSd);
+  const global = new Float64Array(1);
+  const offs = groups.map((g) => {
+    let max = -1;
+    for (let i = 0; i < n; i++) if (mask[i] && g[i]! > max) max = g[i]!;
+    return new Float64Array(max + 1);
+  });
   for (let sweep = 0; sweep < sweeps; sweep++) {
-    let g = 0, h = 0;
-    for (let i = 0; i < n; i++) if (mask[i]) { const p = sigmoid(logit(i)); g += y[i]! - p; h += p * (1 - p); }
-    if (h > 0) d0 += g / h;
-    for (let j = 0; j < groups.length; j++) {
-      const rows = groups[j]!, off = offsets[j]!;
-      const G = new Map<number, number>(), H = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        if (!mask[i]) continue;
-        const p = sigmoid(logit(i)), r = rows[i]!;
-        G.set(r, (G.get(r) ?? 0) + y[i]! - p);
-        H.set(r, (H.get(r) ?? 0) + p * (1 - p));
-      }
-      for (const [r, gr] of G) {
-        const cur = off.get(r) ?? 0;
-        off.set(r, cur + (gr - cur * prec) / (H.get(r)! + prec));
-      }
-    }
+    block(null, global, 0);
+    groups.forEach((g, j) => block(g, offs[j]!, prec));
   }
-  // A last global step so the fit sample's PCOC is 1 after the group offsets moved.
-  let g = 0, h = 0;
-  for (let i = 0; i < n; i++) if (mask[i]) { const p = sigmoid(logit(i)); g += y[i]! - p; h += p * (1 - p); }
-  if (h > 0) d0 += g / h;
-  return { global: d0, offsets, pcocBefore, pcocAfter: pcoc() };
+  block(null, global, 0); // a last global step: the fit sample's PCOC is 1 after the groups moved
+  const seen = groups.map((g) => {
+    const m = new Set<number>();
+    for (let i = 0; i < n; i++) if (mask[i]) m.add(g[i]!);
+    return m;
+  });
+  const offsets = offs.map((o, j) => new Map([...seen[j]!].sort((a, b) => a - b).map((r) => [r, o[r]!] as [number, number])));
+  return { global: global[0]!, offsets, pcocBefore, pcocAfter: pcoc() };
 }
 
+/** `s.by` must name wide features of the model (openSession checks this before training). */
 export async function calibrate(
-  table: Table, ev: Evaluator, asm: Assembler, tasks: TaskConfig[], wide: string[],
+  table: Table, ev: Evaluator, asm: Assembler, tasks: TaskConfig[],
   s: CalibrationSettings, seed: number, batchSize: number,
 ): Promise<TaskCalibration[]> {
-  for (const f of s.by) {
-    if (!wide.includes(f)) throw new Error(`calibration.by: "${f}" is not a wide feature of the model (model.wide: [${wide.join(', ')}])`);
-  }
   const store = ev.store;
   const todo = calibratableTasks(tasks, store);
   if (todo.length === 0) return [];

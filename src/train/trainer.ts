@@ -52,8 +52,6 @@ export interface Session {
   build: BuildFn;
   weighting: TaskWeighting;
   slices: SliceColumns;
-  /** The model's wide features (model.wide). */
-  wide: string[];
 }
 
 function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
@@ -117,7 +115,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     country: cfg.eval.country_column ?? splits.slices.country,
     group: cfg.eval.group_column ?? splits.slices.group,
   };
-  return { cfg, splits, fitted, asm, build, weighting, slices, wide: model.wide };
+  return { cfg, splits, fitted, asm, build, weighting, slices };
 }
 
 export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainSummary> {
@@ -217,7 +215,7 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
   const best = findCheckpoint(o.out, 'BEST');
   if (es && best && !st.calibrated) { restoreParams(best, step.store, asm); log(`restored the best checkpoint ${best} (${es.metric} ${fmt(st.best)})`); }
   if (cfg.calibration && !st.calibrated) {
-    const rep = await calibrate(splits.train, evaluator, asm, tasks, s.wide, cfg.calibration, cfg.seed, cfg.eval.batch_size);
+    const rep = await calibrate(splits.train, evaluator, asm, tasks, cfg.calibration, cfg.seed, cfg.eval.batch_size);
     for (const r of rep) {
       const by = Object.entries(r.byFeature).map(([f, v]) => `${f}: ${v.rows} rows, max |δ| ${v.maxAbs.toFixed(3)}`).join('; ');
       log(`calibration ${r.task}: PCOC on ${r.rows.toLocaleString('en-US')} training rows ${r.pcocBefore.toFixed(3)} → ${r.pcocAfter.toFixed(3)} (global δ ${r.globalOffset.toFixed(3)}${by ? `; ${by}` : ''})`);
