@@ -2,6 +2,7 @@
 // demo promises (AUC within 0.01 of the oracle for click and effective view in every scenario;
 // Σ predicted / Σ true probability in [0.95, 1.05] in every task × scenario × country slice ≥ 1000 rows).
 import { calibrationCheck, formatMatrix, type MatrixJSON } from '../metrics/index.js';
+import type { LabelNoise } from './label-noise.js';
 
 export interface DemoCheck {
   aucRows: { task: string; scenario: string; auc: number | null; oracle: number | null; ok: boolean }[];
@@ -24,7 +25,22 @@ export function demoChecks(m: MatrixJSON, aucTasks = ['click', 'effective_view']
   return { aucRows, calibration: calibrationCheck(m, { minRows: 1000, tol: 0.05 }) };
 }
 
-export function demoReport(m: MatrixJSON): string {
+/**
+ * The label-noise floor of the calibration check: in how many of its slices the training labels
+ * themselves are within the tolerance of the truth (Σy / Σp_true on the slice's training rows).
+ */
+export function labelFloor(rows: DemoCheck['calibration'], noise: LabelNoise, tol = 0.05): { ok: number; of: number; okWhereLabelsOk: number } {
+  let ok = 0, of = 0, okWhereLabelsOk = 0;
+  for (const r of rows) {
+    const c = noise[r.task]?.[r.slice];
+    if (!c || c.sumP <= 0) continue;
+    of++;
+    if (Math.abs(c.sumY / c.sumP - 1) <= tol) { ok++; if (r.ok) okWhereLabelsOk++; }
+  }
+  return { ok, of, okWhereLabelsOk };
+}
+
+export function demoReport(m: MatrixJSON, noise?: LabelNoise | null): string {
   const lines = [formatMatrix(m, { dims: ['all', 'scenario', 'country'] }), ''];
   const c = demoChecks(m);
   lines.push('AUC vs oracle (goal: gap ≤ 0.01 in every scenario):');
@@ -34,6 +50,10 @@ export function demoReport(m: MatrixJSON): string {
   const bad = c.calibration.filter((r) => !r.ok);
   lines.push(`calibration (goal: Σ pred / Σ true p in [0.95, 1.05] in every task × scenario × country slice with ≥ 1000 rows): ${c.calibration.length - bad.length}/${c.calibration.length} slices ok`);
   lines.push(`  by expected positives Σ true p in the test slice (a slice's base rate is learned from ~3.5× as many training positives): ${calibrationByExpected(c.calibration)}`);
+  if (noise) {
+    const f = labelFloor(c.calibration, noise);
+    lines.push(`  label-noise floor: the TRAINING labels themselves have Σy/Σp in [0.95, 1.05] in only ${f.ok}/${f.of} of these slices (the model passes ${f.okWhereLabelsOk} of those ${f.ok})`);
+  }
   for (const r of bad.slice(0, 20)) lines.push(`  MISS ${r.task.padEnd(15)} ${r.slice.padEnd(14)} n ${String(r.n).padStart(7)}  Σp ${r.expected_pos?.toFixed(0).padStart(5) ?? '    -'}  Σpred/Σp ${r.pcoc_true?.toFixed(3) ?? '-'}  PCOC ${r.pcoc?.toFixed(3) ?? '-'}  oracle PCOC ${r.oracle_pcoc?.toFixed(3) ?? '-'}`);
   if (bad.length > 20) lines.push(`  … ${bad.length - 20} more`);
   return lines.join('\n');

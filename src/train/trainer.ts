@@ -24,6 +24,7 @@ import { FEATURES_FILE, findCheckpoint, markBest, METRICS_FILE, restoreParams, r
 import { scheduledLr } from './schedule.js';
 import { TaskWeighting } from './weighting.js';
 import { exportModel } from './export-model.js';
+import { labelNoise, type LabelNoise } from './label-noise.js';
 import { calibrate } from './calibrate.js';
 
 export interface TrainOptions {
@@ -37,6 +38,8 @@ export interface TrainOptions {
 
 export interface TrainSummary {
   test: EvalResult;
+  /** Σy / Σp_true of the training labels per task × scenario × country (data with true probabilities). */
+  trainLabelNoise?: LabelNoise | null;
   val: EvalResult | null;
   steps: number;
   seconds: number;
@@ -228,7 +231,8 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
   const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test' });
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
   exportModel(o.out, s, step.store);
-  return { test, val: null, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out };
+  const trainLabelNoise = labelNoise(splits.train, tasks, s.slices);
+  return { test, val: null, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out };
 }
 
 function fmt(v: number | null | undefined): string {
