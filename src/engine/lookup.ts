@@ -17,16 +17,32 @@ export interface LookupPart {
 export function lookupRows(
   g: Graph, parts: LookupPart[], tableOf: (name: string) => Tensor, idsDtype: DType, shape: Shape,
 ): Tensor {
-  const pieces = parts.map((p) => {
+  const pieces: Tensor[] = [];
+  for (let i = 0; i < parts.length;) {
+    const p = parts[i]!;
     const tt = tableOf(p.table);
-    if (!p.length) return op.gather(tt, g.rawInput(p.ids, idsDtype, ['B']), 0); // [B, D]
+    if (!p.length) {
+      // A run of one-id parts on the same table: ONE Gather over their ids stacked to [B, k]
+      // (k small Gathers and a k-way Concat cost ~2 ms more per step on the reference MMoE).
+      let j = i + 1;
+      while (j < parts.length && !parts[j]!.length && parts[j]!.table === p.table) j++;
+      const ids = parts.slice(i, j).map((q) => g.rawInput(q.ids, idsDtype, ['B']));
+      if (ids.length === 1) pieces.push(op.gather(tt, ids[0]!, 0)); // [B, D]
+      else {
+        const D = tt.shape[1]!;
+        const stacked = op.concat(ids.map((t) => op.unsqueeze(t, [1])), 1); // [B, k]
+        pieces.push(op.reshape(op.gather(tt, stacked, 0), [ids[0]!.shape[0]!, ids.length * (D as number)])); // [B, k·D]
+      }
+      i = j;
+      continue;
+    }
     const ids = g.rawInput(p.ids, idsDtype, ['B', p.length]);
     const mask = g.rawInput(`${p.ids}_mask`, g.float, ['B', p.length]);
     const rows = op.mul(op.gather(tt, ids, 0), op.unsqueeze(mask, [2])); // [B, L, D]
     const sum = op.reduceSum(rows, [1]);
-    if (p.pooling !== 'mean') return sum;
-    return op.div(sum, op.maximum(op.reduceSum(mask, [1], true), 1));
-  });
-  const flat = op.concat(pieces, 1);
+    pieces.push(p.pooling !== 'mean' ? sum : op.div(sum, op.maximum(op.reduceSum(mask, [1], true), 1)));
+    i++;
+  }
+  const flat = pieces.length === 1 ? pieces[0]! : op.concat(pieces, 1);
   return shape.length === 2 ? flat : op.reshape(flat, shape);
 }
