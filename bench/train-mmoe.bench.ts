@@ -43,7 +43,7 @@ const layout: InputLayout = {
   denseWidth: DENSE,
 };
 
-export async function makeReference(batch: number) {
+export async function makeReference(batch: number, optimizerThread = process.env.LIVERANK_OPT_THREAD !== '0') {
   const model = resolveModel({ type: 'mmoe', experts: 4, expert: [256, 128], tower: [64] }, tasks);
   const build = (g: Graph) => {
     const f = forward(g, model, layout, tasks);
@@ -60,7 +60,7 @@ export async function makeReference(batch: number) {
   const parts = Array.from({ length: F }, (_, f) => ({ ids: `ids.f${f}`, table: 'shared' }));
   const substitute = (g: Graph, name: string, _d: unknown, shape: Shape) => (name !== EMB_INPUT ? null
     : lookupRows(g, parts, () => g.inputs.find((t) => t.name === 'table') ?? g.rawInput('table', 'float32', [V, D]), 'int32', shape));
-  const step = await TrainStep.create(build, { optimizer: { type: 'adam', lr: 1e-3 }, seed: 0, threads: 2, substitute });
+  const step = await TrainStep.create(build, { optimizer: { type: 'adam', lr: 1e-3 }, seed: 0, threads: 2, substitute, optimizerThread });
   const r = new Rng(0);
   const ids = Array.from({ length: F }, () => Int32Array.from({ length: batch }, () => r.int(V)));
   const dense = Float32Array.from({ length: batch * DENSE }, () => r.normal());
@@ -73,10 +73,12 @@ export async function makeReference(batch: number) {
       dense: { data: dense, dims: [batch, DENSE] },
       'label.t0': { data: labels[0]!, dims: [batch, 1] },
       'label.t1': { data: labels[1]!, dims: [batch, 1] },
+    }, undefined, (r) => {
+      // The sparse update, while the dense optimizer update runs on its worker thread.
+      const grad = r.inputGrads.emb!.data as Float32Array;
+      for (let f = 0; f < F; f++) table.accumulate(ids[f]!, grad, f * D, F * D);
+      table.step();
     });
-    const grad = res.inputGrads.emb!.data as Float32Array;
-    for (let f = 0; f < F; f++) table.accumulate(ids[f]!, grad, f * D, F * D);
-    table.step();
     return res.loss;
   };
   return { once, step, table };

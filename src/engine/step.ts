@@ -7,7 +7,11 @@ import * as op from './ops/index.js';
 import { makeOptimizer, type GraphOptimizer, type OptimizerConfig } from './optim.js';
 import { Runner, type Feed, type IOSpec } from './runtime.js';
 import { BUFFERS, DiscoveryBinding, FlatBinding, ParameterStore, THETA } from './store.js';
+import { GraphThread } from './graph-thread.js';
+import { serializeGraph } from './serialize.js';
 import './gradients/index.js';
+
+const GRAD_FLAT = 'grad_flat';
 
 export interface ForwardResult {
   /** Scalar training loss (required in training graphs). */
@@ -30,6 +34,11 @@ export interface StepOptions {
   threads?: number;
   /** Replaces graph inputs by computed tensors (see GraphOptions.substitute). */
   substitute?: GraphOptions['substitute'];
+  /**
+   * Run the optimizer update as a second graph on a worker thread, overlapping the JS work passed
+   * to `run(…, during)` (the sparse embedding update). Same arithmetic as the single graph.
+   */
+  optimizerThread?: boolean;
 }
 
 export interface StepResult {
@@ -70,6 +79,7 @@ export class TrainStep {
     readonly dataInputs: IOSpec[],
     readonly outputNames: string[],
     readonly gradInputNames: string[],
+    private readonly thread: GraphThread | null = null,
   ) {}
 
   static async create(build: BuildFn, o: StepOptions): Promise<TrainStep> {
@@ -101,54 +111,90 @@ export class TrainStep {
 
     const optimizer = makeOptimizer(o.optimizer);
     const P = store.numTrainable;
-    const theta = g.inputs.find((t) => t.name === THETA) ?? g.rawInput(THETA, 'float32', [P]);
-    const slotIns = optimizer.slots.map((s) => g.rawInput(`opt:${s.name}`, 'float32', [P]));
-    const scalars: Record<string, Tensor> = {};
-    for (const n of optimizer.scalarNames) scalars[n] = g.rawInput(`opt:${n}`, 'float32', []);
     const decay = store.perElement((s) => (s.decay ?? s.shape.length >= 2) ? 1 : 0);
     const lrs = store.perElement((s) => s.lrScale ?? 1);
-    const upd = optimizer.update({
-      theta, grad: gflat, slots: slotIns, scalars,
-      decayMask: decay ? g.constant(decay, [P], 'float32', 'decay_mask') : null,
-      lrScale: lrs ? g.constant(lrs, [P], 'float32', 'lr_scale') : null,
-    });
+    // The optimizer update: in this graph, or (optimizerThread) in a graph of its own on a worker.
+    const addUpdate = (ug: Graph, grad: Tensor) => {
+      const theta = ug.inputs.find((t) => t.name === THETA) ?? ug.rawInput(THETA, 'float32', [P]);
+      const slotIns = optimizer.slots.map((s) => ug.rawInput(`opt:${s.name}`, 'float32', [P]));
+      const scalars: Record<string, Tensor> = {};
+      for (const n of optimizer.scalarNames) scalars[n] = ug.rawInput(`opt:${n}`, 'float32', []);
+      const upd = optimizer.update({
+        theta, grad, slots: slotIns, scalars,
+        decayMask: decay ? ug.constant(decay, [P], 'float32', 'decay_mask') : null,
+        lrScale: lrs ? ug.constant(lrs, [P], 'float32', 'lr_scale') : null,
+      });
+      ug.output('theta_next', upd.theta);
+      upd.slots.forEach((t, i) => ug.output(`opt:${optimizer.slots[i]!.name}_next`, t));
+    };
 
     g.output('loss', res.loss);
     g.output('grad_norm', norm);
     const outputNames = Object.keys(res.outputs ?? {});
     for (const [k, t] of Object.entries(res.outputs ?? {})) g.output(k, t);
     gradKeys.forEach((k, i) => g.output(`grad:${k}`, inGrads[i]!));
-    g.output('theta_next', upd.theta);
-    upd.slots.forEach((t, i) => g.output(`opt:${optimizer.slots[i]!.name}_next`, t));
+    let thread: GraphThread | null = null;
+    if (o.optimizerThread) {
+      g.output(GRAD_FLAT, gflat);
+      const ug = new Graph({ training: true, name: 'optimizer_step' });
+      addUpdate(ug, ug.rawInput(GRAD_FLAT, 'float32', [P]));
+      thread = await GraphThread.create('optimizer_step', serializeGraph(ug), { threads: Number(process.env.OPT_THREADS ?? 1) });
+    } else {
+      addUpdate(g, gflat);
+    }
     const nb = nextBuffers(g, store);
     if (nb) g.output('buffers_next', nb);
 
     const runner = await Runner.fromGraph(g, { threads: o.threads });
     const slots = optimizer.slots.map((s) => new Float32Array(P).fill(s.init));
     const dataInputs = runner.inputs.filter((s) => !DATA_EXCLUDED.has(s.name) && !s.name.startsWith('opt:'));
-    return new TrainStep(runner, store, optimizer, slots, dataInputs, outputNames, gradKeys);
+    return new TrainStep(runner, store, optimizer, slots, dataInputs, outputNames, gradKeys, thread);
   }
 
-  /** One optimizer step on a batch. `lr` defaults to the optimizer config's. */
-  async run(feeds: Record<string, Feed>, lr?: number): Promise<StepResult> {
+  /**
+   * One optimizer step on a batch. `lr` defaults to the optimizer config's. `during(result)` runs
+   * after the gradients are known and before this resolves — with `optimizerThread`, while the
+   * dense update runs on its worker (do the sparse embedding update there). The store's θ and the
+   * slots are detached while the update is in flight: read them only after `run` resolves.
+   */
+  async run(feeds: Record<string, Feed>, lr?: number, during?: (r: StepResult) => void | Promise<void>): Promise<StepResult> {
     const t = this.step + 1;
     const all: Record<string, Feed> = { ...feeds, [THETA]: { data: this.store.theta, dims: [this.store.theta.length] } };
     if (this.runner.inputs.some((s) => s.name === BUFFERS)) {
       all[BUFFERS] = { data: this.store.buffers, dims: [this.store.buffers.length] };
     }
-    this.optimizer.slots.forEach((s, i) => { all[`opt:${s.name}`] = { data: this.slots[i]!, dims: [this.slots[i]!.length] }; });
+    const opt: Record<string, Feed> = {};
+    this.optimizer.slots.forEach((s, i) => { opt[`opt:${s.name}`] = { data: this.slots[i]!, dims: [this.slots[i]!.length] }; });
     const sv = this.optimizer.scalarValues(t, lr ?? this.optimizer.config.lr);
-    for (const [k, v] of Object.entries(sv)) all[`opt:${k}`] = { data: Float32Array.of(v), dims: [] };
-    const out = await this.runner.run(all);
-    this.step = t;
-    this.store.theta = out.theta_next!.data as Float32Array;
+    for (const [k, v] of Object.entries(sv)) opt[`opt:${k}`] = { data: Float32Array.of(v), dims: [] };
+    const out = await this.runner.run(this.thread ? all : { ...all, ...opt });
     if (out.buffers_next) this.store.buffers = out.buffers_next.data as Float32Array;
-    this.slots = this.optimizer.slots.map((s) => out[`opt:${s.name}_next`]!.data as Float32Array);
     const outputs: Record<string, Feed> = {};
     for (const k of this.outputNames) outputs[k] = out[k]!;
     const inputGrads: Record<string, Feed> = {};
     for (const k of this.gradInputNames) inputGrads[k] = out[`grad:${k}`]!;
-    return { loss: out.loss!.data[0] as number, gradNorm: out.grad_norm!.data[0] as number, outputs, inputGrads };
+    const res = { loss: out.loss!.data[0] as number, gradNorm: out.grad_norm!.data[0] as number, outputs, inputGrads };
+    const next = this.thread
+      ? this.thread.run({ ...opt, [THETA]: all[THETA]!, [GRAD_FLAT]: out[GRAD_FLAT]! }, this.updateOutputs)
+      : out;
+    try {
+      if (during) await during(res);
+    } finally {
+      const u = await next;
+      this.step = t;
+      this.store.theta = u.theta_next!.data as Float32Array;
+      this.slots = this.optimizer.slots.map((s) => u[`opt:${s.name}_next`]!.data as Float32Array);
+    }
+    return res;
+  }
+
+  private get updateOutputs(): string[] {
+    return ['theta_next', ...this.optimizer.slots.map((s) => `opt:${s.name}_next`)];
+  }
+
+  /** Stops the optimizer's worker thread, if any (the step cannot run afterwards). */
+  async dispose(): Promise<void> {
+    await this.thread?.dispose();
   }
 }
 
