@@ -4,6 +4,7 @@
 import onnxProto from 'onnx-proto';
 import type { Graph, Node, Tensor, Attr, Shape, TypedArray } from './graph.js';
 import { onnxTypeCode } from './ops/elementwise.js';
+import { elidableExpands } from './elide-expand.js';
 
 const { onnx } = onnxProto;
 export const OPSET = 18;
@@ -13,6 +14,8 @@ export interface SerializeOptions {
   /** Key/value metadata stored in the model. */
   metadata?: Record<string, string>;
   docString?: string;
+  /** Emit every Expand even where its consumers broadcast anyway (see elide-expand.ts; for tests). */
+  keepExpands?: boolean;
 }
 
 function rawBytes(a: TypedArray): Uint8Array {
@@ -96,8 +99,10 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
     return name;
   };
 
+  const elided = opts.keepExpands ? new Map<number, Tensor>() : elidableExpands(nodes, new Set(roots.map((t) => t.id)));
   for (const n of nodes) {
-    const ins = n.inputs.map((t) => (t ? nameOf(t) : ''));
+    if (elided.has(n.outputs[0]?.id ?? -1)) continue;
+    const ins = n.inputs.map((t) => (t ? nameOf(elided.get(t.id) ?? t) : ''));
     while (ins.length && ins[ins.length - 1] === '') ins.pop();
     const outs = n.outputs.map(nameOf);
     if (n.op === 'StopGradient' || n.op === 'Identity') {
