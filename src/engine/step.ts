@@ -138,7 +138,8 @@ export class TrainStep {
       g.output(GRAD_FLAT, gflat);
       const ug = new Graph({ training: true, name: 'optimizer_step' });
       addUpdate(ug, ug.rawInput(GRAD_FLAT, 'float32', [P]));
-      thread = await GraphThread.create('optimizer_step', serializeGraph(ug), { threads: Number(process.env.OPT_THREADS ?? 1) });
+      // One ORT thread: the main thread's sparse update keeps the other core busy meanwhile.
+      thread = await GraphThread.create('optimizer_step', serializeGraph(ug), { threads: 1 });
     } else {
       addUpdate(g, gflat);
     }

@@ -111,6 +111,8 @@ const trainSchema = z.object({
     mode: z.enum(['max', 'min']).default('max'),
   }).strict().optional(),
   log_every: z.number().int().positive().default(50),
+  /** Dense optimizer update on a worker thread, overlapping the sparse embedding update (same numbers). */
+  optimizer_thread: z.boolean().default(true),
 }).strict();
 
 const evalSchema = z.object({
@@ -142,7 +144,7 @@ export const trainConfigSchema = z.object({
   optimizer: optimizerSchema.default({ type: 'adam', lr: 1e-3, weight_decay: 0, momentum: 0 }),
   embedding: embeddingSchema.default({ optimizer: 'adam', lr: 1e-3, init_std: 0.01, l2: 0 }),
   schedule: scheduleSchema.default({ type: 'constant', warmup_steps: 0 }),
-  train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50 }),
+  train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50, optimizer_thread: true }),
   eval: evalSchema.default({ batch_size: 8192, calibration_bins: 10 }),
   calibration: calibrationSchema.optional(),
 }).strict();

@@ -130,9 +130,17 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
   if (o.resume && !resumeFrom) log(`--resume: no checkpoint in ${o.out}; starting fresh`);
   const s = await openSession(cfg, o.out, log, resumeFrom !== null);
   writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ ...cfg, baseDir: undefined }, null, 2));
-  const { splits, asm, weighting } = s;
+  const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed, substitute: s.asm.substitute, optimizerThread: cfg.train.optimizer_thread });
+  try {
+    return await trainLoop(s, o, step, resumeFrom, verbose, log);
+  } finally {
+    await step.dispose();
+  }
+}
+
+async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFrom: string | null, verbose: boolean, log: (m: string) => void): Promise<TrainSummary> {
+  const { cfg, splits, asm, weighting } = s;
   const tasks = cfg.tasks;
-  const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed, substitute: asm.substitute });
   const evaluator = await Evaluator.create(s.build, step.store, { substitute: asm.substitute });
 
   const B = cfg.train.batch_size;
@@ -180,16 +188,19 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
       const fb = transform(s.fitted, batch);
       const feeds = { ...asm.feeds(fb), ...labelFeeds(hostLabels(batch, tasks, b * B), tasks), ...weighting.feeds(st.epoch) };
       const lr = scheduledLr(cfg.schedule, cfg.optimizer.lr, st.globalStep, total, st.epoch);
-      const r = await step.run(feeds, lr);
-      const taskLosses = tasks.map((t) => r.outputs[lossOutput(t.name)]!.data[0] as number);
-      if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
-        const bad = tasks.find((_, i) => !Number.isFinite(taskLosses[i]!));
-        const input = asm.findNonFinite(feeds);
-        throw new Error(`NaN guard: step ${st.globalStep + 1} (epoch ${st.epoch + 1}, batch ${b + 1}): loss ${r.loss}, grad_norm ${r.gradNorm}` +
-          (bad ? `; task "${bad.name}" has loss ${taskLosses[tasks.indexOf(bad)]} (tensor ${lossOutput(bad.name)})` : '; every task loss is finite, the combined loss or the gradient is not') +
-          (input ? `; input: ${input}` : '; all inputs finite') + `. Last good checkpoint: ${findCheckpoint(o.out) ?? 'none'}`);
-      }
-      asm.backward(fb, r.inputGrads.emb ? (r.inputGrads.emb.data as Float32Array) : new Float32Array(0), lr / cfg.optimizer.lr);
+      let taskLosses: number[] = [];
+      // The NaN guard and the sparse update run while the dense update is in flight (optimizer_thread).
+      const r = await step.run(feeds, lr, (r) => {
+        taskLosses = tasks.map((t) => r.outputs[lossOutput(t.name)]!.data[0] as number);
+        if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+          const bad = tasks.find((_, i) => !Number.isFinite(taskLosses[i]!));
+          const input = asm.findNonFinite(feeds);
+          throw new Error(`NaN guard: step ${st.globalStep + 1} (epoch ${st.epoch + 1}, batch ${b + 1}): loss ${r.loss}, grad_norm ${r.gradNorm}` +
+            (bad ? `; task "${bad.name}" has loss ${taskLosses[tasks.indexOf(bad)]} (tensor ${lossOutput(bad.name)})` : '; every task loss is finite, the combined loss or the gradient is not') +
+            (input ? `; input: ${input}` : '; all inputs finite') + `. Last good checkpoint: ${findCheckpoint(o.out) ?? 'none'}`);
+        }
+        asm.backward(fb, r.inputGrads.emb ? (r.inputGrads.emb.data as Float32Array) : new Float32Array(0), lr / cfg.optimizer.lr);
+      });
       weighting.observeStep(taskLosses);
       taskLosses.forEach((l, i) => (epochLoss[i]! += l));
       epochBatches++;
