@@ -64,7 +64,12 @@ export class GraphThread {
     };
     const worker = new Worker(WORKER, { eval: true, workerData: { ortPath, bytes, options } });
     const t = new GraphThread(worker, name);
-    await t.request(0);
+    try {
+      await t.request(0);
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    }
     return t;
   }
 

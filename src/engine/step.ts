@@ -135,14 +135,17 @@ export class TrainStep {
     gradKeys.forEach((k, i) => g.output(`grad:${k}`, inGrads[i]!));
     let thread: GraphThread | null = null;
     if (o.optimizerThread) {
-      g.output(GRAD_FLAT, gflat);
       const ug = new Graph({ training: true, name: 'optimizer_step' });
       addUpdate(ug, ug.rawInput(GRAD_FLAT, 'float32', [P]));
-      // One ORT thread: the main thread's sparse update keeps the other core busy meanwhile.
-      thread = await GraphThread.create('optimizer_step', serializeGraph(ug), { threads: 1 });
-    } else {
-      addUpdate(g, gflat);
+      try {
+        // One ORT thread: the main thread's sparse update keeps the other core busy meanwhile.
+        thread = await GraphThread.create('optimizer_step', serializeGraph(ug), { threads: 1 });
+      } catch (e) {
+        process.emitWarning(`optimizer thread unavailable, updating in the step graph instead: ${(e as Error).message}`);
+      }
     }
+    if (thread) g.output(GRAD_FLAT, gflat);
+    else addUpdate(g, gflat);
     const nb = nextBuffers(g, store);
     if (nb) g.output('buffers_next', nb);
 
