@@ -1,8 +1,9 @@
 // The reference MMoE of ../shared/bench/torch_mmoe.py, trained end to end by liverank: 26 sparse
 // fields × 16 dims gathered from one 100k-row table in TypeScript (lazy Adam on touched rows),
-// 13 dense inputs, 4 experts [256, 128], 2 softmax gates, 2 towers [64, 1], BCE ×2, Adam 1e-3 in the
-// step graph. When Debian's PyTorch is installed, the PyTorch script runs interleaved with ours in
-// the same run and both are printed side by side.
+// 13 dense inputs, 4 experts [256, 128], 2 softmax gates, 2 towers [64, 1], BCE ×2, Adam 1e-3 as an
+// ONNX graph on a worker thread (TrainStep optimizerThread; LIVERANK_OPT_THREAD=0 keeps it inside the
+// step graph, for comparison). When Debian's PyTorch is installed, the PyTorch script runs
+// interleaved with ours in the same run and both are printed side by side.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -4,7 +4,8 @@
 // both ways by transfer (no copy): the caller's input buffers are detached by `run`.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import type { Feed } from './runtime.js';
+import { dtypeOfArray } from './graph.js';
+import { sessionOptions, type Feed, type RunnerOptions } from './runtime.js';
 
 // CommonJS worker body (eval'd, so it needs no file of its own under tsx or after a build).
 const WORKER = `
@@ -55,13 +56,9 @@ export class GraphThread {
   }
 
   /** Starts the worker and creates the session there (resolves once it is ready). */
-  static async create(name: string, bytes: Uint8Array, o: { threads?: number } = {}): Promise<GraphThread> {
+  static async create(name: string, bytes: Uint8Array, o: RunnerOptions = {}): Promise<GraphThread> {
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const options = {
-      executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3,
-      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    };
+    const options = sessionOptions(o);
     const worker = new Worker(WORKER, { eval: true, workerData: { ortPath, bytes, options } });
     const t = new GraphThread(worker, name);
     try {
@@ -84,7 +81,7 @@ export class GraphThread {
     const msg: Record<string, { type: string; data: Feed['data']; dims: readonly number[] }> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [k, f] of Object.entries(feeds)) {
-      msg[k] = { type: f.data instanceof Float64Array ? 'float64' : f.data instanceof Int32Array ? 'int32' : 'float32', data: f.data, dims: f.dims };
+      msg[k] = { type: dtypeOfArray(f.data), data: f.data, dims: f.dims };
       const buf = f.data.buffer as ArrayBuffer;
       if (!transfer.includes(buf)) transfer.push(buf);
     }

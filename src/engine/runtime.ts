@@ -25,18 +25,23 @@ export interface RunnerOptions {
 
 const sessionCache = new Map<string, Promise<ort.InferenceSession>>();
 
+/** ORT session options for every session liverank creates (also sent to worker threads). */
+export function sessionOptions(o: RunnerOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: o.optimization ?? 'all',
+    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+    logSeverityLevel: 3,
+    ...(process.env.LIVERANK_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.LIVERANK_ORT_PROFILE } : {}),
+    ...(process.env.LIVERANK_ORT_SPIN === '1' ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+  };
+}
+
 function sessionFor(bytes: Uint8Array, o: RunnerOptions): Promise<ort.InferenceSession> {
   const key = createHash('sha1').update(bytes).update(JSON.stringify(o)).digest('hex');
   let s = sessionCache.get(key);
   if (!s) {
-    s = ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: o.optimization ?? 'all',
-      ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
-      logSeverityLevel: 3,
-      ...(process.env.LIVERANK_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.LIVERANK_ORT_PROFILE } : {}),
-      ...(process.env.LIVERANK_ORT_SPIN === '1' ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
-    });
+    s = ort.InferenceSession.create(bytes, sessionOptions(o));
     sessionCache.set(key, s);
     s.catch(() => sessionCache.delete(key));
   }
