@@ -29,6 +29,8 @@ export interface PendingGradient {
   byRow: boolean;
 }
 
+export interface RowBuffers { grad: Float32Array; sorted: Int32Array }
+
 export class SparseGradAccumulator {
   readonly rows: number;
   readonly dim: number;
@@ -45,17 +47,21 @@ export class SparseGradAccumulator {
   private readonly kernSlot: AccumulateKernel | null;
   private readonly kernRow: DenseAccumulateKernel | null;
 
-  constructor(rows: number, dim: number, mode: AccumulatorMode, initialCapacity = 1024) {
+  /**
+   * `rowBuffers`: the 'row' mode's gradient buffer (rows·dim) and sorted-row list (rows) to use
+   * instead of fresh arrays — a table in a wasm arena passes its own, so the kernels can address them.
+   */
+  constructor(rows: number, dim: number, mode: AccumulatorMode, initialCapacity = 1024, rowBuffers?: RowBuffers) {
     this.rows = rows;
     this.dim = dim;
     this.mode = mode;
     this.stamp = new Int32Array(rows);
     const cap = Math.max(16, Math.min(initialCapacity, rows));
     this.uniq = new Int32Array(cap);
-    this.sorted = new Int32Array(0);
+    this.sorted = mode === 'row' && rowBuffers ? rowBuffers.sorted : new Int32Array(0);
     if (this.mode === 'row') {
       this.slotOf = new Int32Array(0);
-      this.grad = new Float32Array(rows * dim);
+      this.grad = rowBuffers?.grad ?? new Float32Array(rows * dim);
       this.kernRow = denseAccumulateKernel(dim); this.kernSlot = null;
     } else {
       this.slotOf = new Int32Array(rows);

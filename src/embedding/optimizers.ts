@@ -9,6 +9,7 @@
 // Arithmetic is done in float64 on values read from float32 storage; results are stored as float32.
 
 import { updateKernels, type UpdateKernel } from './kernels.js';
+import type { Arena } from './wasm/arena.js';
 
 export type OptimizerConfig =
   | { kind: 'sgd'; lr?: number }
@@ -139,8 +140,12 @@ class LazyAdam implements SparseOptimizer {
   /** inv1[k] = 1/(1−β1^k), invSqrt2[k] = 1/√(1−β2^k), filled lazily. */
   private inv1 = new Float64Array(0);
   private invSqrt2 = new Float64Array(0);
+  /** When the table lives in an arena: the wasm kernel (kernels.wat, same arithmetic) and per-row a / ic. */
+  private readonly arena: Arena | null;
+  private readonly rowA: Float64Array;
+  private readonly rowIc: Float64Array;
   constructor(c: { lr?: number; beta1?: number; beta2?: number; eps?: number; biasCorrection?: 'row' | 'global' },
-    rows: number, readonly dim: number) {
+    rows: number, readonly dim: number, arena: Arena | null = null) {
     this.lr = num(c.lr, 0.001, 'lr', 'adam');
     this.b1 = num(c.beta1, 0.9, 'beta1', 'adam');
     this.b2 = num(c.beta2, 0.999, 'beta2', 'adam');
@@ -150,9 +155,12 @@ class LazyAdam implements SparseOptimizer {
     if (bc !== 'row' && bc !== 'global') throw new Error(`adam optimizer: biasCorrection must be 'row' or 'global', got ${JSON.stringify(bc)}`);
     this.perRow = bc === 'row';
     this.config = { kind: 'adam' as const, lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps, biasCorrection: bc };
-    this.m = new Float32Array(rows * dim);
-    this.v = new Float32Array(rows * dim);
+    this.arena = arena && dim % 2 === 0 ? arena : null;
+    this.m = this.arena ? this.arena.f32(rows * dim) : new Float32Array(rows * dim);
+    this.v = this.arena ? this.arena.f32(rows * dim) : new Float32Array(rows * dim);
     this.rowStep = new Int32Array(this.perRow ? rows : 0);
+    this.rowA = this.arena && this.perRow ? this.arena.f64(rows) : new Float64Array(0);
+    this.rowIc = this.arena && this.perRow ? this.arena.f64(rows) : new Float64Array(0);
     this.kern = updateKernels('adam', dim, ['m', 'v', 'b1', 'b2', 'c1', 'c2', 'eps', 'perRow', 'rowStep', 'inv1', 'invSqrt2', 'gA', 'gC'], `
       let a, ic;
       if (perRow) {
@@ -181,8 +189,23 @@ class LazyAdam implements SparseOptimizer {
     const inv1 = this.inv1, big = this.t >= inv1.length;
     const gA = big ? 1 / (1 - Math.pow(b1, this.t)) : inv1[this.t]!;
     const gC = big ? 1 / Math.sqrt(1 - Math.pow(b2, this.t)) : this.invSqrt2[this.t]!;
+    const ar = this.arena;
+    if (ar && byRow && ar.holds(values) && ar.holds(grad) && ar.holds(uniq)) {
+      if (this.perRow) this.rowFactors(uniq, n, lr);
+      ar.kernels.adam_rows(values.byteOffset, this.m.byteOffset, this.v.byteOffset, grad.byteOffset, uniq.byteOffset, n, this.dim,
+        this.perRow ? 1 : 0, this.rowA.byteOffset, this.rowIc.byteOffset, lr * gA, gC, scale, l2, b1, b2, 1 - b1, 1 - b2, this.eps);
+      return;
+    }
     this.kern(byRow)(values, uniq, n, grad, lr, l2, scale, this.m, this.v, b1, b2, 1 - b1, 1 - b2, this.eps,
       this.perRow, this.rowStep, inv1, this.invSqrt2, gA, gC);
+  }
+  /** Per touched row: its update count k += 1, then a = lr/(1 − β1^k) and ic = 1/√(1 − β2^k) (as the JS kernel's `pre`). */
+  private rowFactors(uniq: Int32Array, n: number, lr: number): void {
+    const { rowStep, inv1, invSqrt2, rowA, rowIc, b1, b2 } = this;
+    for (let s = 0; s < n; s++) {
+      const k = ++rowStep[uniq[s]!]!;
+      if (k < inv1.length) { rowA[s] = lr * inv1[k]!; rowIc[s] = invSqrt2[k]!; } else { rowA[s] = lr / (1 - Math.pow(b1, k)); rowIc[s] = 1 / Math.sqrt(1 - Math.pow(b2, k)); }
+    }
   }
   resetRow(row: number): void {
     const d = this.dim;
@@ -240,12 +263,15 @@ class Ftrl implements SparseOptimizer {
   restoreScalars(): void { /* none */ }
 }
 
-/** Creates the optimizer (and its state) for a table of rows × dim. */
-export function createOptimizer(c: OptimizerConfig, rows: number, dim: number): SparseOptimizer {
+/**
+ * Creates the optimizer (and its state) for a table of rows × dim. With an arena (the table's
+ * wasm memory), Adam keeps its moments there and updates 'row'-mode gradients with the wasm kernel.
+ */
+export function createOptimizer(c: OptimizerConfig, rows: number, dim: number, arena: Arena | null = null): SparseOptimizer {
   switch (c.kind) {
     case 'sgd': return new Sgd(c, dim);
     case 'adagrad': return new Adagrad(c, rows, dim);
-    case 'adam': return new LazyAdam(c, rows, dim);
+    case 'adam': return new LazyAdam(c, rows, dim, arena);
     case 'ftrl': return new Ftrl(c, rows, dim);
     default:
       throw new Error(`unknown optimizer kind ${JSON.stringify((c as { kind: unknown }).kind)} (expected sgd|adagrad|adam|ftrl)`);

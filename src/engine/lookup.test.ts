@@ -35,3 +35,16 @@ test('lookupRows: consecutive one-id parts of a table are gathered together, poo
     assert.deepEqual(Array.from(out.subarray(b * 11, (b + 1) * 11)), want, `row ${b}`);
   }
 });
+
+test('an embedding table in a wasm arena is fed to ORT as is (a view on the wasm memory)', async () => {
+  const { EmbeddingTable } = await import('../embedding/table.js');
+  const t = new EmbeddingTable({ name: 'e', rows: 50, dim: 4, seed: 1 });
+  assert.ok(t.arena, 'the table lives in an arena');
+  const g = new Graph({ name: 'arena-feed' });
+  g.output('emb', lookupRows(g, [{ ids: 'a', table: 'e' }], () => g.inputs.find((x) => x.name === 'e') ?? g.rawInput('e', 'float32', [50, 4]), 'int32', ['B', 4]));
+  const ids = Int32Array.of(7, 0, 49);
+  const out = (await (await Runner.fromGraph(g)).run({ e: { data: t.values, dims: [50, 4] }, a: { data: ids, dims: [3] } })).emb!.data as Float32Array;
+  const want = new Float32Array(12);
+  t.gather(ids, want);
+  assert.deepEqual(out, want);
+});
