@@ -20,6 +20,8 @@ const arg = (k: string, d: string) => { const i = args.indexOf(k); return i >= 0
 const cfg = loadTrainConfig(arg('--config', 'examples/demo.yaml'));
 const sds = arg('--sd', '0,0.15,0.3').split(',').map(Number);
 const seeds = Number(arg('--seeds', '3'));
+// Which offsets the re-fit has: any of scenario, country, cell (country × scenario); default all three, like the demo.
+const byKinds = arg('--by', 'scenario,country,cell').split(',');
 const MIN_ROWS = 1000, TOL = 0.05;
 
 const s = await openSession(cfg, '/tmp/liverank-calibration-floor', () => {}, true);
@@ -37,12 +39,12 @@ const groups = (t: Table) => {
     const k = cellKey(t, i), [sc, co] = k.split('|');
     g[0]![i] = id(`s:${sc}`); g[1]![i] = id(`c:${co}`); g[2]![i] = id(k);
   }
-  return g;
+  return g.filter((_, j) => byKinds.includes(['scenario', 'country', 'cell'][j]!));
 };
 const gTrain = groups(train), gTest = groups(test);
 const logit = (p: number) => { const q = Math.min(Math.max(p, 1e-9), 1 - 1e-9); return Math.log(q / (1 - q)); };
-const priorSd = cfg.calibration?.prior_sd ?? 0.1, sweeps = cfg.calibration?.sweeps ?? 3;
-const fitRows = Math.min(train.numRows, cfg.calibration?.rows ?? train.numRows);
+const priorSd = Number(arg('--prior-sd', String(cfg.calibration?.prior_sd ?? 0.1))), sweeps = cfg.calibration?.sweeps ?? 3;
+const fitRows = Math.min(train.numRows, Number(arg('--rows', String(cfg.calibration?.rows ?? train.numRows))));
 
 // Slices of the check: task × cell with ≥ MIN_ROWS test rows in the task's space.
 const testLabels = hostLabels(test, tasks).metricLabel;
@@ -90,5 +92,5 @@ console.log(`calibration check slices (≥ ${MIN_ROWS} test rows): ${slices}`);
 console.log(`(a) training labels with Σy/Σp_true within ±${TOL * 100} %: ${labelsOk}/${slices}`);
 for (const sd of sds) {
   const a = passes.get(sd)!;
-  console.log(`(b) oracle, cell levels off by N(0, ${sd}²) in logit, re-fitted like the demo's calibration (${fitRows.toLocaleString('en-US')} rows, prior sd ${priorSd}): ${a.join(', ')} of ${slices} (seeds ${seeds})`);
+  console.log(`(b) oracle, cell levels off by N(0, ${sd}²) in logit, re-fitted with offsets by ${byKinds.join(' + ')} (${fitRows.toLocaleString('en-US')} rows, prior sd ${priorSd}): ${a.join(', ')} of ${slices} (seeds ${seeds})`);
 }
