@@ -65,6 +65,7 @@ export async function makeReference(batch: number, optimizerThread = process.env
   const r = new Rng(0);
   const ids = Array.from({ length: F }, () => Int32Array.from({ length: batch }, () => r.int(V)));
   const dense = Float32Array.from({ length: batch * DENSE }, () => r.normal());
+  const offsets = Array.from({ length: F }, (_, f) => f * D);
   const labels = tasks.map(() => Float32Array.from({ length: batch }, () => (r.next() > 0.8 ? 1 : 0)));
   const once = async () => {
     const feeds: Record<string, Feed> = { table: { data: table.values, dims: [V, D] } };
@@ -77,7 +78,7 @@ export async function makeReference(batch: number, optimizerThread = process.env
     }, undefined, (r) => {
       // The sparse update, while the dense optimizer update runs on its worker thread.
       const grad = r.inputGrads.emb!.data as Float32Array;
-      for (let f = 0; f < F; f++) table.accumulate(ids[f]!, grad, f * D, F * D);
+      table.accumulateFields(ids, grad, offsets, F * D);
       table.step();
     });
     return res.loss;

@@ -214,7 +214,7 @@ test('accumulate across fields, gradient norm for clipping, scale hook, discard'
 });
 
 test('memory estimate and summary', () => {
-  const t = new EmbeddingTable({ name: 'user_id', dim: 16, rows: 100000, optimizer: { kind: 'adam', biasCorrection: 'global' }, gradBuffer: 'row' });
+  const t = new EmbeddingTable({ name: 'user_id', dim: 16, rows: 100000, optimizer: { kind: 'adam', biasCorrection: 'global' }, gradBuffer: 'row', wasm: false });
   const m = t.memory();
   assert.equal(m.valuesBytes, 6_400_000);
   assert.equal(m.optimizerBytes, 12_800_000);
@@ -224,7 +224,7 @@ test('memory estimate and summary', () => {
   assert.equal(slot.scratchBytes, 800_000, "'auto' starts with the compact slot buffer");
   const wasm = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000 });
   if (wasm.arena) {
-    assert.equal(wasm.memory().scratchBytes, 800_000 + 6_800_000 + 1_600_000, 'an arena reserves the row buffers and per-row Adam factors');
+    assert.equal(wasm.memory().scratchBytes, 800_000 + 6_400_000 + 3 * 400_000 + 2 * 65_536 + 1_600_000, 'an arena reserves the row buffers, staging and per-row Adam factors');
   }
   const r = new EmbeddingTable({ name: 'item', dim: 16, rows: 100000, optimizer: { kind: 'adam' } }).memory();
   assert.equal(r.optimizerBytes, 13_200_000, 'row-wise bias correction adds 4 bytes per row');

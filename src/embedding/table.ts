@@ -84,6 +84,8 @@ export class EmbeddingTable {
   /** The wasm memory holding values, Adam state and the row-mode buffers (null: plain arrays). */
   readonly arena: Arena | null;
   private readonly rowBuffers: RowBuffers | undefined;
+  /** Arena staging space for accumulateFields: a chunk of gradient rows and of one field's ids. */
+  private readonly stage: { src: Float32Array; ids: Int32Array } | null;
   private readonly autoBuffer: boolean;
   /** EMA of the share of rows touched per step (drives the 'auto' gradient buffer). */
   private touchedShare = -1;
@@ -115,7 +117,8 @@ export class EmbeddingTable {
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
-    this.rowBuffers = arena ? { grad: arena.f32(c.rows * c.dim), sorted: arena.i32(c.rows) } : undefined;
+    this.rowBuffers = arena ? { grad: arena.f32(c.rows * c.dim), sorted: arena.i32(c.rows), stamp: arena.i32(c.rows), uniq: arena.i32(c.rows) } : undefined;
+    this.stage = arena ? { src: arena.f32(STAGE), ids: arena.i32(STAGE) } : null;
     this.autoBuffer = gb === 'auto';
     this.acc = this.newAccumulator(gb === 'auto' ? 'slot' : gb);
     this.dirty = new Uint8Array(c.rows);
@@ -180,6 +183,34 @@ export class EmbeddingTable {
     this.checkSpan('gradient', grad, rows.length, gradOffset, gradStride);
     this.validateRows(rows);
     this.acc.addRows(rows, grad, gradOffset, gradStride, weight);
+  }
+
+  /**
+   * accumulate() for several one-id fields of this table that share one gradient buffer (field i's
+   * rows[i] at offsets[i] of each stride-wide gradient row). The rows are taken in chunks of
+   * max(1, ⌊16384 / stride⌋) batch rows, field by field within a chunk — the summation order of
+   * duplicate rows, the same with and without the arena. In an arena ('row' mode), each chunk of
+   * gradient rows is copied into the arena once and summed by the wasm kernel.
+   */
+  accumulateFields(rows: Int32Array[], grad: Float32Array, offsets: number[], stride: number, weight = 1): void {
+    if (rows.length !== offsets.length) throw new Error(`embedding table "${this.name}": accumulateFields got ${rows.length} id arrays but ${offsets.length} offsets`);
+    const n = rows[0]?.length ?? 0;
+    rows.forEach((r, i) => {
+      if (r.length !== n) throw new Error(`embedding table "${this.name}": accumulateFields: field ${i} has ${r.length} ids, field 0 has ${n}`);
+      this.checkSpan('gradient', grad, n, offsets[i]!, stride);
+      this.validateRows(r);
+    });
+    const chunk = Math.max(1, Math.floor(STAGE / stride)), acc = this.acc, st = this.stage;
+    const wasm = st !== null && acc.mode === 'row' && stride <= STAGE;
+    for (let b0 = 0; b0 < n; b0 += chunk) {
+      const b1 = Math.min(n, b0 + chunk);
+      if (wasm) st.src.set(grad.subarray(b0 * stride, b1 * stride));
+      for (let i = 0; i < rows.length; i++) {
+        if (!wasm) { acc.addRows(rows[i]!.subarray(b0, b1), grad, offsets[i]! + b0 * stride, stride, weight); continue; }
+        st.ids.set(rows[i]!.subarray(b0, b1));
+        acc.addRowsWasm(this.arena!.kernels, st.ids.byteOffset, b1 - b0, st.src.byteOffset + offsets[i]! * 4, stride * 4, weight);
+      }
+    }
   }
 
   /** Backward of gatherPooled: each contributing position gets the sample's gradient (÷count for mean). */
@@ -302,12 +333,16 @@ export class EmbeddingTable {
 
   /** Memory held by values, optimizer state and mapper. */
   memory(): MemoryEstimate {
-    // An arena reserves the 'row' buffers even in 'slot' mode, and per-row Adam factors (a, ic) for the kernel.
-    const a = this.arena, perRow = this.optimizer.config.kind === 'adam' && this.optimizer.config.biasCorrection === 'row';
-    const reserved = !a ? 0 : (this.acc.mode === 'slot' ? this.rowBuffers!.grad.byteLength + this.rowBuffers!.sorted.byteLength : 0) + (perRow ? this.rows * 16 : 0);
+    // In an arena, everything but values and the moments counts as scratch: the 'row' buffers (reserved
+    // even in 'slot' mode), staging and per-row Adam factors; in 'slot' mode the JS-side buffers come on top.
+    const a = this.arena, moments = 2 * this.values.byteLength;
+    const reserved = a ? a.bytes - this.values.byteLength - moments - (this.acc.mode === 'row' ? this.acc.bytes() : 0) : 0;
     return tableMemory(this.name, this.rows, this.dim, this.optimizer.config, this.mapper.stateBytes(), this.acc.bytes() + reserved);
   }
 }
+
+/** Floats of gradient rows (and ids) staged per chunk by accumulateFields in an arena. */
+const STAGE = 16384;
 
 /** The arena for a table that can use the wasm kernels (see EmbeddingTableConfig.wasm), else null. */
 function makeArena(c: EmbeddingTableConfig, gb: 'auto' | 'row' | 'slot'): Arena | null {
@@ -315,7 +350,7 @@ function makeArena(c: EmbeddingTableConfig, gb: 'auto' | 'row' | 'slot'): Arena 
   if (c.wasm === false || opt.kind !== 'adam' || c.dim % 2 !== 0 || gb === 'slot' || c.rows * c.dim > DENSE_GRAD_MAX_FLOATS) return null;
   if (!wasmAvailable()) return null;
   const cells = c.rows * c.dim * 4, perRow = (opt.biasCorrection ?? 'row') === 'row';
-  // values, m, v, row gradient, sorted rows, per-row a / ic
-  const bytes = arenaBytes([cells, cells, cells, cells, c.rows * 4, ...(perRow ? [c.rows * 8, c.rows * 8] : [])]);
+  // values, m, v, row gradient, sorted rows, stamps, unique rows, staging, per-row a / ic
+  const bytes = arenaBytes([cells, cells, cells, cells, c.rows * 4, c.rows * 4, c.rows * 4, STAGE * 4, STAGE * 4, ...(perRow ? [c.rows * 8, c.rows * 8] : [])]);
   return bytes <= ARENA_MAX_BYTES ? new Arena(bytes) : null;
 }

@@ -23,6 +23,8 @@ export interface ArenaKernels {
   adam_rows(values: number, m: number, v: number, grad: number, uniq: number, n: number, dim: number,
     perRow: number, aPtr: number, icPtr: number, a: number, ic: number, scale: number, l2: number,
     b1: number, b2: number, c1: number, c2: number, eps: number): void;
+  acc_rows(ids: number, n: number, src: number, strideBytes: number, weight: number, stamp: number, gen: number,
+    uniq: number, grad: number, size: number, dim: number): number;
 }
 
 let compiled: object | null | undefined;

@@ -89,4 +89,65 @@
           (br_if $cols (i32.lt_u (local.get $o) (local.get $end))))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $rows))))
+
+;; acc_rows: for b < n with r = ids[b] ≠ −1: grad[r] += weight · src[b·stride ..+dim] (float64
+;; arithmetic, float32 storage, like the JS kernel denseAccumulateKernel in ../kernels.ts); a row's
+;; first contribution this step (stamp[r] ≠ gen) is stored instead of added and appended to uniq.
+;; Returns the new number of unique rows. $stride is in bytes; dim must be even.
+  (func (export "acc_rows")
+        (param $ids i32) (param $n i32) (param $src i32) (param $stride i32) (param $weight f64)
+        (param $stamp i32) (param $gen i32) (param $uniq i32) (param $grad i32) (param $size i32) (param $dim i32)
+        (result i32)
+    (local $b i32) (local $r i32) (local $o i32) (local $so i32) (local $end i32) (local $row_bytes i32)
+    (local $vw v128) (local $t i32) (local $t1 i32) (local $acc i32)
+    (local.set $row_bytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $vw (f64x2.splat (local.get $weight)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $b) (local.get $n)))
+        ;; every 64 lookups: touch the stamps and gradient rows of the next block (see adam_rows)
+        (if (i32.eqz (i32.and (local.get $b) (i32.const 63)))
+          (then
+            (local.set $t (select (i32.const 0) (i32.add (local.get $b) (i32.const 64)) (i32.eqz (local.get $b))))
+            (local.set $t1 (select (local.get $n) (i32.add (local.get $b) (i32.const 128))
+                                   (i32.gt_u (i32.add (local.get $b) (i32.const 128)) (local.get $n))))
+            (block $tdone
+              (loop $tnext
+                (br_if $tdone (i32.ge_u (local.get $t) (local.get $t1)))
+                (local.set $r (i32.load (i32.add (local.get $ids) (i32.shl (local.get $t) (i32.const 2)))))
+                (if (i32.ge_s (local.get $r) (i32.const 0))
+                  (then
+                    (local.set $acc (i32.xor (local.get $acc) (i32.load (i32.add (local.get $stamp) (i32.shl (local.get $r) (i32.const 2))))))
+                    (local.set $acc (i32.xor (local.get $acc) (i32.load (i32.add (local.get $grad) (i32.mul (local.get $r) (local.get $row_bytes))))))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tnext)))
+            (global.set $sink (i32.xor (global.get $sink) (local.get $acc)))))
+        (local.set $r (i32.load (i32.add (local.get $ids) (i32.shl (local.get $b) (i32.const 2)))))
+        (if (i32.ge_s (local.get $r) (i32.const 0))
+          (then
+            (local.set $so (i32.add (local.get $src) (i32.mul (local.get $b) (local.get $stride))))
+            (local.set $o (i32.add (local.get $grad) (i32.mul (local.get $r) (local.get $row_bytes))))
+            (local.set $end (i32.add (local.get $o) (local.get $row_bytes)))
+            (if (i32.eq (i32.load (i32.add (local.get $stamp) (i32.shl (local.get $r) (i32.const 2)))) (local.get $gen))
+              (then
+                (loop $add
+                  (v128.store64_lane 0 (local.get $o) (f32x4.demote_f64x2_zero (f64x2.add
+                    (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $o)))
+                    (f64x2.mul (local.get $vw) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $so)))))))
+                  (local.set $o (i32.add (local.get $o) (i32.const 8)))
+                  (local.set $so (i32.add (local.get $so) (i32.const 8)))
+                  (br_if $add (i32.lt_u (local.get $o) (local.get $end)))))
+              (else
+                (i32.store (i32.add (local.get $stamp) (i32.shl (local.get $r) (i32.const 2))) (local.get $gen))
+                (i32.store (i32.add (local.get $uniq) (i32.shl (local.get $size) (i32.const 2))) (local.get $r))
+                (local.set $size (i32.add (local.get $size) (i32.const 1)))
+                (loop $set
+                  (v128.store64_lane 0 (local.get $o) (f32x4.demote_f64x2_zero
+                    (f64x2.mul (local.get $vw) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $so))))))
+                  (local.set $o (i32.add (local.get $o) (i32.const 8)))
+                  (local.set $so (i32.add (local.get $so) (i32.const 8)))
+                  (br_if $set (i32.lt_u (local.get $o) (local.get $end))))))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $rows)))
+    (local.get $size))
 )

@@ -31,7 +31,8 @@ function run(cfg: Omit<EmbeddingTableConfig, 'name'>, wasm: boolean, steps: numb
     // two fields share the table (duplicate rows within and across fields)
     const ids = [0, 1].map(() => Int32Array.from({ length: B }, () => r.int(Math.min(cfg.rows, B))));
     const grad = Float32Array.from({ length: B * 2 * cfg.dim }, () => r.normal());
-    ids.forEach((id, f) => t.accumulate(id, grad, f * cfg.dim, 2 * cfg.dim));
+    if (s % 2) t.accumulateFields(ids, grad, [0, cfg.dim], 2 * cfg.dim);
+    else ids.forEach((id, f) => t.accumulate(id, grad, f * cfg.dim, 2 * cfg.dim));
     t.step({ scale: s % 2 ? 0.7 : 1, lr: 0.01 * (1 + (s % 3)) });
   }
   return t;
@@ -52,6 +53,21 @@ test('lazy Adam in the arena is bit-identical to the JS kernel', () => {
     assert.notDeepEqual(w.values, new EmbeddingTable({ name: 't', seed: 3, ...c }).values, 'the tables did train');
   }
   assert.equal(run(cases[2]!, true, 12, 200, 7).gradBufferMode, 'row', "'auto' reached row mode (the wasm path)");
+});
+
+test('accumulateFields: the same sums in an arena as in plain arrays, over one or several chunks (rows wider than the staging area: JS path), errors named', () => {
+  const D = 4, F = 3, B = 50, stride = 20000; // > 16384 floats per row: the JS path
+  for (const st of [12, 1000, stride]) {
+    const r = new Rng(st);
+    const ids = Array.from({ length: F }, () => Int32Array.from({ length: B }, () => r.int(30)));
+    const grad = Float32Array.from({ length: B * st }, () => r.normal());
+    const tables = [true, false].map((wasm) => new EmbeddingTable({ name: 't', rows: 40, dim: D, gradBuffer: 'row', wasm }));
+    for (const t of tables) { t.accumulateFields(ids, grad, [0, 4, 8], st); t.step(); }
+    assert.deepEqual(tables[0]!.values, tables[1]!.values, `stride ${st}`);
+  }
+  const t = new EmbeddingTable({ name: 'e', rows: 10, dim: 2 });
+  assert.throws(() => t.accumulateFields([Int32Array.of(1, 2), Int32Array.of(1)], new Float32Array(8), [0, 2], 4), /"e": accumulateFields: field 1 has 1 ids, field 0 has 2/);
+  assert.throws(() => t.accumulateFields([Int32Array.of(1, 12)], new Float32Array(8), [0], 4), /"e": row id 12 at position 1 is out of range/);
 });
 
 test('tables the kernel cannot take use plain arrays', () => {
