@@ -55,6 +55,9 @@ export interface SparseOptimizer {
   restoreScalars(s: Record<string, number>): void;
   /** Human label of the state for memory summaries, e.g. "Adam state". */
   readonly stateLabel: string;
+  /** Optimizers with a wasm kernel (lazy Adam): byte sizes to reserve, and the move into the arena. */
+  arenaBytes?(): number[];
+  moveToArena?(arena: Arena): void;
 }
 
 function num(v: number | undefined, dflt: number, name: string, kind: string, min = 0, allowEqMin = true): number {
@@ -129,8 +132,8 @@ class LazyAdam implements SparseOptimizer {
   readonly stateLabel = 'Adam state';
   readonly config;
   readonly lr: number;
-  readonly m: Float32Array;
-  readonly v: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
   /** Per-row update count ('row' bias correction only; empty otherwise). */
   readonly rowStep: Int32Array;
   /** Global step: number of update() calls. */
@@ -140,12 +143,12 @@ class LazyAdam implements SparseOptimizer {
   /** inv1[k] = 1/(1−β1^k), invSqrt2[k] = 1/√(1−β2^k), filled lazily. */
   private inv1 = new Float64Array(0);
   private invSqrt2 = new Float64Array(0);
-  /** When the table lives in an arena: the wasm kernel (kernels.wat, same arithmetic) and per-row a / ic. */
-  private readonly arena: Arena | null;
-  private readonly rowA: Float64Array;
-  private readonly rowIc: Float64Array;
+  /** Once the table moved into an arena: the wasm kernel (kernels.wat, same arithmetic) and per-row a / ic. */
+  private arena: Arena | null = null;
+  private rowA: Float64Array = new Float64Array(0);
+  private rowIc: Float64Array = new Float64Array(0);
   constructor(c: { lr?: number; beta1?: number; beta2?: number; eps?: number; biasCorrection?: 'row' | 'global' },
-    rows: number, readonly dim: number, arena: Arena | null = null) {
+    rows: number, readonly dim: number) {
     this.lr = num(c.lr, 0.001, 'lr', 'adam');
     this.b1 = num(c.beta1, 0.9, 'beta1', 'adam');
     this.b2 = num(c.beta2, 0.999, 'beta2', 'adam');
@@ -155,12 +158,9 @@ class LazyAdam implements SparseOptimizer {
     if (bc !== 'row' && bc !== 'global') throw new Error(`adam optimizer: biasCorrection must be 'row' or 'global', got ${JSON.stringify(bc)}`);
     this.perRow = bc === 'row';
     this.config = { kind: 'adam' as const, lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps, biasCorrection: bc };
-    this.arena = arena && dim % 2 === 0 ? arena : null;
-    this.m = this.arena ? this.arena.f32(rows * dim) : new Float32Array(rows * dim);
-    this.v = this.arena ? this.arena.f32(rows * dim) : new Float32Array(rows * dim);
+    this.m = new Float32Array(rows * dim);
+    this.v = new Float32Array(rows * dim);
     this.rowStep = new Int32Array(this.perRow ? rows : 0);
-    this.rowA = this.arena && this.perRow ? this.arena.f64(rows) : new Float64Array(0);
-    this.rowIc = this.arena && this.perRow ? this.arena.f64(rows) : new Float64Array(0);
     this.kern = updateKernels('adam', dim, ['m', 'v', 'b1', 'b2', 'c1', 'c2', 'eps', 'perRow', 'rowStep', 'inv1', 'invSqrt2', 'gA', 'gC'], `
       let a, ic;
       if (perRow) {
@@ -198,6 +198,19 @@ class LazyAdam implements SparseOptimizer {
     }
     this.kern(byRow)(values, uniq, n, grad, lr, l2, scale, this.m, this.v, b1, b2, 1 - b1, 1 - b2, this.eps,
       this.perRow, this.rowStep, inv1, this.invSqrt2, gA, gC);
+  }
+  /** Bytes moveToArena takes from an arena. */
+  arenaBytes(): number[] {
+    const cells = this.m.byteLength, rows = cells / 4 / this.dim;
+    return [cells, cells, ...(this.perRow ? [rows * 8, rows * 8] : [])];
+  }
+  /** Moves the moments into the table's arena (contents kept); 'row'-mode updates then run in wasm. */
+  moveToArena(arena: Arena): void {
+    if (this.dim % 2 !== 0 || this.arena) return;
+    const m = arena.f32(this.m.length), v = arena.f32(this.v.length);
+    m.set(this.m); v.set(this.v); this.m = m; this.v = v;
+    if (this.perRow) { this.rowA = arena.f64(this.rowStep.length); this.rowIc = arena.f64(this.rowStep.length); }
+    this.arena = arena;
   }
   /** Per touched row: its update count k += 1, then a = lr/(1 − β1^k) and ic = 1/√(1 − β2^k) (as the JS kernel's `pre`). */
   private rowFactors(uniq: Int32Array, n: number, lr: number): void {
@@ -263,15 +276,12 @@ class Ftrl implements SparseOptimizer {
   restoreScalars(): void { /* none */ }
 }
 
-/**
- * Creates the optimizer (and its state) for a table of rows × dim. With an arena (the table's
- * wasm memory), Adam keeps its moments there and updates 'row'-mode gradients with the wasm kernel.
- */
-export function createOptimizer(c: OptimizerConfig, rows: number, dim: number, arena: Arena | null = null): SparseOptimizer {
+/** Creates the optimizer (and its state) for a table of rows × dim. */
+export function createOptimizer(c: OptimizerConfig, rows: number, dim: number): SparseOptimizer {
   switch (c.kind) {
     case 'sgd': return new Sgd(c, dim);
     case 'adagrad': return new Adagrad(c, rows, dim);
-    case 'adam': return new LazyAdam(c, rows, dim, arena);
+    case 'adam': return new LazyAdam(c, rows, dim);
     case 'ftrl': return new Ftrl(c, rows, dim);
     default:
       throw new Error(`unknown optimizer kind ${JSON.stringify((c as { kind: unknown }).kind)} (expected sgd|adagrad|adam|ftrl)`);

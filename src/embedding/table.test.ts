@@ -220,12 +220,11 @@ test('memory estimate and summary', () => {
   assert.equal(m.optimizerBytes, 12_800_000);
   assert.equal(m.scratchBytes, 6_800_000, 'row-mode gradient buffer + stamps');
   assert.equal(m.summary, 'user_id: 100000 × 16 fp32 = 6.4 MB values + 12.8 MB Adam state + 6.8 MB gradient scratch');
-  const slot = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000, wasm: false }).memory();
-  assert.equal(slot.scratchBytes, 800_000, "'auto' starts with the compact slot buffer");
-  const wasm = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000 });
-  if (wasm.arena) {
-    assert.equal(wasm.memory().scratchBytes, 800_000 + 6_400_000 + 3 * 400_000 + 2 * 65_536 + 1_600_000, 'an arena reserves the row buffers, staging and per-row Adam factors');
-  }
+  const slot = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000 }).memory();
+  assert.equal(slot.scratchBytes, 800_000, "'auto' starts with the compact slot buffer (and no arena)");
+  const wasm = new EmbeddingTable({ name: 'big', dim: 16, rows: 100000, gradBuffer: 'row' });
+  assert.ok(wasm.arena, "'row' mode moves the table into an arena");
+  assert.equal(wasm.memory().scratchBytes, 6_400_000 + 3 * 400_000 + 2 * 65_536 + 1_600_000, 'the row buffers, staging and per-row Adam factors');
   const r = new EmbeddingTable({ name: 'item', dim: 16, rows: 100000, optimizer: { kind: 'adam' } }).memory();
   assert.equal(r.optimizerBytes, 13_200_000, 'row-wise bias correction adds 4 bytes per row');
   const s = new EmbeddingTable({ name: 'w', dim: 1, rows: 1000, optimizer: { kind: 'sgd' } }).memory();

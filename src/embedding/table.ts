@@ -45,11 +45,10 @@ export interface EmbeddingTableConfig {
   /** false: leave values zero instead of drawing them (used when a checkpoint overwrites them). */
   fillValues?: boolean;
   /**
-   * Default true: keep values, Adam state and the 'row' gradient buffer in one WebAssembly memory and
-   * run the lazy-Adam update of 'row' mode in wasm (src/embedding/wasm: bit-identical to the JS
-   * kernel, ~3× faster on scattered rows). Applies to Adam tables with an even dim that may use 'row'
-   * mode (rows·dim ≤ 2^24); the 'row' gradient buffer is then allocated up front even while 'auto'
-   * is in 'slot' mode. LIVERANK_WASM=0 turns it off everywhere.
+   * Default true: when the table enters 'row' mode, move values and Adam state into one WebAssembly
+   * memory and run the lazy-Adam update and accumulateFields as wasm kernels (src/embedding/wasm:
+   * bit-identical to the JS kernels, ~3× faster on scattered rows). Applies to Adam tables with an
+   * even dim that may use 'row' mode (rows·dim ≤ 2^24). LIVERANK_WASM=0 turns it off everywhere.
    */
   wasm?: boolean;
 }
@@ -73,7 +72,7 @@ export class EmbeddingTable {
   readonly init: Initializer;
   readonly seed: number;
   readonly l2: number;
-  readonly values: Float32Array;
+  private vals: Float32Array;
   readonly optimizer: SparseOptimizer;
   readonly mapper: RowMapper;
   /** Number of step() calls so far (including steps with no pending gradient). */
@@ -81,11 +80,15 @@ export class EmbeddingTable {
   /** Number of row re-initialisations so far (makes re-init draws reproducible across resume). */
   reinitSerial = 0;
   private acc: SparseGradAccumulator;
-  /** The wasm memory holding values, Adam state and the row-mode buffers (null: plain arrays). */
-  readonly arena: Arena | null;
-  private readonly rowBuffers: RowBuffers | undefined;
+  /**
+   * The wasm memory holding values, Adam state and the row-mode buffers, made when the table first
+   * enters 'row' mode (null before, and for tables the kernels cannot take: see config `wasm`).
+   */
+  arena: Arena | null = null;
+  private readonly wasmEligible: boolean;
+  private rowBuffers: RowBuffers | undefined;
   /** Arena staging space for accumulateFields: a chunk of gradient rows and of one field's ids. */
-  private readonly stage: { src: Float32Array; ids: Int32Array } | null;
+  private stage: { src: Float32Array; ids: Int32Array } | null = null;
   private readonly autoBuffer: boolean;
   /** EMA of the share of rows touched per step (drives the 'auto' gradient buffer). */
   private touchedShare = -1;
@@ -109,16 +112,15 @@ export class EmbeddingTable {
     if (this.mapper.rows !== c.rows) throw new Error(`${where}: mapper "${this.mapper.kind}" has ${this.mapper.rows} rows, table has ${c.rows}`);
     const gb = c.gradBuffer ?? 'auto';
     if (gb !== 'auto' && gb !== 'row' && gb !== 'slot') throw new Error(`${where}: gradBuffer must be auto|row|slot, got ${JSON.stringify(gb)}`);
-    const arena = this.arena = makeArena(c, gb);
-    this.values = arena ? arena.f32(c.rows * c.dim) : new Float32Array(c.rows * c.dim);
-    if (c.fillValues !== false) fillInit(this.values, 0, this.values.length, this.init, c.dim, new Rng(this.seed));
+    this.vals = new Float32Array(c.rows * c.dim);
+    if (c.fillValues !== false) fillInit(this.vals, 0, this.vals.length, this.init, c.dim, new Rng(this.seed));
     try {
-      this.optimizer = createOptimizer(c.optimizer ?? { kind: 'adam' }, c.rows, c.dim, arena);
+      this.optimizer = createOptimizer(c.optimizer ?? { kind: 'adam' }, c.rows, c.dim);
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
-    this.rowBuffers = arena ? { grad: arena.f32(c.rows * c.dim), sorted: arena.i32(c.rows), stamp: arena.i32(c.rows), uniq: arena.i32(c.rows) } : undefined;
-    this.stage = arena ? { src: arena.f32(STAGE), ids: arena.i32(STAGE) } : null;
+    this.wasmEligible = c.wasm !== false && this.optimizer.moveToArena !== undefined && c.dim % 2 === 0 && gb !== 'slot'
+      && c.rows * c.dim <= DENSE_GRAD_MAX_FLOATS;
     this.autoBuffer = gb === 'auto';
     this.acc = this.newAccumulator(gb === 'auto' ? 'slot' : gb);
     this.dirty = new Uint8Array(c.rows);
@@ -126,6 +128,9 @@ export class EmbeddingTable {
     this.onAssign = (row) => this.resetRow(row);
     this.gatherK = gatherKernel(c.dim);
   }
+
+  /** The rows·dim float32 values (a view into the arena once the table is in one: re-read it, do not keep it across steps). */
+  get values(): Float32Array { return this.vals; }
 
   /** Learning rate configured for this table. */
   get lr(): number { return this.optimizer.lr; }
@@ -328,29 +333,34 @@ export class EmbeddingTable {
   }
 
   private newAccumulator(mode: AccumulatorMode): SparseGradAccumulator {
+    if (mode === 'row') this.enterArena();
     return new SparseGradAccumulator(this.rows, this.dim, mode, 1024, this.rowBuffers);
+  }
+
+  /** Moves values and Adam state into a new arena and reserves the row-mode buffers there (once; no gradient may be pending). */
+  private enterArena(): void {
+    if (this.arena || !this.wasmEligible || !wasmAvailable()) return;
+    const cells = this.rows * this.dim * 4;
+    // values, (moments, per-row factors), row gradient, sorted rows, stamps, unique rows, staging
+    const bytes = arenaBytes([cells, ...this.optimizer.arenaBytes!(), cells, this.rows * 4, this.rows * 4, this.rows * 4, STAGE * 4, STAGE * 4]);
+    if (bytes > ARENA_MAX_BYTES) return;
+    const a = new Arena(bytes), v = a.f32(this.vals.length);
+    v.set(this.vals); this.vals = v;
+    this.optimizer.moveToArena!(a);
+    this.rowBuffers = { grad: a.f32(this.rows * this.dim), sorted: a.i32(this.rows), stamp: a.i32(this.rows), uniq: a.i32(this.rows) };
+    this.stage = { src: a.f32(STAGE), ids: a.i32(STAGE) };
+    this.arena = a;
   }
 
   /** Memory held by values, optimizer state and mapper. */
   memory(): MemoryEstimate {
-    // In an arena, everything but values and the moments counts as scratch: the 'row' buffers (reserved
-    // even in 'slot' mode), staging and per-row Adam factors; in 'slot' mode the JS-side buffers come on top.
-    const a = this.arena, moments = 2 * this.values.byteLength;
-    const reserved = a ? a.bytes - this.values.byteLength - moments - (this.acc.mode === 'row' ? this.acc.bytes() : 0) : 0;
+    // In an arena, everything but values and the moments counts as scratch: the 'row' buffers (kept
+    // after a switch back to 'slot' mode), staging and per-row Adam factors.
+    const a = this.arena, moments = 2 * this.vals.byteLength;
+    const reserved = a ? a.bytes - this.vals.byteLength - moments - (this.acc.mode === 'row' ? this.acc.bytes() : 0) : 0;
     return tableMemory(this.name, this.rows, this.dim, this.optimizer.config, this.mapper.stateBytes(), this.acc.bytes() + reserved);
   }
 }
 
 /** Floats of gradient rows (and ids) staged per chunk by accumulateFields in an arena. */
 const STAGE = 16384;
-
-/** The arena for a table that can use the wasm kernels (see EmbeddingTableConfig.wasm), else null. */
-function makeArena(c: EmbeddingTableConfig, gb: 'auto' | 'row' | 'slot'): Arena | null {
-  const opt = c.optimizer ?? { kind: 'adam' as const };
-  if (c.wasm === false || opt.kind !== 'adam' || c.dim % 2 !== 0 || gb === 'slot' || c.rows * c.dim > DENSE_GRAD_MAX_FLOATS) return null;
-  if (!wasmAvailable()) return null;
-  const cells = c.rows * c.dim * 4, perRow = (opt.biasCorrection ?? 'row') === 'row';
-  // values, m, v, row gradient, sorted rows, stamps, unique rows, staging, per-row a / ic
-  const bytes = arenaBytes([cells, cells, cells, cells, c.rows * 4, c.rows * 4, c.rows * 4, STAGE * 4, STAGE * 4, ...(perRow ? [c.rows * 8, c.rows * 8] : [])]);
-  return bytes <= ARENA_MAX_BYTES ? new Arena(bytes) : null;
-}

@@ -38,7 +38,7 @@ test('lookupRows: consecutive one-id parts of a table are gathered together, poo
 
 test('an embedding table in a wasm arena is fed to ORT as is (a view on the wasm memory)', async () => {
   const { EmbeddingTable } = await import('../embedding/table.js');
-  const t = new EmbeddingTable({ name: 'e', rows: 50, dim: 4, seed: 1 });
+  const t = new EmbeddingTable({ name: 'e', rows: 50, dim: 4, seed: 1, gradBuffer: 'row' });
   assert.ok(t.arena, 'the table lives in an arena');
   const g = new Graph({ name: 'arena-feed' });
   g.output('emb', lookupRows(g, [{ ids: 'a', table: 'e' }], () => g.inputs.find((x) => x.name === 'e') ?? g.rawInput('e', 'float32', [50, 4]), 'int32', ['B', 4]));

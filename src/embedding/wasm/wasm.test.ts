@@ -70,6 +70,23 @@ test('accumulateFields: the same sums in an arena as in plain arrays, over one o
   assert.throws(() => t.accumulateFields([Int32Array.of(1, 12)], new Float32Array(8), [0], 4), /"e": row id 12 at position 1 is out of range/);
 });
 
+test("an 'auto' table moves into its arena when it first switches to 'row' mode, keeping its state", () => {
+  const make = (wasm: boolean) => new EmbeddingTable({ name: 't', rows: 1000, dim: 8, seed: 2, wasm });
+  const stepOnce = (t: EmbeddingTable, r: Rng) => {
+    t.accumulate(Int32Array.from({ length: 300 }, () => r.int(1000)), Float32Array.from({ length: 2400 }, () => r.normal()));
+    t.step();
+  };
+  const t = make(true), u = make(false), rt = new Rng(1), ru = new Rng(1);
+  assert.equal(t.arena, null, "'auto' starts in 'slot' mode with plain arrays");
+  stepOnce(t, rt); stepOnce(u, ru); // a 'slot' step; ~26 % of the rows touched → switch to 'row'
+  assert.equal(t.gradBufferMode, 'row');
+  assert.ok(t.arena && t.arena.holds(t.values) && t.arena.holds(t.optimizer.stateArrays()['m']!), 'values and moments moved');
+  assert.deepEqual(t.values, u.values, 'contents kept');
+  for (let s = 0; s < 3; s++) { stepOnce(t, rt); stepOnce(u, ru); }
+  assert.deepEqual(t.values, u.values);
+  assert.deepEqual(t.optimizer.stateArrays()['v'], u.optimizer.stateArrays()['v']);
+});
+
 test('tables the kernel cannot take use plain arrays', () => {
   const plain: Omit<EmbeddingTableConfig, 'name'>[] = [
     { rows: 100, dim: 5 }, // odd dim
@@ -77,5 +94,5 @@ test('tables the kernel cannot take use plain arrays', () => {
     { rows: 100, dim: 8, gradBuffer: 'slot' },
     { rows: 2 ** 21, dim: 16 }, // too big for the row buffer
   ];
-  for (const c of plain) assert.equal(new EmbeddingTable({ name: 't', ...c }).arena, null, JSON.stringify(c));
+  for (const c of plain) assert.equal(new EmbeddingTable({ name: 't', gradBuffer: c.gradBuffer ?? 'row', ...c }).arena, null, JSON.stringify(c));
 });
