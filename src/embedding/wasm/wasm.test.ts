@@ -80,7 +80,8 @@ test("an 'auto' table moves into its arena when it first switches to 'row' mode,
   assert.equal(t.arena, null, "'auto' starts in 'slot' mode with plain arrays");
   stepOnce(t, rt); stepOnce(u, ru); // a 'slot' step; ~26 % of the rows touched → switch to 'row'
   assert.equal(t.gradBufferMode, 'row');
-  assert.ok(t.arena && t.arena.holds(t.values) && t.arena.holds(t.optimizer.stateArrays()['m']!), 'values and moments moved');
+  const arena = t.arena as Arena | null;
+  assert.ok(arena && arena.holds(t.values) && arena.holds(t.optimizer.stateArrays()['m']!), 'values and moments moved');
   assert.deepEqual(t.values, u.values, 'contents kept');
   for (let s = 0; s < 3; s++) { stepOnce(t, rt); stepOnce(u, ru); }
   assert.deepEqual(t.values, u.values);
