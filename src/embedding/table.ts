@@ -202,6 +202,7 @@ export class EmbeddingTable {
     const n = rows[0]?.length ?? 0;
     rows.forEach((r, i) => {
       if (r.length !== n) throw new Error(`embedding table "${this.name}": accumulateFields: field ${i} has ${r.length} ids, field 0 has ${n}`);
+      if (!(offsets[i]! + this.dim <= stride)) throw new Error(`embedding table "${this.name}": accumulateFields: field ${i}'s offset ${offsets[i]} + dim ${this.dim} exceeds the row stride ${stride}`);
       this.checkSpan('gradient', grad, n, offsets[i]!, stride);
       this.validateRows(r);
     });

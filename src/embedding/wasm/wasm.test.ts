@@ -68,6 +68,7 @@ test('accumulateFields: the same sums in an arena as in plain arrays, over one o
   const t = new EmbeddingTable({ name: 'e', rows: 10, dim: 2 });
   assert.throws(() => t.accumulateFields([Int32Array.of(1, 2), Int32Array.of(1)], new Float32Array(8), [0, 2], 4), /"e": accumulateFields: field 1 has 1 ids, field 0 has 2/);
   assert.throws(() => t.accumulateFields([Int32Array.of(1, 12)], new Float32Array(8), [0], 4), /"e": row id 12 at position 1 is out of range/);
+  assert.throws(() => t.accumulateFields([Int32Array.of(1, 2)], new Float32Array(8), [3], 4), /"e": accumulateFields: field 0's offset 3 \+ dim 2 exceeds the row stride 4/);
 });
 
 test("an 'auto' table moves into its arena when it first switches to 'row' mode, keeping its state", () => {
