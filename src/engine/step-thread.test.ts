@@ -6,6 +6,7 @@ import type { Graph } from './graph.js';
 import * as op from './ops/index.js';
 import { init } from './params.js';
 import { TrainStep } from './step.js';
+import { WasmAdamThread } from './wasm-optim.js';
 import type { OptimizerConfig } from './optim.js';
 
 // A small model with an input gradient: loss = Σ_b (tanh(e_b·W + b) − y_b)²
@@ -23,6 +24,7 @@ const feeds = (k: number) => ({
 });
 
 const configs: OptimizerConfig[] = [
+  { type: 'adam', lr: 0.05, beta1: 0.8 }, // the wasm kernel (wasm-optim.ts)
   { type: 'adam', lr: 0.05, weightDecay: 0.01 },
   { type: 'adamw', lr: 0.05, weightDecay: 0.1 },
   { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true },
@@ -49,6 +51,24 @@ for (const c of configs) {
     }
   });
 }
+
+test('optimizerThread with plain Adam runs the wasm kernel; slots replaced from outside (a checkpoint load) are taken over', async () => {
+  const c: OptimizerConfig = { type: 'adam', lr: 0.05 };
+  const one = await TrainStep.create(model, { optimizer: c, seed: 5 });
+  const two = await TrainStep.create(model, { optimizer: c, seed: 5, optimizerThread: true });
+  try {
+    assert.ok((two as unknown as { thread: unknown }).thread instanceof WasmAdamThread, 'the wasm Adam thread is used');
+    for (let k = 0; k < 2; k++) { await one.run(feeds(k)); await two.run(feeds(k)); }
+    // as loadStepCheckpoint does: fresh arrays for θ and the slots
+    two.store.theta = Float32Array.from(one.store.theta);
+    two.slots = one.slots.map((x) => Float32Array.from(x));
+    for (let k = 2; k < 4; k++) { await one.run(feeds(k)); await two.run(feeds(k)); }
+    assert.deepEqual(Array.from(two.store.theta), Array.from(one.store.theta));
+    two.slots.forEach((s, i) => assert.deepEqual(Array.from(s), Array.from(one.slots[i]!)));
+  } finally {
+    await two.dispose();
+  }
+});
 
 test('optimizerThread: during() sees the gradients before θ moves; its error propagates and the step still lands', async () => {
   const step = await TrainStep.create(model, { optimizer: { type: 'sgd', lr: 0.1 }, optimizerThread: true });

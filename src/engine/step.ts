@@ -8,6 +8,7 @@ import { makeOptimizer, type GraphOptimizer, type OptimizerConfig } from './opti
 import { Runner, type Feed, type IOSpec } from './runtime.js';
 import { BUFFERS, DiscoveryBinding, FlatBinding, ParameterStore, THETA } from './store.js';
 import { GraphThread } from './graph-thread.js';
+import { WasmAdamThread, wasmAdamEligible } from './wasm-optim.js';
 import { serializeGraph } from './serialize.js';
 import './gradients/index.js';
 
@@ -36,7 +37,9 @@ export interface StepOptions {
   substitute?: GraphOptions['substitute'];
   /**
    * Run the optimizer update as a second graph on a worker thread, overlapping the JS work passed
-   * to `run(…, during)` (the sparse embedding update). Same arithmetic as the single graph.
+   * to `run(…, during)` (the sparse embedding update). Same arithmetic as the single graph. Adam
+   * without weight decay or per-parameter learning rates runs there as a wasm kernel instead of an
+   * ORT graph (wasm-optim.ts; LIVERANK_WASM=0 keeps the graph).
    */
   optimizerThread?: boolean;
 }
@@ -79,7 +82,7 @@ export class TrainStep {
     readonly dataInputs: IOSpec[],
     readonly outputNames: string[],
     readonly gradInputNames: string[],
-    private readonly thread: GraphThread | null = null,
+    private readonly thread: GraphThread | WasmAdamThread | null = null,
   ) {}
 
   static async create(build: BuildFn, o: StepOptions): Promise<TrainStep> {
@@ -133,8 +136,15 @@ export class TrainStep {
     const outputNames = Object.keys(res.outputs ?? {});
     for (const [k, t] of Object.entries(res.outputs ?? {})) g.output(k, t);
     gradKeys.forEach((k, i) => g.output(`grad:${k}`, inGrads[i]!));
-    let thread: GraphThread | null = null;
-    if (o.optimizerThread) {
+    let thread: GraphThread | WasmAdamThread | null = null;
+    if (o.optimizerThread && o.optimizer.type === 'adam' && wasmAdamEligible(o.optimizer, lrs)) {
+      try {
+        thread = WasmAdamThread.create(P, o.optimizer);
+      } catch (e) {
+        process.emitWarning(`wasm Adam unavailable, using the update graph on the optimizer thread: ${(e as Error).message}`);
+      }
+    }
+    if (o.optimizerThread && !thread) {
       const ug = new Graph({ training: true, name: 'optimizer_step' });
       addUpdate(ug, ug.rawInput(GRAD_FLAT, 'float32', [P]));
       try {
@@ -150,7 +160,7 @@ export class TrainStep {
     if (nb) g.output('buffers_next', nb);
 
     const runner = await Runner.fromGraph(g, { threads: o.threads });
-    const slots = optimizer.slots.map((s) => new Float32Array(P).fill(s.init));
+    const slots = thread instanceof WasmAdamThread ? thread.slots : optimizer.slots.map((s) => new Float32Array(P).fill(s.init));
     const dataInputs = runner.inputs.filter((s) => !DATA_EXCLUDED.has(s.name) && !s.name.startsWith('opt:'));
     return new TrainStep(runner, store, optimizer, slots, dataInputs, outputNames, gradKeys, thread);
   }

@@ -4,17 +4,9 @@
 // may be a view on a wasm memory: it is a plain, non-shared ArrayBuffer). The memory never grows
 // (growing would detach every view), so the owner sizes it up front from `arenaBytes`.
 import { KERNELS_WASM_BASE64 } from './kernels.bytes.js';
+import { WA, WASM_PAGE, moduleFromBase64, wasmEnabled, type WasmMemory } from '../../util/wasm/module.js';
 
-// The typings in use (lib es2022 + @types/node 20) do not declare WebAssembly; the few members used:
-interface WasmMemory { readonly buffer: ArrayBuffer }
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (d: { initial: number; maximum: number }) => WasmMemory;
-  Instance: new (m: object, imports: object) => { exports: unknown };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-const PAGE = 65536;
+const PAGE = WASM_PAGE;
 /** wasm32 memories stop at 4 GiB; stay well below (and below V8's per-memory limit). */
 export const ARENA_MAX_BYTES = 2 ** 31;
 const ALIGN = 16;
@@ -31,18 +23,13 @@ let compiled: object | null | undefined;
 
 /** The compiled kernel module, or null when this runtime lacks WebAssembly SIMD. */
 function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    compiled = new WA.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-  } catch {
-    compiled = null;
-  }
+  if (compiled === undefined) compiled = moduleFromBase64(KERNELS_WASM_BASE64);
   return compiled;
 }
 
 /** Whether arenas (and so the wasm kernels) can be used here. LIVERANK_WASM=0 turns them off. */
 export function wasmAvailable(): boolean {
-  return process.env.LIVERANK_WASM !== '0' && kernelModule() !== null;
+  return wasmEnabled() && kernelModule() !== null;
 }
 
 /** Bytes an arena needs for arrays of these byte sizes (each rounded up to the alignment). */
@@ -71,10 +58,11 @@ export class Arena {
     return at;
   }
 
-  f32(n: number): Float32Array { return new Float32Array(this.memory.buffer, this.take(n, 4), n); }
-  i32(n: number): Int32Array { return new Int32Array(this.memory.buffer, this.take(n, 4), n); }
-  f64(n: number): Float64Array { return new Float64Array(this.memory.buffer, this.take(n, 8), n); }
+  f32(n: number): Float32Array { return new Float32Array(this.buf, this.take(n, 4), n); }
+  i32(n: number): Int32Array { return new Int32Array(this.buf, this.take(n, 4), n); }
+  f64(n: number): Float64Array { return new Float64Array(this.buf, this.take(n, 8), n); }
 
   /** Whether `a` is a view into this arena (so a kernel can address it by a.byteOffset). */
   holds(a: ArrayBufferView): boolean { return a.buffer === this.memory.buffer; }
+  private get buf(): ArrayBuffer { return this.memory.buffer as ArrayBuffer; }
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Rng } from '../../util/rng.js';
 import { EmbeddingTable, type EmbeddingTableConfig } from '../table.js';
 import { Arena, wasmAvailable } from './arena.js';
-import { compileWat } from './compile-wat.js';
+import { compileWat } from '../../util/wasm/compile-wat.js';
 import { KERNELS_WASM_BASE64 } from './kernels.bytes.js';
 
 test('kernels.bytes.ts is kernels.wat compiled (run `npm run build:wasm` after editing the .wat)', async () => {
