@@ -23,6 +23,7 @@ test('GraphThread runs a graph on a worker: same result, inputs transferred (det
   } finally {
     await t.dispose();
   }
+  await assert.rejects(t.run({ x: { data: Float32Array.of(1, 2, 3), dims: [3] }, y: { data: Float32Array.of(1, 2, 3), dims: [3] } }, ['z']), /graph "axpy": disposed/, 'a run after dispose fails instead of waiting');
 });
 
 test('GraphThread.create rejects bad model bytes with the graph name', async () => {

@@ -50,7 +50,11 @@ export class GraphThread {
     worker.on('exit', (code) => this.failAll(new Error(`graph "${name}": worker thread exited (code ${code})`)));
   }
 
+  /** Set once the worker failed or exited: later runs reject with it instead of waiting forever. */
+  private dead: Error | null = null;
+
   private failAll(e: Error): void {
+    this.dead ??= e;
     for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
   }
@@ -77,6 +81,7 @@ export class GraphThread {
 
   /** Runs the graph on the worker. The feeds' buffers are transferred (detached here). */
   run(feeds: Record<string, Feed>, fetch: string[]): Promise<Record<string, Feed>> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const msg: Record<string, { type: string; data: Feed['data']; dims: readonly number[] }> = {};
     const transfer: ArrayBuffer[] = [];

@@ -44,6 +44,8 @@ export class WasmAdamThread {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (t: Float32Array) => void; reject: (e: Error) => void }>();
   private readonly consts: { b1: number; c1: number; b2: number; c2: number };
+  /** Set once the worker failed or exited: later runs reject with it instead of waiting forever. */
+  private dead: Error | null = null;
 
   private constructor(private readonly worker: Worker, readonly n: number, slots: Float32Array[], b1: number, b2: number) {
     this.slots = slots;
@@ -57,7 +59,7 @@ export class WasmAdamThread {
       if (m.error) w.reject(new Error(`wasm Adam on its worker thread: ${m.error}`));
       else w.resolve(m.theta!);
     });
-    const fail = (e: Error) => { for (const w of this.waiting.values()) w.reject(e); this.waiting.clear(); };
+    const fail = (e: Error) => { this.dead ??= e; for (const w of this.waiting.values()) w.reject(e); this.waiting.clear(); };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`wasm Adam: worker thread exited (code ${code})`)));
     worker.unref();
@@ -83,6 +85,7 @@ export class WasmAdamThread {
    * (e.g. just loaded from a checkpoint) are copied in first. Returns θ' and the views as m', v'.
    */
   async run(feeds: Record<string, Feed>, _fetch: string[]): Promise<Record<string, Feed>> {
+    if (this.dead) throw this.dead;
     ['opt:m', 'opt:v'].forEach((k, i) => {
       const f = feeds[k]!.data as Float32Array;
       if (f !== this.slots[i]) this.slots[i]!.set(f);
@@ -99,6 +102,7 @@ export class WasmAdamThread {
   }
 
   async dispose(): Promise<void> {
+    this.dead ??= new Error('wasm Adam: disposed');
     await this.worker.terminate();
   }
 }
