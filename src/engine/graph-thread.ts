@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dtypeOfArray } from './graph.js';
+import { WorkerCalls, type WorkerReply } from './worker-calls.js';
 import { sessionOptions, type Feed, type RunnerOptions } from './runtime.js';
 
 // CommonJS worker body (eval'd, so it needs no file of its own under tsx or after a build).
@@ -31,32 +32,13 @@ parentPort.on('message', async (m) => {
   }
 });`;
 
-interface Reply { id: number; out?: Record<string, Feed>; error?: string }
+interface Reply extends WorkerReply { out?: Record<string, Feed> }
 
 export class GraphThread {
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (r: Record<string, Feed>) => void; reject: (e: Error) => void }>();
+  private readonly calls: WorkerCalls<Reply>;
 
-  private constructor(private readonly worker: Worker, readonly name: string) {
-    worker.on('message', (m: Reply) => {
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if (this.waiting.size === 0) worker.unref();
-      if (m.error) w.reject(new Error(`graph "${name}" on its worker thread: ${m.error}`));
-      else w.resolve(m.out!);
-    });
-    worker.on('error', (e) => this.failAll(e));
-    worker.on('exit', (code) => this.failAll(new Error(`graph "${name}": worker thread exited (code ${code})`)));
-  }
-
-  /** Set once the worker failed or exited: later runs reject with it instead of waiting forever. */
-  private dead: Error | null = null;
-
-  private failAll(e: Error): void {
-    this.dead ??= e;
-    for (const w of this.waiting.values()) w.reject(e);
-    this.waiting.clear();
+  private constructor(worker: Worker, readonly name: string) {
+    this.calls = new WorkerCalls<Reply>(worker, `graph "${name}"`);
   }
 
   /** Starts the worker and creates the session there (resolves once it is ready). */
@@ -66,7 +48,7 @@ export class GraphThread {
     const worker = new Worker(WORKER, { eval: true, workerData: { ortPath, bytes, options } });
     const t = new GraphThread(worker, name);
     try {
-      await t.request(0);
+      await t.calls.wait(0);
     } catch (e) {
       await worker.terminate();
       throw e;
@@ -74,15 +56,8 @@ export class GraphThread {
     return t;
   }
 
-  private request(id: number): Promise<Record<string, Feed>> {
-    this.worker.ref();
-    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-  }
-
   /** Runs the graph on the worker. The feeds' buffers are transferred (detached here). */
-  run(feeds: Record<string, Feed>, fetch: string[]): Promise<Record<string, Feed>> {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.nextId++;
+  async run(feeds: Record<string, Feed>, fetch: string[]): Promise<Record<string, Feed>> {
     const msg: Record<string, { type: string; data: Feed['data']; dims: readonly number[] }> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [k, f] of Object.entries(feeds)) {
@@ -90,13 +65,10 @@ export class GraphThread {
       const buf = f.data.buffer as ArrayBuffer;
       if (!transfer.includes(buf)) transfer.push(buf);
     }
-    const p = this.request(id);
-    this.worker.postMessage({ id, feeds: msg, fetch }, transfer);
-    return p;
+    return (await this.calls.call({ feeds: msg, fetch }, transfer)).out!;
   }
 
-  async dispose(): Promise<void> {
-    this.failAll(new Error(`graph "${this.name}": disposed`));
-    await this.worker.terminate();
+  dispose(): Promise<void> {
+    return this.calls.dispose();
   }
 }

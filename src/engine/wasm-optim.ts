@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { WA, WASM_PAGE, moduleFromBase64, wasmEnabled } from '../util/wasm/module.js';
 import type { OptimizerConfig } from './optim.js';
 import type { Feed } from './runtime.js';
+import { WorkerCalls, type WorkerReply } from './worker-calls.js';
 import { OPTIM_WASM_BASE64 } from './wasm/optim.bytes.js';
 
 const WORKER = `
@@ -36,32 +37,19 @@ export function wasmAdamEligible(c: OptimizerConfig, lrScale: Float32Array | nul
   return compiled !== null;
 }
 
-interface Reply { id: number; theta?: Float32Array; error?: string }
+interface Reply extends WorkerReply { theta?: Float32Array }
 
 export class WasmAdamThread {
   /** Adam's m and v: views on the shared memory (zeros at start). */
   readonly slots: Float32Array[];
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (t: Float32Array) => void; reject: (e: Error) => void }>();
+  private readonly calls: WorkerCalls<Reply>;
   private readonly consts: { b1: number; c1: number; b2: number; c2: number };
-  /** Set once the worker failed or exited: later runs reject with it instead of waiting forever. */
-  private dead: Error | null = null;
 
-  private constructor(private readonly worker: Worker, readonly n: number, slots: Float32Array[], b1: number, b2: number) {
+  private constructor(worker: Worker, readonly n: number, slots: Float32Array[], b1: number, b2: number) {
     this.slots = slots;
     // The graph's constants are float32: β and 1 − β rounded once.
     this.consts = { b1: Math.fround(b1), c1: Math.fround(1 - b1), b2: Math.fround(b2), c2: Math.fround(1 - b2) };
-    worker.on('message', (m: Reply) => {
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if (this.waiting.size === 0) worker.unref();
-      if (m.error) w.reject(new Error(`wasm Adam on its worker thread: ${m.error}`));
-      else w.resolve(m.theta!);
-    });
-    const fail = (e: Error) => { this.dead ??= e; for (const w of this.waiting.values()) w.reject(e); this.waiting.clear(); };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`wasm Adam: worker thread exited (code ${code})`)));
+    this.calls = new WorkerCalls<Reply>(worker, 'wasm Adam');
     worker.unref();
   }
 
@@ -70,8 +58,7 @@ export class WasmAdamThread {
     if (!wasmAdamEligible(c, null)) throw new Error('wasm Adam is not available here');
     const n4 = Math.ceil(n / 4) * 4, bytes = 4 * n4 * 4;
     const pages = Math.ceil(bytes / WASM_PAGE);
-    const memory = WA.Memory ? new WA.Memory({ initial: pages, maximum: pages, shared: true }) : null;
-    if (!memory) throw new Error('no WebAssembly.Memory');
+    const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
     const off = { theta: 0, grad: 4 * n4, m: 8 * n4, v: 12 * n4, n4 };
     const buf = memory.buffer as SharedArrayBuffer;
     const slots = [new Float32Array(buf, off.m, n), new Float32Array(buf, off.v, n)];
@@ -85,24 +72,18 @@ export class WasmAdamThread {
    * (e.g. just loaded from a checkpoint) are copied in first. Returns θ' and the views as m', v'.
    */
   async run(feeds: Record<string, Feed>, _fetch: string[]): Promise<Record<string, Feed>> {
-    if (this.dead) throw this.dead;
     ['opt:m', 'opt:v'].forEach((k, i) => {
       const f = feeds[k]!.data as Float32Array;
       if (f !== this.slots[i]) this.slots[i]!.set(f);
     });
     const theta = feeds['theta']!.data as Float32Array, grad = feeds['grad_flat']!.data as Float32Array;
     if (theta.length !== this.n || grad.length !== this.n) throw new Error(`wasm Adam: expected ${this.n} parameters, got θ ${theta.length}, gradient ${grad.length}`);
-    const id = this.nextId++;
-    const p = new Promise<Float32Array>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.worker.ref();
     const lr = (feeds['opt:lr_t']!.data as Float32Array)[0]!, eps = (feeds['opt:eps_t']!.data as Float32Array)[0]!;
-    this.worker.postMessage({ id, theta, grad, lr, eps, ...this.consts }, [theta.buffer as ArrayBuffer, grad.buffer as ArrayBuffer]);
-    const t = await p;
+    const t = (await this.calls.call({ theta, grad, lr, eps, ...this.consts }, [theta.buffer as ArrayBuffer, grad.buffer as ArrayBuffer])).theta!;
     return { theta_next: { data: t, dims: [this.n] }, 'opt:m_next': { data: this.slots[0]!, dims: [this.n] }, 'opt:v_next': { data: this.slots[1]!, dims: [this.n] } };
   }
 
-  async dispose(): Promise<void> {
-    this.dead ??= new Error('wasm Adam: disposed');
-    await this.worker.terminate();
+  dispose(): Promise<void> {
+    return this.calls.dispose();
   }
 }

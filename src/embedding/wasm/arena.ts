@@ -6,7 +6,6 @@
 import { KERNELS_WASM_BASE64 } from './kernels.bytes.js';
 import { WA, WASM_PAGE, moduleFromBase64, wasmEnabled, type WasmMemory } from '../../util/wasm/module.js';
 
-const PAGE = WASM_PAGE;
 /** wasm32 memories stop at 4 GiB; stay well below (and below V8's per-memory limit). */
 export const ARENA_MAX_BYTES = 2 ** 31;
 const ALIGN = 16;
@@ -46,7 +45,7 @@ export class Arena {
     const mod = kernelModule();
     if (!mod) throw new Error('WebAssembly SIMD is not available in this runtime');
     if (!(bytes > 0) || bytes > ARENA_MAX_BYTES) throw new Error(`arena of ${bytes} bytes: must be in (0, ${ARENA_MAX_BYTES}]`);
-    const pages = Math.ceil(bytes / PAGE);
+    const pages = Math.ceil(bytes / WASM_PAGE);
     this.memory = new WA.Memory({ initial: pages, maximum: pages });
     this.kernels = new WA.Instance(mod, { env: { memory: this.memory } }).exports as unknown as ArenaKernels;
   }
