@@ -33,7 +33,12 @@ export function sessionOptions(o: RunnerOptions): ort.InferenceSession.SessionOp
     ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
     logSeverityLevel: 3,
     ...(process.env.LIVERANK_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.LIVERANK_ORT_PROFILE } : {}),
-    ...(process.env.LIVERANK_ORT_SPIN === '1' ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+    extra: {
+      ...(process.env.LIVERANK_ORT_SPIN === '1' ? {} : { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }),
+      // Keep the weight gradients' explicit Transpose (gradients/matmul_grad.ts): folded into
+      // Gemm's transA it runs slower on batch-sized operands.
+      optimization: { disable_specified_optimizers: 'GemmTransposeFusion' },
+    },
   };
 }
 
