@@ -35,6 +35,7 @@ const cases: Case[] = [
   { name: 'MatMul symbolic batch', inputs: { a: { dims: [3, 4] }, b: { dims: [4, 2] } }, shapes: { a: ['B', 4] }, build: (_, x) => op.matmul(x.a!, x.b!) },
   { name: 'Gemm', inputs: { a: { dims: [3, 4] }, b: { dims: [4, 5] }, c: { dims: [5] } }, build: (_, x) => op.gemm(x.a!, x.b!, x.c!) },
   { name: 'Gemm transA transB alpha beta', inputs: { a: { dims: [4, 3] }, b: { dims: [5, 4] }, c: { dims: [3, 5] } }, build: (_, x) => op.gemm(x.a!, x.b!, x.c!, { transA: true, transB: true, alpha: 0.7, beta: 1.3 }) },
+  { name: 'Gemm transA', inputs: { a: { dims: [4, 3] }, b: { dims: [4, 5] } }, build: (_, x) => op.gemm(x.a!, x.b!, null, { transA: true, alpha: 1.5 }) },
   { name: 'Gemm transB', inputs: { a: { dims: [3, 4] }, b: { dims: [5, 4] } }, build: (_, x) => op.gemm(x.a!, x.b!, null, { transB: true }) },
   { name: 'Add broadcast', inputs: { a: { dims: [3, 4] }, b: { dims: [4] } }, build: (_, x) => op.add(x.a!, x.b!) },
   { name: 'Add broadcast keepdim', inputs: { a: { dims: [3, 4] }, b: { dims: [3, 1] } }, build: (_, x) => op.add(x.a!, x.b!) },
@@ -134,4 +135,26 @@ test('Cast float64 → float32 → float64 passes the gradient through (exact)',
   g.output('d', d!);
   const out = await (await Runner.fromGraph(g)).run({ a: randomFeed([3], 5) });
   assert.deepEqual(Array.from(out.d!.data as Float64Array), [0.5, -2, 3]);
+});
+
+test('weight gradient Aᵀ·dY: an explicit Transpose into a plain Gemm, and ORT may not fold it back', async () => {
+  // MLAS's transA path ran 1.2–1.6× slower on batch-sized A (gradients/matmul_grad.ts).
+  const { Graph } = await import('../graph.js');
+  const { gradients } = await import('../autodiff.js');
+  const { sessionOptions } = await import('../runtime.js');
+  const g = new Graph();
+  const a = g.input('a', 'float32', ['B', 6]);
+  const w = g.input('w', 'float32', [6, 3]);
+  const b = g.input('b', 'float32', [3]);
+  const before = g.nodes.length;
+  const [dw] = gradients(op.reduceSum(op.gemm(a, w, b)), [w]);
+  const made = g.nodes.slice(before);
+  const gemmNode = made.find((n) => n.outputs.includes(dw!))!;
+  assert.equal(gemmNode.op, 'Gemm');
+  assert.equal(gemmNode.attrs.transA, undefined);
+  const src = made.find((n) => n.outputs.includes(gemmNode.inputs[0]!))!;
+  assert.equal(src.op, 'Transpose');
+  assert.equal(src.inputs[0], a);
+  const extra = sessionOptions({}).extra as { optimization?: { disable_specified_optimizers?: string } };
+  assert.match(extra.optimization?.disable_specified_optimizers ?? '', /GemmTransposeFusion/);
 });
