@@ -6,7 +6,11 @@
 //      N(0, sd²) in logit — a model that ranks perfectly but must learn slice levels from labels —
 //      then re-fitted exactly like the demo's calibration (offsets by scenario, country and
 //      country × scenario with the configured prior, on the same number of random training rows).
+//  (c) with --metrics FILE (a trained model's metrics.json for the same config): how closely the
+//      model's slice errors on test, log(Σ pred / Σ p_true), follow the training labels' errors on
+//      the same slices, log(Σ y / Σ p_true) — correlation and least-squares slope.
 // Run: node --import tsx scripts/calibration-floor.ts [--config examples/demo.yaml] [--sd 0,0.15,0.3] [--seeds 3]
+//        [--by scenario,country,cell] [--rows N] [--prior-sd S] [--world-seed N] [--metrics runs/demo/metrics.json]
 import { loadTrainConfig } from '../src/train/config.js';
 import { openSession } from '../src/train/trainer.js';
 import { fitOffsets } from '../src/train/calibrate.js';
@@ -14,10 +18,16 @@ import { labelNoise } from '../src/train/label-noise.js';
 import { hostLabels } from '../src/train/heads.js';
 import type { Table } from '../src/data/table.js';
 import { Rng } from '../src/util/rng.js';
+import { calibrationCheck, type MatrixJSON } from '../src/metrics/index.js';
+import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1]! : d; };
 const cfg = loadTrainConfig(arg('--config', 'examples/demo.yaml'));
+if (args.includes('--world-seed')) {
+  if (cfg.data.source !== 'world') throw new Error('--world-seed: the config\'s data.source is not "world"');
+  cfg.data.world_seed = Number(arg('--world-seed', '1'));
+}
 const sds = arg('--sd', '0,0.15,0.3').split(',').map(Number);
 const seeds = Number(arg('--seeds', '3'));
 // Which offsets the re-fit has: any of scenario, country, cell (country × scenario); default all three, like the demo.
@@ -93,4 +103,22 @@ console.log(`(a) training labels with Σy/Σp_true within ±${TOL * 100} %: ${la
 for (const sd of sds) {
   const a = passes.get(sd)!;
   console.log(`(b) oracle, cell levels off by N(0, ${sd}²) in logit, re-fitted with offsets by ${byKinds.join(' + ')} (${fitRows.toLocaleString('en-US')} rows, prior sd ${priorSd}): ${a.join(', ')} of ${slices} (seeds ${seeds})`);
+}
+
+const metricsPath = args.includes('--metrics') ? arg('--metrics', '') : null;
+if (metricsPath) {
+  const rows = calibrationCheck(JSON.parse(readFileSync(metricsPath, 'utf8')) as MatrixJSON, { minRows: MIN_ROWS, tol: TOL });
+  const xs: number[] = [], ys: number[] = [];
+  for (const r of rows) {
+    const c = noise[r.task]?.[r.slice];
+    if (!c || c.sumY <= 0 || r.pcoc_true === null || r.pcoc_true <= 0) continue;
+    xs.push(Math.log(c.sumY / c.sumP)); ys.push(Math.log(r.pcoc_true));
+  }
+  const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
+  const mx = mean(xs), my = mean(ys);
+  let sxy = 0, sxx = 0, syy = 0;
+  xs.forEach((x, i) => { sxy += (x - mx) * (ys[i]! - my); sxx += (x - mx) ** 2; syy += (ys[i]! - my) ** 2; });
+  const rms = (a: number[]) => Math.sqrt(mean(a.map((v) => v * v)));
+  console.log(`(c) ${metricsPath}: ${rows.filter((r) => r.ok).length}/${rows.length} slices within ±${TOL * 100} %; over ${xs.length} slices, log(Σ pred / Σ p_true) on test vs log(Σ y / Σ p_true) on training rows: ` +
+    `correlation ${(sxy / Math.sqrt(sxx * syy)).toFixed(2)}, slope ${(sxy / sxx).toFixed(2)}, rms ${rms(ys).toFixed(3)} (model) vs ${rms(xs).toFixed(3)} (labels)`);
 }
