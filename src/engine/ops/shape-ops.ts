@@ -222,12 +222,26 @@ export function sumToShape(dy: Tensor, target: Tensor): Tensor {
     if (i < off) axes.push(i);
     else if (shape[i - off] === 1 && dy.shape[i] !== 1) axes.push(i);
   }
-  // ReduceSum import is deferred to avoid a module cycle.
+  // Nodes are added directly (the reduce and linalg builders would make a module cycle).
   const g = dy.graph;
   const kept = dy.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  let r = axes.length
-    ? g.addNode('ReduceSum', [dy, g.ints(axes)], { keepdims: attr.int(1) }, [{ dtype: dy.dtype, shape: kept }])[0]!
-    : dy;
+  let r = dy;
+  if (axes.length === 1 && axes[0] === dy.rank - 2 && dy.isFloat) {
+    // A sum over the rows of [..., R, N] (bias gradients) as ones[1, R] · dy: ORT's ReduceSum over
+    // a non-trailing axis ran 2.5–4× slower than that product (4.0 vs 1.2 ms on [4096, 1032]).
+    r = g.addNode('MatMul', [onesRow(dy, dy.rank - 2), dy], {}, [{ dtype: dy.dtype, shape: kept }])[0]!;
+  } else if (axes.length) {
+    r = g.addNode('ReduceSum', [dy, g.ints(axes)], { keepdims: attr.int(1) }, [{ dtype: dy.dtype, shape: kept }])[0]!;
+  }
   if (off > 0 || r.shape.some((d, i) => d !== shape[i - off])) r = reshapeLike(r, target);
   return r;
+}
+
+/** A [1, n] row of ones, n = x's (possibly symbolic) size along `axis`. */
+function onesRow(x: Tensor, axis: number): Tensor {
+  const g = x.graph, n = x.shape[axis]!;
+  const one = g.scalar(1, x.dtype);
+  if (typeof n === 'number') return expand(one, [1, n]);
+  const shape = concat([g.ints([1]), slice(shapeOf(x), [axis], [axis + 1], [0])], 0);
+  return g.addNode('Expand', [one, shape], {}, [{ dtype: x.dtype, shape: [1, n] }])[0]!;
 }
