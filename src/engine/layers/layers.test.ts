@@ -132,3 +132,40 @@ test('dropout: eval is the identity; train zeroes about p and rescales the rest 
   assert.ok(Math.abs(zeros / 10000 - 0.3) < 0.03, `dropped fraction ${zeros / 10000}`);
   assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6));
 });
+
+test('linearGroup: members are x·W + b; a member with ≥ 3/4 of the columns gets its own Gemm; FD gradients', async () => {
+  const { linearGroup } = await import('./linear-group.js');
+  for (const outs of [[12, 2, 1], [5, 4, 3], [7]]) {
+    const g = new Graph({ float: 'float64' });
+    const x = g.input('x', 'float64', ['B', 6]);
+    const ys = linearGroup(x, outs.map((o, i) => ({ name: `m${i}`, out: o })));
+    ys.forEach((y, i) => g.output(`y${i}`, y));
+    const gemms = g.nodes.filter((n) => n.op === 'Gemm'), splits = g.nodes.filter((n) => n.op === 'Split');
+    if (outs.length === 3 && outs[0] === 12) {
+      assert.equal(gemms.length, 2);
+      const own = gemms.find((n) => n.outputs[0] === ys[0]);
+      assert.ok(own && own.inputs[1]?.name === 'm0.weight', 'the dominant member is its own Gemm, not a Split output');
+      assert.equal(splits.length, 1);
+    } else {
+      assert.equal(gemms.length, 1);
+      assert.equal(splits.length, outs.length > 1 ? 1 : 0);
+    }
+    const feeds: Record<string, { data: Float64Array; dims: number[] }> = { x: randomFeed([4, 6], 3) as never };
+    outs.forEach((o, i) => { feeds[`m${i}.weight`] = randomFeed([6, o], 10 + i) as never; feeds[`m${i}.bias`] = randomFeed([o], 20 + i) as never; });
+    const res = await (await Runner.fromGraph(g)).run(feeds);
+    outs.forEach((o, i) => {
+      const W = feeds[`m${i}.weight`]!.data, b = feeds[`m${i}.bias`]!.data, X = feeds.x!.data, y = res[`y${i}`]!.data as Float64Array;
+      for (let r = 0; r < 4; r++) for (let c = 0; c < o; c++) {
+        let v = b[c]!;
+        for (let k = 0; k < 6; k++) v += X[r * 6 + k]! * W[k * o + c]!;
+        assert.ok(Math.abs(y[r * o + c]! - v) < 1e-12, `member ${i} of [${outs}] row ${r} col ${c}: ${y[r * o + c]} vs ${v}`);
+      }
+    });
+  }
+  const r = await gradCheck((g) => {
+    const x = g.input('x', 'float64', ['B', 6]);
+    const ys = linearGroup(x, [{ name: 'e', out: 12 }, { name: 'g1', out: 2 }, { name: 'g2', out: 1 }]);
+    return op.addN(ys.map((y, i) => op.reduceSum(op.mul(op.tanh(y), i + 1))));
+  }, { x: randomFeed([5, 6], 4) }, { wrt: ['x', 'e.weight', 'e.bias', 'g1.weight', 'g1.bias', 'g2.weight', 'g2.bias'] });
+  assertGrads('linearGroup', r);
+});
