@@ -5,6 +5,8 @@ import onnxProto from 'onnx-proto';
 import type { Graph, Node, Tensor, Attr, Shape, TypedArray } from './graph.js';
 import { onnxTypeCode } from './ops/elementwise.js';
 import { elidableExpands } from './elide-expand.js';
+import { emitRowBlocked, rowBlockedGemms } from './row-blocks.js';
+import { emitLeadingSum, leadingSum } from './lead-sum.js';
 
 const { onnx } = onnxProto;
 export const OPSET = 18;
@@ -16,6 +18,10 @@ export interface SerializeOptions {
   docString?: string;
   /** Emit every Expand even where its consumers broadcast anyway (see elide-expand.ts; for tests). */
   keepExpands?: boolean;
+  /** Emit batch-sized Gemms whole instead of in row blocks (see row-blocks.ts; for tests and A/B runs). */
+  wholeGemms?: boolean;
+  /** Emit leading-axis ReduceSums as ReduceSum instead of a product with ones (see lead-sum.ts). */
+  plainReduceSums?: boolean;
 }
 
 function rawBytes(a: TypedArray): Uint8Array {
@@ -98,10 +104,24 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
     extraInits.push(tensorProto(name, { dtype, dims: [], data }));
     return name;
   };
+  const ints = (v: number[]) => {
+    const name = `__lit${tmp++}`;
+    extraInits.push(tensorProto(name, { dtype: 'int64', dims: [v.length], data: BigInt64Array.from(v, BigInt) }));
+    return name;
+  };
+  const ones = (n: number) => {
+    const name = `__lit${tmp++}`;
+    extraInits.push(tensorProto(name, { dtype: 'float32', dims: [1, n], data: new Float32Array(n).fill(1) }));
+    return name;
+  };
+  const lowerSums = !opts.plainReduceSums && process.env.LIVERANK_PLAIN_REDUCESUM !== '1';
 
-  const elided = opts.keepExpands ? new Map<number, Tensor>() : elidableExpands(nodes, new Set(roots.map((t) => t.id)));
+  const kept = new Set(roots.map((t) => t.id));
+  const elided = opts.keepExpands ? new Map<number, Tensor>() : elidableExpands(nodes, kept);
+  const blocked = opts.wholeGemms || process.env.LIVERANK_WHOLE_GEMMS === '1' ? new Map() : rowBlockedGemms(nodes, kept);
+  const absorbed = new Set<number>([...blocked.values()].flatMap((p) => (p.relu ? [p.relu.id] : [])));
   for (const n of nodes) {
-    if (elided.has(n.outputs[0]?.id ?? -1)) continue;
+    if (elided.has(n.outputs[0]?.id ?? -1) || absorbed.has(n.id)) continue;
     const ins = n.inputs.map((t) => (t ? nameOf(elided.get(t.id) ?? t) : ''));
     while (ins.length && ins[ins.length - 1] === '') ins.pop();
     const outs = n.outputs.map(nameOf);
@@ -120,6 +140,18 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
       emit('Add', [`${p}_e`, lit(1, 'float64')], [`${p}_1`]);
       emit('Log', [`${p}_1`], [`${p}_l`]);
       emit('Add', [`${p}_r`, `${p}_l`], outs);
+      continue;
+    }
+    const lead = lowerSums ? leadingSum(n) : null;
+    if (lead !== null) {
+      const keep = n.attrs.keepdims?.kind === 'int' ? n.attrs.keepdims.v === 1 : true;
+      emitLeadingSum(emit, ints, ones, `__ls${tmp++}`, ins[0]!, lead, keep, outs[0]!);
+      continue;
+    }
+    const plan = blocked.get(n.id);
+    if (plan) {
+      const out = plan.relu ? nameOf(plan.relu.outputs[0]!) : outs[0]!;
+      emitRowBlocked(emit, ints, `__rb${tmp++}`, ins, n.attrs as Record<string, Attr>, plan.relu !== null, out);
       continue;
     }
     emit(n.op, ins, outs, n.attrs as Record<string, Attr>);

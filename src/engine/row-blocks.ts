@@ -1,0 +1,81 @@
+// Serialization lowering: a batch-sized float32 Gemm runs as Gemms over blocks of at most
+// ROW_BLOCK rows (Split → Gemm per block → Concat). ORT's MLAS SGEMM packs a panel of B and then
+// streams every row of A and C past it, with no blocking over the rows: at 4096 rows a 128-column
+// slice of C is 2 MB and falls out of the 512 KB L2 between the K slices. Blocks of 1024 rows keep
+// it there. On the reference MMoE's first layer at batch 4096 (2 threads) the forward and the input
+// gradient each went from ~40 to ~31 ms of kernel time, ~3 ms of that back for the Split and Concat
+// copies (docs/engine.md, "Stop 10"). Each row of C is computed by the same kernel in the same order
+// either way, so the result is bit-identical.
+import type { Node, Tensor } from './graph.js';
+
+/** Rows per block. */
+export const ROW_BLOCK = 1024;
+/** Most blocks per Gemm (rows are shared out evenly among ⌊rows / ROW_BLOCK⌋ of them, at most this many). */
+export const ROW_BLOCKS = 4;
+/** Smallest K · N worth blocking: below it the product is cheap and the copies are not. */
+export const MIN_WEIGHT = 1 << 16;
+
+export interface RowBlockPlan {
+  /** A Relu whose only input is the Gemm's output (its only consumer): applied per block, so ORT fuses it. */
+  relu: Node | null;
+}
+
+const numeric = (t: Tensor) => t.shape.every((d) => typeof d === 'number');
+
+/** Gemm nodes to emit in row blocks, keyed by node id; `kept` are tensors that must keep their own name. */
+export function rowBlockedGemms(nodes: readonly Node[], kept: ReadonlySet<number>): Map<number, RowBlockPlan> {
+  const consumers = new Map<number, Node[]>();
+  for (const n of nodes) for (const t of n.inputs) if (t) (consumers.get(t.id) ?? consumers.set(t.id, []).get(t.id)!).push(n);
+  const plans = new Map<number, RowBlockPlan>();
+  for (const n of nodes) {
+    if (n.op !== 'Gemm') continue;
+    const [a, b, c] = n.inputs as (Tensor | null)[];
+    const transA = n.attrs.transA?.kind === 'int' && n.attrs.transA.v === 1;
+    if (!a || !b || transA || a.dtype !== 'float32' || typeof a.shape[0] !== 'string' || !numeric(b)) continue;
+    if ((b.shape[0] as number) * (b.shape[1] as number) < MIN_WEIGHT) continue;
+    // A bias with a row per example would need splitting too; the layers' biases are [N] or [1, N].
+    if (c && (!numeric(c) || (c.rank === 2 && c.shape[0] !== 1))) continue;
+    const y = n.outputs[0]!;
+    const users = consumers.get(y.id) ?? [];
+    const relu = !kept.has(y.id) && users.length === 1 && users[0]!.op === 'Relu' ? users[0]! : null;
+    plans.set(n.id, { relu });
+  }
+  return plans;
+}
+
+type Emit = (op: string, ins: string[], outs: string[], attrs?: Record<string, import('./graph.js').Attr>) => void;
+
+/**
+ * Emit a planned Gemm: `ins` are its input names, `out` the name of its result (the Relu's output
+ * when the plan moves the Relu into the blocks). `ints` makes an int64 initializer and returns its name.
+ */
+export function emitRowBlocked(
+  emit: Emit, ints: (v: number[]) => string, prefix: string,
+  ins: string[], attrs: Record<string, import('./graph.js').Attr>, relu: boolean, out: string,
+): void {
+  // k = clamp(⌊rows / ROW_BLOCK⌋, 1, ROW_BLOCKS) blocks of (nearly) equal size: bounds
+  // e[i] = min(⌊i · rows / k⌋, rows) for i = 0..ROW_BLOCKS, sizes e[i+1] − e[i] (empty past k). Every
+  // non-empty block has ≥ ROW_BLOCK rows unless there is only one, so MLAS never takes its
+  // one-row path for a block (it sums in another order) and the result stays bit-identical.
+  const p = prefix, int = (v: number) => ({ kind: 'int' as const, v });
+  emit('Shape', [ins[0]!], [`${p}_rows`], { start: int(0), end: int(1) });
+  emit('Div', [`${p}_rows`, ints([ROW_BLOCK])], [`${p}_q`]);
+  emit('Max', [`${p}_q`, ints([1])], [`${p}_q1`]);
+  emit('Min', [`${p}_q1`, ints([ROW_BLOCKS])], [`${p}_k`]);
+  emit('Mul', [ints(Array.from({ length: ROW_BLOCKS + 1 }, (_, i) => i)), `${p}_rows`], [`${p}_ir`]);
+  emit('Div', [`${p}_ir`, `${p}_k`], [`${p}_e0`]);
+  emit('Min', [`${p}_e0`, `${p}_rows`], [`${p}_e`]);
+  emit('Slice', [`${p}_e`, ints([1]), ints([ROW_BLOCKS + 1])], [`${p}_hi`]);
+  emit('Slice', [`${p}_e`, ints([0]), ints([ROW_BLOCKS])], [`${p}_lo`]);
+  emit('Sub', [`${p}_hi`, `${p}_lo`], [`${p}_sizes`]);
+  const parts = Array.from({ length: ROW_BLOCKS }, (_, i) => `${p}_a${i}`);
+  emit('Split', [ins[0]!, `${p}_sizes`], parts, { axis: int(0) });
+  const outs = parts.map((a, i) => {
+    const y = `${p}_y${i}`;
+    emit('Gemm', [a, ...ins.slice(1)], [y], attrs);
+    if (!relu) return y;
+    emit('Relu', [y], [`${y}_r`]);
+    return `${y}_r`;
+  });
+  emit('Concat', outs, [out], { axis: int(0) });
+}
