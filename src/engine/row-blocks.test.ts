@@ -6,8 +6,9 @@ import onnxProto from 'onnx-proto';
 import { Graph } from './graph.js';
 import * as op from './ops/index.js';
 import { serializeGraph } from './serialize.js';
-import { Runner } from './runtime.js';
-import { ROW_BLOCKS } from './row-blocks.js';
+import * as ort from 'onnxruntime-node';
+import { Runner, sessionOptions } from './runtime.js';
+import { ROW_BLOCK, ROW_BLOCKS } from './row-blocks.js';
 
 const opCounts = (bytes: Uint8Array) => {
   const m = onnxProto.onnx.ModelProto.decode(bytes);
@@ -31,7 +32,7 @@ function build(): Graph {
 }
 
 test('batch-sized float32 Gemms with a large weight are emitted in row blocks; others whole', () => {
-  const blocked = opCounts(serializeGraph(build())), whole = opCounts(serializeGraph(build(), { wholeGemms: true }));
+  const blocked = opCounts(serializeGraph(build(), { rowBlocks: true })), whole = opCounts(serializeGraph(build()));
   assert.equal(whole.Gemm, 4);
   assert.equal(whole.Split ?? 0, 0);
   assert.equal(whole.Relu, 1);
@@ -43,7 +44,7 @@ test('batch-sized float32 Gemms with a large weight are emitted in row blocks; o
   const g64 = new Graph({ name: 'row_blocks64' });
   const x = g64.rawInput('x', 'float64', ['B', K]), w = g64.rawInput('w', 'float64', [K, N]);
   g64.output('y', op.gemm(x, w, null));
-  assert.equal(opCounts(serializeGraph(g64)).Gemm, 1, 'float64 (gradient checks) stays whole');
+  assert.equal(opCounts(serializeGraph(g64, { rowBlocks: true })).Gemm, 1, 'float64 (gradient checks) stays whole');
 });
 
 test('a Gemm whose result is also a graph output keeps its Relu outside the blocks', () => {
@@ -52,14 +53,16 @@ test('a Gemm whose result is also a graph output keeps its Relu outside the bloc
   const h = op.gemm(x, w, null);
   g.output('h', h);
   g.output('y', op.relu(h));
-  const c = opCounts(serializeGraph(g));
+  const c = opCounts(serializeGraph(g, { rowBlocks: true }));
   assert.equal(c.Gemm, ROW_BLOCKS);
   assert.equal(c.Relu, 1);
 });
 
 test('row-blocked Gemms give bit-identical results for batches around the block boundaries', async () => {
   const g = build();
-  const [blocked, whole] = [await Runner.fromGraph(g, { threads: 2 }), await Runner.fromGraph(g, { threads: 2, wholeGemms: true })];
+  // The blocked form itself, for every batch size (the Runner would send small batches to the whole form).
+  const blockedSession = await ort.InferenceSession.create(serializeGraph(g, { rowBlocks: true }), sessionOptions({ threads: 2 }));
+  const whole = await Runner.fromGraph(g, { threads: 2, rowBlocks: false });
   const rnd = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * s + 0.5));
   const w = rnd(K * N, 0.37), b = rnd(N, 1.7);
   for (const B of [1, 3, 1023, 1025, 2049, 3000, 4096, 4097]) {
@@ -67,12 +70,23 @@ test('row-blocked Gemms give bit-identical results for batches around the block 
       x: { data: rnd(B * K, 0.11), dims: [B, K] }, w: { data: w, dims: [K, N] },
       b: { data: b, dims: [N] }, dy: { data: rnd(B * N, 0.23), dims: [B, N] },
     };
-    const [p, q] = [await blocked.run(feeds), await whole.run(feeds)];
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort.Tensor('float32', f.data, f.dims)]));
+    const [p, q] = [await blockedSession.run(ortFeeds), await whole.run(feeds)];
     for (const k of ['y', 'dx', 'dw', 'small']) {
-      assert.deepEqual(p[k]!.dims, q[k]!.dims, `${k} dims at B=${B}`);
+      assert.deepEqual([...p[k]!.dims], q[k]!.dims, `${k} dims at B=${B}`);
       const u = p[k]!.data as Float32Array, v = q[k]!.data as Float32Array;
       const bad = u.findIndex((e, i) => e !== v[i]);
       assert.equal(bad, -1, `${k} at B=${B}: element ${bad} is ${u[bad]} blocked, ${v[bad]} whole`);
     }
   }
+});
+
+test('the Runner runs batches of ≥ 2 blocks in the blocked session and smaller ones in the whole one', async () => {
+  const r = await Runner.fromGraph(build());
+  assert.equal(await r.sessionFor(new Map([['B', 2 * ROW_BLOCK - 1]])), r.session);
+  const big = await r.sessionFor(new Map([['B', 2 * ROW_BLOCK]]));
+  assert.notEqual(big, r.session);
+  assert.equal(await r.sessionFor(new Map([['B', 4096]])), big, 'made once');
+  const off = await Runner.fromGraph(build(), { rowBlocks: false });
+  assert.equal(await off.sessionFor(new Map([['B', 4096]])), off.session);
 });

@@ -6,7 +6,8 @@
 // gradient each went from ~40 to ~31 ms of kernel time, ~3 ms of that back for the Split and Concat
 // copies (docs/engine.md, "Stop 10"). Each row of C is computed by the same kernel in the same order
 // either way, so the result is bit-identical.
-import type { Node, Tensor } from './graph.js';
+import type { Graph, Node, Tensor } from './graph.js';
+import { neededNodes } from './serialize.js';
 
 /** Rows per block. */
 export const ROW_BLOCK = 1024;
@@ -41,6 +42,18 @@ export function rowBlockedGemms(nodes: readonly Node[], kept: ReadonlySet<number
     plans.set(n.id, { relu });
   }
   return plans;
+}
+
+/**
+ * The symbolic row dims of the Gemms `g` would emit in blocks (empty: nothing to block). Below
+ * 2 · ROW_BLOCK rows the blocked form is one block plus two copies, so the Runner keeps a session
+ * of the whole form for those batches.
+ */
+export function blockedRowSymbols(g: Graph): Set<string> {
+  const roots = [...g.outputs.values()];
+  const nodes = neededNodes(g, roots);
+  const plans = rowBlockedGemms(nodes, new Set(roots.map((t) => t.id)));
+  return new Set(nodes.filter((n) => plans.has(n.id)).map((n) => n.inputs[0]!.shape[0] as string));
 }
 
 type Emit = (op: string, ins: string[], outs: string[], attrs?: Record<string, import('./graph.js').Attr>) => void;

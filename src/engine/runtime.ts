@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { type DType, type Graph, type Shape, type TypedArray, dtypeOfArray, shapeStr } from './graph.js';
 import { serializeGraph, type SerializeOptions } from './serialize.js';
+import { blockedRowSymbols, ROW_BLOCK } from './row-blocks.js';
 
 export interface Feed {
   data: TypedArray;
@@ -19,6 +20,11 @@ export interface IOSpec {
 export interface RunnerOptions {
   /** Intra-op threads (default: ORT's default, all cores). */
   threads?: number;
+  /**
+   * Run batches of ≥ 2 · ROW_BLOCK rows in a second session whose batch-sized Gemms are split into
+   * row blocks (row-blocks.ts; default true, `LIVERANK_WHOLE_GEMMS=1` sets it false).
+   */
+  rowBlocks?: boolean;
   /** ORT graph optimization level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
@@ -63,7 +69,7 @@ function ortType(d: DType): ort.Tensor.Type {
 }
 
 /** Check feeds against declared inputs; symbolic dims must bind consistently across inputs. */
-export function checkFeeds(inputs: readonly IOSpec[], feeds: Record<string, Feed>): void {
+export function checkFeeds(inputs: readonly IOSpec[], feeds: Record<string, Feed>): Map<string, number> {
   const bound = new Map<string, { v: number; by: string }>();
   for (const spec of inputs) {
     const f = feeds[spec.name];
@@ -95,27 +101,44 @@ export function checkFeeds(inputs: readonly IOSpec[], feeds: Record<string, Feed
   const known = new Set(inputs.map((i) => i.name));
   const extra = Object.keys(feeds).filter((k) => !known.has(k));
   if (extra.length) throw new Error(`unknown input(s) ${extra.map((e) => `"${e}"`).join(', ')}; expected ${[...known].join(', ')}`);
+  return new Map([...bound].map(([k, b]) => [k, b.v]));
 }
 
 /** A compiled graph: serialize once, run many times. */
 export class Runner {
+  private blockedSession: Promise<ort.InferenceSession> | null = null;
+
   private constructor(
+    /** The session of the graph as built (batch-sized Gemms whole). */
     readonly session: ort.InferenceSession,
     readonly bytes: Uint8Array,
     readonly inputs: readonly IOSpec[],
     readonly outputs: readonly IOSpec[],
+    /** The form with batch-sized Gemms in row blocks (row-blocks.ts), for batches of ≥ 2 blocks. */
+    private readonly blocked: { bytes: Uint8Array; symbols: Set<string>; options: RunnerOptions } | null = null,
   ) {}
 
   static async fromGraph(g: Graph, o: RunnerOptions & SerializeOptions = {}): Promise<Runner> {
-    const bytes = serializeGraph(g, o);
+    const useBlocks = (o.rowBlocks ?? true) && process.env.LIVERANK_WHOLE_GEMMS !== '1';
+    const bytes = serializeGraph(g, { ...o, rowBlocks: false });
+    const symbols = useBlocks ? blockedRowSymbols(g) : new Set<string>();
+    const blocked = symbols.size ? { bytes: serializeGraph(g, { ...o, rowBlocks: true }), symbols, options: o } : null;
     const inputs = g.inputs.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }));
     const outputs = [...g.outputs].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape }));
-    return new Runner(await sessionFor(bytes, o), bytes, inputs, outputs);
+    return new Runner(await sessionFor(bytes, o), bytes, inputs, outputs, blocked);
+  }
+
+  /** The session a batch with these bound dims runs in (made on first use for the blocked form). */
+  async sessionFor(bound: ReadonlyMap<string, number>): Promise<ort.InferenceSession> {
+    const b = this.blocked;
+    if (!b || ![...b.symbols].some((s) => (bound.get(s) ?? 0) >= 2 * ROW_BLOCK)) return this.session;
+    this.blockedSession ??= sessionFor(b.bytes, b.options);
+    return this.blockedSession;
   }
 
   /** Run; returns the requested outputs (all by default) as fresh typed arrays. */
   async run(feeds: Record<string, Feed>, fetch?: readonly string[]): Promise<Record<string, Feed>> {
-    checkFeeds(this.inputs, feeds);
+    const bound = checkFeeds(this.inputs, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const spec of this.inputs) {
       const f = feeds[spec.name]!;
@@ -125,7 +148,7 @@ export class Runner {
     for (const n of names) {
       if (!this.outputs.some((o) => o.name === n)) throw new Error(`unknown output "${n}"`);
     }
-    const res = await this.session.run(ortFeeds, names);
+    const res = await (await this.sessionFor(bound)).run(ortFeeds, names);
     const out: Record<string, Feed> = {};
     for (const n of names) {
       const t = res[n]!;

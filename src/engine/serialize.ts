@@ -18,8 +18,11 @@ export interface SerializeOptions {
   docString?: string;
   /** Emit every Expand even where its consumers broadcast anyway (see elide-expand.ts; for tests). */
   keepExpands?: boolean;
-  /** Emit batch-sized Gemms whole instead of in row blocks (see row-blocks.ts; for tests and A/B runs). */
-  wholeGemms?: boolean;
+  /**
+   * Emit batch-sized float32 Gemms in row blocks (row-blocks.ts; default false). The Runner
+   * serializes both forms and picks by batch size.
+   */
+  rowBlocks?: boolean;
   /** Emit leading-axis ReduceSums as ReduceSum instead of a product with ones (see lead-sum.ts). */
   plainReduceSums?: boolean;
 }
@@ -118,7 +121,7 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
 
   const kept = new Set(roots.map((t) => t.id));
   const elided = opts.keepExpands ? new Map<number, Tensor>() : elidableExpands(nodes, kept);
-  const blocked = opts.wholeGemms || process.env.LIVERANK_WHOLE_GEMMS === '1' ? new Map() : rowBlockedGemms(nodes, kept);
+  const blocked = opts.rowBlocks ? rowBlockedGemms(nodes, kept) : new Map();
   const absorbed = new Set<number>([...blocked.values()].flatMap((p) => (p.relu ? [p.relu.id] : [])));
   for (const n of nodes) {
     if (elided.has(n.outputs[0]?.id ?? -1) || absorbed.has(n.id)) continue;
