@@ -1,11 +1,10 @@
-// Serialization lowering: a batch-sized float32 Gemm runs as Gemms over blocks of at most
-// ROW_BLOCK rows (Split → Gemm per block → Concat). ORT's MLAS SGEMM packs a panel of B and then
-// streams every row of A and C past it, with no blocking over the rows: at 4096 rows a 128-column
-// slice of C is 2 MB and falls out of the 512 KB L2 between the K slices. Blocks of 1024 rows keep
-// it there. On the reference MMoE's first layer at batch 4096 (2 threads) the forward and the input
-// gradient each went from ~40 to ~31 ms of kernel time, ~3 ms of that back for the Split and Concat
-// copies (docs/engine.md, "Stop 10"). Each row of C is computed by the same kernel in the same order
-// either way, so the result is bit-identical.
+// Serialization lowering: a batch-sized float32 Gemm runs over row blocks of ≥ ROW_BLOCK rows.
+// ORT's MLAS SGEMM packs a panel of B and then streams every row of A and C past it, with no
+// blocking over the rows: at 4096 rows a 128-column slice of C is 2 MB and falls out of the 512 KB
+// L2 between the K slices; blocks of 1024 rows keep it there (docs/engine.md, "Stop 10"). With a
+// bias or a Relu to fuse: Split → a Gemm per block → Concat. Without: one batched MatMul over A
+// viewed as [k, rows / k, K] (no copy) and B expanded to [k, K, N]. Each row of C is computed by the
+// same kernel in the same order either way, so the result is bit-identical.
 import type { Graph, Node, Tensor } from './graph.js';
 import { neededNodes } from './serialize.js';
 
@@ -91,4 +90,34 @@ export function emitRowBlocked(
     return `${y}_r`;
   });
   emit('Concat', outs, [out], { axis: int(0) });
+}
+
+/**
+ * Emit a planned Gemm without bias, Relu or alpha as ONE batched MatMul over row blocks: A viewed
+ * as [k, rows / k, K] (no copy) against B expanded to [k, K, N] (k copies of the small weight), the
+ * result viewed back as [rows, N]; k = clamp(⌊rows / ROW_BLOCK⌋, 1, ROW_BLOCKS) when it divides
+ * rows, else 1. Saves the Split and Concat copies of the blocked form.
+ */
+export function emitRowBatched(
+  emit: Emit, ints: (v: number[]) => string, prefix: string,
+  ins: string[], transB: boolean, K: number, N: number, out: string,
+): void {
+  const p = prefix, int = (v: number) => ({ kind: 'int' as const, v });
+  emit('Shape', [ins[0]!], [`${p}_rows`], { start: int(0), end: int(1) });
+  emit('Div', [`${p}_rows`, ints([ROW_BLOCK])], [`${p}_q`]);
+  emit('Max', [`${p}_q`, ints([1])], [`${p}_q1`]);
+  emit('Min', [`${p}_q1`, ints([ROW_BLOCKS])], [`${p}_q2`]);
+  emit('Mod', [`${p}_rows`, `${p}_q2`], [`${p}_rem`]);
+  emit('Equal', [`${p}_rem`, ints([0])], [`${p}_ok`]);
+  emit('Where', [`${p}_ok`, `${p}_q2`, ints([1])], [`${p}_k`]);
+  emit('Concat', [`${p}_k`, ints([-1, K])], [`${p}_ashape`], { axis: int(0) });
+  emit('Reshape', [ins[0]!, `${p}_ashape`], [`${p}_a3`]);
+  emit('Concat', [`${p}_k`, ints([1, 1])], [`${p}_bshape`], { axis: int(0) });
+  emit('Expand', [ins[1]!, `${p}_bshape`], [`${p}_b3`]);
+  // A transposed B stays a Transpose feeding the MatMul: ORT fuses the pair into FusedMatMul with
+  // transB, which packs B the way Gemm's transB does (same kernels, same sums, also at one row).
+  let b = `${p}_b3`;
+  if (transB) { emit('Transpose', [b], [`${p}_bt`], { perm: { kind: 'ints', v: [0, 2, 1] } }); b = `${p}_bt`; }
+  emit('MatMul', [`${p}_a3`, b], [`${p}_y3`]);
+  emit('Reshape', [`${p}_y3`, ints([-1, N])], [out]);
 }

@@ -5,7 +5,7 @@ import onnxProto from 'onnx-proto';
 import type { Graph, Node, Tensor, Attr, Shape, TypedArray } from './graph.js';
 import { onnxTypeCode } from './ops/elementwise.js';
 import { elidableExpands } from './elide-expand.js';
-import { emitRowBlocked, rowBlockedGemms } from './row-blocks.js';
+import { emitRowBatched, emitRowBlocked, rowBlockedGemms } from './row-blocks.js';
 import { emitLeadingSum, leadingSum } from './lead-sum.js';
 
 const { onnx } = onnxProto;
@@ -154,7 +154,15 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
     const plan = blocked.get(n.id);
     if (plan) {
       const out = plan.relu ? nameOf(plan.relu.outputs[0]!) : outs[0]!;
-      emitRowBlocked(emit, ints, `__rb${tmp++}`, ins, n.attrs as Record<string, Attr>, plan.relu !== null, out);
+      const a = n.attrs as Record<string, Attr>;
+      const plain = !plan.relu && ins.length === 2 && !a.alpha && !a.beta;
+      if (plain) {
+        const transB = a.transB?.kind === 'int' && a.transB.v === 1;
+        const [K, N] = (transB ? [...n.inputs[1]!.shape].reverse() : n.inputs[1]!.shape) as number[];
+        emitRowBatched(emit, ints, `__rb${tmp++}`, ins, transB, K!, N!, out);
+      } else {
+        emitRowBlocked(emit, ints, `__rb${tmp++}`, ins, a, plan.relu !== null, out);
+      }
       continue;
     }
     emit(n.op, ins, outs, n.attrs as Record<string, Attr>);
