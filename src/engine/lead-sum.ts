@@ -4,6 +4,7 @@
 // takes MLAS's one-row path (0.6 ms), which adds the n rows in the same order, so the sums are
 // bit-identical (docs/engine.md, "Stop 10"). The graph keeps its ReduceSum, so autodiff is unchanged.
 import type { Node } from './graph.js';
+import type { Emit } from './graph-walk.js';
 
 /** Largest leading dim lowered (the one-row product streams x once whatever n is; keep it to mixtures). */
 export const MAX_LEADING = 64;
@@ -18,8 +19,6 @@ export function leadingSum(node: Node): number | null {
   if (ax.length !== 1 || (ax[0] !== 0 && ax[0] !== -x.rank) || typeof n !== 'number' || n < 2 || n > MAX_LEADING) return null;
   return n;
 }
-
-type Emit = (op: string, ins: string[], outs: string[], attrs?: Record<string, import('./graph.js').Attr>) => void;
 
 /** Emit Σ over axis 0 of `x` (n rows) into `out`; `ints`/`ones` make int64 / float32-ones initializers. */
 export function emitLeadingSum(

@@ -89,10 +89,10 @@ test('row-blocked Gemms give bit-identical results for batches around the block 
 
 test('the Runner runs batches of ≥ 2 blocks in the blocked session and smaller ones in the whole one', async () => {
   const r = await Runner.fromGraph(build());
-  assert.equal(await r.sessionFor(new Map([['B', 2 * ROW_BLOCK - 1]])), r.session);
-  const big = await r.sessionFor(new Map([['B', 2 * ROW_BLOCK]]));
+  assert.equal(await r.sessionForBatch(new Map([['B', 2 * ROW_BLOCK - 1]])), r.session);
+  const big = await r.sessionForBatch(new Map([['B', 2 * ROW_BLOCK]]));
   assert.notEqual(big, r.session);
-  assert.equal(await r.sessionFor(new Map([['B', 4096]])), big, 'made once');
+  assert.equal(await r.sessionForBatch(new Map([['B', 4096]])), big, 'made once');
   const off = await Runner.fromGraph(build(), { rowBlocks: false });
-  assert.equal(await off.sessionFor(new Map([['B', 4096]])), off.session);
+  assert.equal(await off.sessionForBatch(new Map([['B', 4096]])), off.session);
 });

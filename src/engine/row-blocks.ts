@@ -5,8 +5,8 @@
 // bias or a Relu to fuse: Split → a Gemm per block → Concat. Without: one batched MatMul over A
 // viewed as [k, rows / k, K] (no copy) and B expanded to [k, K, N]. Each row of C is computed by the
 // same kernel in the same order either way, so the result is bit-identical.
-import type { Graph, Node, Tensor } from './graph.js';
-import { neededNodes } from './serialize.js';
+import type { Attr, Graph, Node, Tensor } from './graph.js';
+import { consumersOf, neededNodes, type Emit } from './graph-walk.js';
 
 /** Rows per block. */
 export const ROW_BLOCK = 1024;
@@ -24,8 +24,7 @@ const numeric = (t: Tensor) => t.shape.every((d) => typeof d === 'number');
 
 /** Gemm nodes to emit in row blocks, keyed by node id; `kept` are tensors that must keep their own name. */
 export function rowBlockedGemms(nodes: readonly Node[], kept: ReadonlySet<number>): Map<number, RowBlockPlan> {
-  const consumers = new Map<number, Node[]>();
-  for (const n of nodes) for (const t of n.inputs) if (t) (consumers.get(t.id) ?? consumers.set(t.id, []).get(t.id)!).push(n);
+  const consumers = consumersOf(nodes);
   const plans = new Map<number, RowBlockPlan>();
   for (const n of nodes) {
     if (n.op !== 'Gemm') continue;
@@ -55,27 +54,31 @@ export function blockedRowSymbols(g: Graph): Set<string> {
   return new Set(nodes.filter((n) => plans.has(n.id)).map((n) => n.inputs[0]!.shape[0] as string));
 }
 
-type Emit = (op: string, ins: string[], outs: string[], attrs?: Record<string, import('./graph.js').Attr>) => void;
+type Ints = (v: number[]) => string;
+const int = (v: number): Attr => ({ kind: 'int', v });
+
+/** Emits `${p}_rows` (A's row count, int64 [1]) and `${p}_q` = clamp(⌊rows / ROW_BLOCK⌋, 1, ROW_BLOCKS). */
+function emitBlockCount(emit: Emit, ints: Ints, p: string, a: string): void {
+  emit('Shape', [a], [`${p}_rows`], { start: int(0), end: int(1) });
+  emit('Div', [`${p}_rows`, ints([ROW_BLOCK])], [`${p}_q0`]);
+  emit('Max', [`${p}_q0`, ints([1])], [`${p}_q1`]);
+  emit('Min', [`${p}_q1`, ints([ROW_BLOCKS])], [`${p}_q`]);
+}
 
 /**
  * Emit a planned Gemm: `ins` are its input names, `out` the name of its result (the Relu's output
  * when the plan moves the Relu into the blocks). `ints` makes an int64 initializer and returns its name.
  */
 export function emitRowBlocked(
-  emit: Emit, ints: (v: number[]) => string, prefix: string,
-  ins: string[], attrs: Record<string, import('./graph.js').Attr>, relu: boolean, out: string,
+  emit: Emit, ints: Ints, p: string, ins: string[], attrs: Record<string, Attr>, relu: boolean, out: string,
 ): void {
   // k = clamp(⌊rows / ROW_BLOCK⌋, 1, ROW_BLOCKS) blocks of (nearly) equal size: bounds
   // e[i] = min(⌊i · rows / k⌋, rows) for i = 0..ROW_BLOCKS, sizes e[i+1] − e[i] (empty past k). Every
   // non-empty block has ≥ ROW_BLOCK rows unless there is only one, so MLAS never takes its
   // one-row path for a block (it sums in another order) and the result stays bit-identical.
-  const p = prefix, int = (v: number) => ({ kind: 'int' as const, v });
-  emit('Shape', [ins[0]!], [`${p}_rows`], { start: int(0), end: int(1) });
-  emit('Div', [`${p}_rows`, ints([ROW_BLOCK])], [`${p}_q`]);
-  emit('Max', [`${p}_q`, ints([1])], [`${p}_q1`]);
-  emit('Min', [`${p}_q1`, ints([ROW_BLOCKS])], [`${p}_k`]);
+  emitBlockCount(emit, ints, p, ins[0]!);
   emit('Mul', [ints(Array.from({ length: ROW_BLOCKS + 1 }, (_, i) => i)), `${p}_rows`], [`${p}_ir`]);
-  emit('Div', [`${p}_ir`, `${p}_k`], [`${p}_e0`]);
+  emit('Div', [`${p}_ir`, `${p}_q`], [`${p}_e0`]);
   emit('Min', [`${p}_e0`, `${p}_rows`], [`${p}_e`]);
   emit('Slice', [`${p}_e`, ints([1]), ints([ROW_BLOCKS + 1])], [`${p}_hi`]);
   emit('Slice', [`${p}_e`, ints([0]), ints([ROW_BLOCKS])], [`${p}_lo`]);
@@ -99,17 +102,12 @@ export function emitRowBlocked(
  * rows, else 1. Saves the Split and Concat copies of the blocked form.
  */
 export function emitRowBatched(
-  emit: Emit, ints: (v: number[]) => string, prefix: string,
-  ins: string[], transB: boolean, K: number, N: number, out: string,
+  emit: Emit, ints: Ints, p: string, ins: string[], transB: boolean, K: number, N: number, out: string,
 ): void {
-  const p = prefix, int = (v: number) => ({ kind: 'int' as const, v });
-  emit('Shape', [ins[0]!], [`${p}_rows`], { start: int(0), end: int(1) });
-  emit('Div', [`${p}_rows`, ints([ROW_BLOCK])], [`${p}_q`]);
-  emit('Max', [`${p}_q`, ints([1])], [`${p}_q1`]);
-  emit('Min', [`${p}_q1`, ints([ROW_BLOCKS])], [`${p}_q2`]);
-  emit('Mod', [`${p}_rows`, `${p}_q2`], [`${p}_rem`]);
+  emitBlockCount(emit, ints, p, ins[0]!);
+  emit('Mod', [`${p}_rows`, `${p}_q`], [`${p}_rem`]);
   emit('Equal', [`${p}_rem`, ints([0])], [`${p}_ok`]);
-  emit('Where', [`${p}_ok`, `${p}_q2`, ints([1])], [`${p}_k`]);
+  emit('Where', [`${p}_ok`, `${p}_q`, ints([1])], [`${p}_k`]);
   emit('Concat', [`${p}_k`, ints([-1, K])], [`${p}_ashape`], { axis: int(0) });
   emit('Reshape', [ins[0]!, `${p}_ashape`], [`${p}_a3`]);
   emit('Concat', [`${p}_k`, ints([1, 1])], [`${p}_bshape`], { axis: int(0) });

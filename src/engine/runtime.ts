@@ -129,7 +129,7 @@ export class Runner {
   }
 
   /** The session a batch with these bound dims runs in (made on first use for the blocked form). */
-  async sessionFor(bound: ReadonlyMap<string, number>): Promise<ort.InferenceSession> {
+  async sessionForBatch(bound: ReadonlyMap<string, number>): Promise<ort.InferenceSession> {
     const b = this.blocked;
     if (!b || ![...b.symbols].some((s) => (bound.get(s) ?? 0) >= 2 * ROW_BLOCK)) return this.session;
     this.blockedSession ??= sessionFor(b.bytes, b.options);
@@ -148,7 +148,7 @@ export class Runner {
     for (const n of names) {
       if (!this.outputs.some((o) => o.name === n)) throw new Error(`unknown output "${n}"`);
     }
-    const res = await (await this.sessionFor(bound)).run(ortFeeds, names);
+    const res = await (await this.sessionForBatch(bound)).run(ortFeeds, names);
     const out: Record<string, Feed> = {};
     for (const n of names) {
       const t = res[n]!;

@@ -5,6 +5,7 @@ import onnxProto from 'onnx-proto';
 import type { Graph, Node, Tensor, Attr, Shape, TypedArray } from './graph.js';
 import { onnxTypeCode } from './ops/elementwise.js';
 import { elidableExpands } from './elide-expand.js';
+import { neededNodes } from './graph-walk.js';
 import { emitRowBatched, emitRowBlocked, rowBlockedGemms } from './row-blocks.js';
 import { emitLeadingSum, leadingSum } from './lead-sum.js';
 
@@ -60,19 +61,6 @@ function valueInfo(name: string, dtype: Tensor['dtype'], shape: Shape, strict: b
   });
 }
 
-/** Nodes needed for `roots`, in graph order. */
-export function neededNodes(g: Graph, roots: Tensor[]): Node[] {
-  const need = new Set<number>(roots.map((t) => t.id));
-  const out: Node[] = [];
-  for (let i = g.nodes.length - 1; i >= 0; i--) {
-    const n = g.nodes[i]!;
-    if (!n.outputs.some((o) => need.has(o.id))) continue;
-    out.push(n);
-    for (const t of n.inputs) if (t) need.add(t.id);
-  }
-  return out.reverse();
-}
-
 export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Array {
   if (g.outputs.size === 0) throw new Error('serializeGraph: the graph declares no outputs');
   const roots = [...g.outputs.values()];
@@ -101,22 +89,14 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
     }));
   };
   const extraInits: ReturnType<typeof tensorProto>[] = [];
-  const lit = (v: number, dtype: Tensor['dtype']) => {
+  const init = (dtype: Tensor['dtype'], dims: number[], data: TypedArray) => {
     const name = `__lit${tmp++}`;
-    const data = dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v);
-    extraInits.push(tensorProto(name, { dtype, dims: [], data }));
+    extraInits.push(tensorProto(name, { dtype, dims, data }));
     return name;
   };
-  const ints = (v: number[]) => {
-    const name = `__lit${tmp++}`;
-    extraInits.push(tensorProto(name, { dtype: 'int64', dims: [v.length], data: BigInt64Array.from(v, BigInt) }));
-    return name;
-  };
-  const ones = (n: number) => {
-    const name = `__lit${tmp++}`;
-    extraInits.push(tensorProto(name, { dtype: 'float32', dims: [1, n], data: new Float32Array(n).fill(1) }));
-    return name;
-  };
+  const lit = (v: number, dtype: Tensor['dtype']) => init(dtype, [], dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v));
+  const ints = (v: number[]) => init('int64', [v.length], BigInt64Array.from(v, BigInt));
+  const ones = (n: number) => init('float32', [1, n], new Float32Array(n).fill(1));
   const lowerSums = !opts.plainReduceSums && process.env.LIVERANK_PLAIN_REDUCESUM !== '1';
 
   const kept = new Set(roots.map((t) => t.id));
