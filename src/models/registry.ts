@@ -8,10 +8,14 @@ import { mmoe } from './mmoe.js';
 import { cgc, ple } from './ple.js';
 import { deepfm } from './deepfm.js';
 import { dcnv2 } from './dcnv2.js';
+import { ppnet } from './ppnet.js';
+import { epnet } from './epnet.js';
+import { pepnet } from './pepnet.js';
+import { mmoePpnet } from './mmoe-ppnet.js';
 import { formatZodError } from '../util/zod-error.js';
 
 export const MODELS: Record<string, ModelDef> = Object.fromEntries(
-  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2].map((m) => [m.name, m as ModelDef]),
+  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet].map((m) => [m.name, m as ModelDef]),
 );
 
 export interface ResolvedModel {
