@@ -4,3 +4,5 @@ export * from './dropout.js';
 export * from './attention.js';
 export * from './parallel-mlp.js';
 export * from './linear-group.js';
+export * from './partitioned-norm.js';
+export * from './star-linear.js';
