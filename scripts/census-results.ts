@@ -20,7 +20,7 @@ async function run(model: string, file: string, seed: number, task?: string): Pr
   if (task) onlyTask(cfg, task);
   const out = `runs/census/${cfg.name}-s${seed}`;
   const t0 = Date.now();
-  const r = await train(cfg, { out, seed, verbose: false });
+  const r = await train(cfg, { out, seed, verbose: false, overwrite: true });
   const auc = Object.fromEntries(Object.entries(r.test.matrix.tasks).map(([k, v]) => [k, (v.all as { auc: number | null }).auc]));
   runs.push({ model, seed, auc, seconds: (Date.now() - t0) / 1000 });
   process.stderr.write(`${model} seed ${seed}${task ? ` (${task})` : ''}: ${JSON.stringify(auc)} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);

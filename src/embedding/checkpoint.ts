@@ -203,7 +203,12 @@ export function deserializeEmbeddingTable(bytes: Uint8Array, src = '<bytes>', ex
  * optimizer config and mapper config.
  */
 export function restoreEmbeddingTable(t: EmbeddingTable, path: string): void {
-  const p = parse(readFileSync(path), path);
+  restoreEmbeddingTableFrom(t, readFileSync(path), path);
+}
+
+/** restoreEmbeddingTable from bytes already read (e.g. checked against a checksum); `path` names them in errors. */
+export function restoreEmbeddingTableFrom(t: EmbeddingTable, bytes: Uint8Array, path: string): void {
+  const p = parse(bytes, path);
   checkExpect(p.header, { name: t.name, dim: t.dim, rows: t.rows }, path);
   const want = JSON.stringify(t.optimizer.config), got = JSON.stringify(p.header.optimizer);
   if (want !== got) throw new Error(`embedding checkpoint ${path}: optimizer is ${got}, table "${t.name}" uses ${want}`);

@@ -9,7 +9,7 @@ export { HashRowMapper, type HashRowMapperConfig, type HashRowMapperStats } from
 export { pooledBackward, type PoolMode, type PoolValid } from './pooling.js';
 export { SparseGradAccumulator } from './accumulator.js';
 export {
-  saveEmbeddingTable, loadEmbeddingTable, restoreEmbeddingTable, serializeEmbeddingTable, deserializeEmbeddingTable,
+  saveEmbeddingTable, loadEmbeddingTable, restoreEmbeddingTable, restoreEmbeddingTableFrom, serializeEmbeddingTable, deserializeEmbeddingTable,
   createMapper, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, type CheckpointHeader, type LoadExpect,
 } from './checkpoint.js';
 export { tableMemory, memorySummary, formatBytes, type MemoryEstimate } from './memory.js';

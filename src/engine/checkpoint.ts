@@ -41,12 +41,17 @@ function encode(header: Header, arrays: Float32Array[]): Uint8Array {
   return out;
 }
 
-function decode(path: string): { header: Header; arrays: Map<string, Float32Array> } {
-  const buf = readFileSync(path);
+function decode(path: string, bytes?: Uint8Array): { header: Header; arrays: Map<string, Float32Array> } {
+  const buf = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : readFileSync(path);
   if (buf.length < 8 || buf.toString('ascii', 0, 4) !== MAGIC) throw new Error(`${path}: not a liverank checkpoint (bad magic)`);
   const hlen = buf.readUInt32LE(4);
   if (8 + hlen > buf.length) throw new Error(`${path}: truncated checkpoint header`);
-  const header = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(buf.toString('utf8', 8, 8 + hlen)) as Header;
+  } catch (e) {
+    throw new Error(`${path}: checkpoint header is not valid JSON (${(e as Error).message}); the file is damaged`);
+  }
   if (header.format !== 'liverank-dense' || header.version !== VERSION) {
     throw new Error(`${path}: unsupported checkpoint format ${header.format} v${header.version}`);
   }
@@ -83,6 +88,11 @@ function checkLayout(path: string, header: Header, store: ParameterStore): void 
 
 /** Save parameters, buffers, optimizer slots and the step count. */
 export function saveStepCheckpoint(path: string, s: TrainStep, extra?: unknown): void {
+  writeFileAtomic(path, stepCheckpointBytes(s, extra));
+}
+
+/** The bytes saveStepCheckpoint writes. */
+export function stepCheckpointBytes(s: TrainStep, extra?: unknown): Uint8Array {
   const slots = s.optimizer.slots.map((x) => x.name);
   const arrays = [s.store.theta, s.store.buffers, ...s.slots];
   const names = ['theta', 'buffers', ...slots.map((n) => `opt:${n}`)];
@@ -90,12 +100,12 @@ export function saveStepCheckpoint(path: string, s: TrainStep, extra?: unknown):
     format: 'liverank-dense', version: VERSION, step: s.step, optimizer: s.optimizer.config, slots,
     ...layout(s.store), arrays: arrays.map((a, i) => ({ name: names[i]!, length: a.length })), extra,
   };
-  writeFileAtomic(path, encode(header, arrays));
+  return encode(header, arrays);
 }
 
-/** Restore into a TrainStep built from the same model (layout checked). Returns `extra`. */
-export function loadStepCheckpoint(path: string, s: TrainStep): unknown {
-  const { header, arrays } = decode(path);
+/** Restore into a TrainStep built from the same model (layout checked). Returns `extra`. `bytes`: the file's content, already read. */
+export function loadStepCheckpoint(path: string, s: TrainStep, bytes?: Uint8Array): unknown {
+  const { header, arrays } = decode(path, bytes);
   checkLayout(path, header, s.store);
   s.store.theta = arrays.get('theta')!;
   s.store.buffers = arrays.get('buffers')!;
@@ -109,8 +119,8 @@ export function loadStepCheckpoint(path: string, s: TrainStep): unknown {
 }
 
 /** Load only parameters and buffers (evaluation / export). */
-export function loadParams(path: string, store: ParameterStore): unknown {
-  const { header, arrays } = decode(path);
+export function loadParams(path: string, store: ParameterStore, bytes?: Uint8Array): unknown {
+  const { header, arrays } = decode(path, bytes);
   checkLayout(path, header, store);
   store.theta = arrays.get('theta')!;
   store.buffers = arrays.get('buffers')!;

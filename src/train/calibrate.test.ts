@@ -94,7 +94,7 @@ function tiny(calibration: Record<string, unknown>) {
   }, process.cwd(), 'test config');
 }
 
-test('trainer: calibration fits on training rows, lands in the final (BEST) checkpoint and the metrics', async () => {
+test('trainer: calibration fits on training rows, lands in the final checkpoint and the metrics', async () => {
   const out = mkdtempSync(join(tmpdir(), 'lr-cal-'));
   const cfg = tiny({ by: ['wide_country', 'wide_scenario'], rows: 5000 });
   await train(cfg, { out, verbose: false });
@@ -104,7 +104,7 @@ test('trainer: calibration fits on training rows, lands in the final (BEST) chec
     assert.ok(r.rows > 0 && r.rows <= 5000);
     assert.ok(Math.abs(r.pcocAfter - 1) < 1e-3, `${r.task}: PCOC after ${r.pcocAfter}`);
   }
-  assert.match(findCheckpoint(out, 'BEST')!, /-calibrated$/);
+  assert.match(findCheckpoint(out, 'final')!, /-calibrated$/);
   // Re-evaluating the saved run reproduces metrics.json: the offsets were saved with the model.
   const saved = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const again = await evaluateRun(cfg, out, 'test', join(out, 'again.json'));
@@ -115,7 +115,7 @@ test('trainer: calibration fits on training rows, lands in the final (BEST) chec
   const s = await openSession(cfg, out, () => {}, true);
   const store = new ParameterStore(cfg.seed);
   ensureLayout(s.build, store, s.asm.substitute);
-  restoreParams(findCheckpoint(out, 'BEST')!, store, s.asm);
+  restoreParams(findCheckpoint(out, 'final')!, store, s.asm);
   const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
   const fb = transform(s.fitted, sliceTable(s.splits.test, 0, 32));
   const want = await ev.run(s.asm.feeds(fb));

@@ -9,6 +9,7 @@ import { parseSchema } from '../data/schema.js';
 import { readAll } from '../data/io/index.js';
 import { Rng } from '../util/rng.js';
 import { resolvePath, type TrainConfig } from './config.js';
+import { checkSplits, checkTaskColumns, dropBadLabels, emptyReport, fileReport, LINE_COLUMN, type DataReport, type SplitOrigin } from './data-checks.js';
 
 export interface Splits {
   train: Table;
@@ -17,6 +18,8 @@ export interface Splits {
   /** Default slice columns for the metric matrix (overridable in `eval`). */
   slices: { scenario?: string; country?: string; group?: string };
   description: string;
+  /** Rows read and skipped per file and reason, split sizes (written to data_report.json). */
+  report: DataReport;
 }
 
 function splitByFractions(t: Table, f: readonly [number, number, number], shuffleSeed: number | null): [Table, Table, Table] {
@@ -36,11 +39,14 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
   const d = cfg.data;
   switch (d.source) {
     case 'world': {
+      const report = emptyReport('world');
       let impressions: Table;
       if (d.path) {
         const path = resolvePath(cfg, d.path);
         if (!existsSync(path)) throw new Error(`data.path: ${path} does not exist (generate it with \`liverank generate --out ${d.path}\`)`);
-        impressions = (await readAll(path, { schema: worldReadSchema(), maxErrorRate: 0 })).table;
+        const r = await readAll(path, { schema: worldReadSchema(), maxErrorRate: 0 });
+        impressions = r.table;
+        report.files[path] = fileReport(r.stats);
       } else {
         const t0 = Date.now();
         impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day, usersPerImpression: d.users_per_impression }).impressions;
@@ -49,12 +55,15 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
       let rows = prepare(impressions);
       if (d.warmup_hours > 0) {
         rows = dropWarmup(rows, 'ts', d.warmup_hours);
+        report.notes.push(`counter warm-up: the first ${d.warmup_hours} h (${impressions.numRows - rows.numRows} impressions) fed the counters only`);
         log(`counter warm-up: the first ${d.warmup_hours} h (${(impressions.numRows - rows.numRows).toLocaleString('en-US')} impressions) fed the counters only; ${rows.numRows.toLocaleString('en-US')} impressions remain`);
         if (rows.numRows === 0) throw new Error(`data.warmup_hours: ${d.warmup_hours} h leaves no impressions (the world spans ${d.days} day(s))`);
       }
       const [train, val, test] = splitByFractions(rows, d.split, d.split_by === 'time' ? null : cfg.seed);
+      const what = d.path ? resolvePath(cfg, d.path) : 'the generated world';
+      finish(report, { train, val, test }, cfg, { train: `${what}, data.split[0] = ${d.split[0]}`, val: `${what}, data.split[1] = ${d.split[1]}`, test: `${what}, data.split[2] = ${d.split[2]}` });
       return {
-        train, val, test,
+        train, val, test, report,
         slices: { scenario: 'scenario', country: 'country', group: 'user_id' },
         description: `synthetic world (${rows.numRows} impressions${d.warmup_hours > 0 ? ` after a ${d.warmup_hours} h counter warm-up` : ''}, split by ${d.split_by} ${d.split.join('/')})`,
       };
@@ -62,24 +71,53 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
     case 'census': {
       if (counters) throw new Error('features: real-time counter features need time-ordered event data; census-income has none');
       const c = await loadCensus({ path: d.path ? resolvePath(cfg, d.path) : undefined, seed: cfg.seed, split: [...d.split], taskGroup: d.task_group });
-      return { train: c.train, val: c.val, test: c.test, slices: {}, description: `census-income (${d.task_group}, seed ${cfg.seed}, split ${d.split.join('/')})` };
+      const report = emptyReport('census');
+      const what = `census-income ${d.path ?? '(shipped file)'}`;
+      finish(report, c, cfg, { train: `${what}, data.split[0] = ${d.split[0]}`, val: `${what}, data.split[1] = ${d.split[1]}`, test: `${what}, data.split[2] = ${d.split[2]}` });
+      return { train: c.train, val: c.val, test: c.test, report, slices: {}, description: `census-income (${d.task_group}, seed ${cfg.seed}, split ${d.split.join('/')})` };
     }
     case 'files': {
       const schema = parseSchema(d.schema);
+      const report = emptyReport('files');
       const read = async (p: string) => {
-        const { table, stats } = await readAll(resolvePath(cfg, p), { schema, maxErrorRate: d.max_error_rate });
-        if (stats.rowsBad > 0) log(`${p}: skipped ${stats.rowsBad} bad row(s) of ${stats.rowsSeen}; first: ${stats.firstErrors.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.field ?? ''} ${e.reason}`).join('; ')}`);
-        return prepare(table);
+        const path = resolvePath(cfg, p);
+        const { table, stats } = await readAll(path, { schema, maxErrorRate: d.max_error_rate, lineColumn: LINE_COLUMN });
+        const rep = fileReport(stats);
+        report.files[path] = rep;
+        checkTaskColumns(cfg.tasks, table);
+        const good = dropBadLabels(table, cfg.tasks, path, rep);
+        if (rep.rows_skipped > 0) {
+          log(`${path}: skipped ${rep.rows_skipped} bad row(s) of ${rep.rows_seen}; first: ${rep.first_skipped.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.field ?? ''} ${e.reason}`).join('; ')}`);
+          if (rep.rows_seen > 0 && rep.rows_skipped / rep.rows_seen > d.max_error_rate) {
+            throw new Error(`${path}: ${rep.rows_skipped} of ${rep.rows_seen} rows are bad (${(100 * rep.rows_skipped / rep.rows_seen).toFixed(2)} % > data.max_error_rate ${(100 * d.max_error_rate).toFixed(2)} %); first: ${rep.first_skipped.slice(0, 5).map((e) => `${e.file}:${e.line}: ${e.reason}`).join('; ')}`);
+          }
+        }
+        if (stats.rowsSeen === 0) throw new Error(`${path}: no data rows (header only or empty file); nothing to ${p === d.train ? 'train on' : 'evaluate'}`);
+        return prepare(good);
       };
       const train = await read(d.train);
-      if (d.val && d.test) return { train, val: await read(d.val), test: await read(d.test), slices: {}, description: `files ${d.train}` };
-      const [tr, va, te] = splitByFractions(train, d.split, d.split_by === 'time' ? null : cfg.seed);
-      return {
-        train: tr, val: d.val ? await read(d.val) : va, test: d.test ? await read(d.test) : te,
-        slices: {}, description: `files ${d.train}`,
+      const trainPath = resolvePath(cfg, d.train);
+      const origin: SplitOrigin = {
+        train: d.val && d.test ? trainPath : `${trainPath}, data.split[0] = ${d.split[0]}`,
+        val: d.val ? resolvePath(cfg, d.val) : `${trainPath}, data.split[1] = ${d.split[1]}`,
+        test: d.test ? resolvePath(cfg, d.test) : `${trainPath}, data.split[2] = ${d.split[2]}`,
       };
+      let splits: { train: Table; val: Table; test: Table };
+      if (d.val && d.test) splits = { train, val: await read(d.val), test: await read(d.test) };
+      else {
+        const [tr, va, te] = splitByFractions(train, d.split, d.split_by === 'time' ? null : cfg.seed);
+        splits = { train: tr, val: d.val ? await read(d.val) : va, test: d.test ? await read(d.test) : te };
+      }
+      finish(report, splits, cfg, origin);
+      return { ...splits, report, slices: {}, description: `files ${d.train}` };
     }
   }
+}
+
+/** Record the split sizes and refuse splits that cannot train or be evaluated. */
+function finish(report: DataReport, s: { train: Table; val: Table; test: Table }, cfg: TrainConfig, origin: SplitOrigin): void {
+  report.splits = { train: s.train.numRows, val: s.val.numRows, test: s.test.numRows };
+  checkSplits(s, cfg.tasks, origin);
 }
 
 /** The rows from `hours` after the first row's time on (`t` is in time order, `column` in seconds). */

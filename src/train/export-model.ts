@@ -1,13 +1,15 @@
 // Writes the serving model: the eval-mode forward graph with parameters and embedding tables folded
-// in (inputs: one int64 id tensor per embedded feature, plus `dense`), and a manifest describing it.
+// in (inputs: one int64 id tensor per embedded feature, plus `dense`), its SHA-256 beside it
+// (`model.onnx.sha256`) and a manifest describing it.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
+import { writeSidecar } from '../util/checksum.js';
 import { exportForward, type EmbeddingTableValues, type FoldPart } from '../engine/export.js';
 import type { ParameterStore } from '../engine/store.js';
 import { EMB_INPUT } from '../models/base.js';
 import { MODEL_FILE } from './run-dir.js';
 import { predOutput } from './heads.js';
-import type { Session } from './trainer.js';
+import type { Session } from './session.js';
 
 
 export function exportModel(out: string, s: Session, store: ParameterStore): string {
@@ -23,6 +25,7 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
   });
   const path = join(out, MODEL_FILE);
   writeFileAtomic(path, bytes);
+  writeSidecar(path, bytes); // serving checks it on load (util/checksum.ts readVerified)
   writeFileAtomic(join(out, 'model.json'), JSON.stringify({
     model: MODEL_FILE,
     features: 'features.json',

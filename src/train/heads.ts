@@ -93,35 +93,53 @@ export interface HostLabels {
   metricLabel: Record<string, Float32Array>;
 }
 
+/** The columns a task reads from a table (label, sample space, weight). */
+export function taskColumns(table: Table, t: TaskConfig): { label: Column; space: Column | null; weight: Column | null } {
+  const where = `task "${t.name}"`;
+  const label = numericColumn(table, t.label, `${where}.label`);
+  if (isStringColumn(label)) throw new Error(`${where}.label: column "${t.label}" holds text; a numeric label is required`);
+  const space = t.sample_space ? numericColumn(table, t.sample_space.column, `${where}.sample_space`) : null;
+  const weight = t.weight_column ? numericColumn(table, t.weight_column, `${where}.weight_column`) : null;
+  if (weight && isStringColumn(weight)) throw new Error(`${where}.weight_column: column "${t.weight_column}" holds text`);
+  return { label, space, weight };
+}
+
+/** Is row i in task t's sample space (label present and the sample-space column matching)? */
+export function inSampleSpace(t: TaskConfig, c: ReturnType<typeof taskColumns>, i: number): boolean {
+  return !Number.isNaN(c.label[i] as number) && (!c.space || matches(c.space[i], t.sample_space!));
+}
+
+/** What is wrong with row i's label or weight for task t (null = fine). Rows outside the task's space are always fine. */
+export function labelProblem(t: TaskConfig, c: ReturnType<typeof taskColumns>, i: number): string | null {
+  if (!inSampleSpace(t, c, i)) return null;
+  const v = c.label[i] as number;
+  if (t.kind === 'binary' && v !== 0 && v !== 1) return `task "${t.name}": label column "${t.label}" is ${v}; binary labels must be 0 or 1 (or missing)`;
+  const weight = c.weight ? (c.weight[i] as number) : 1;
+  if (!(weight >= 0 && Number.isFinite(weight))) return `task "${t.name}": weight column "${t.weight_column}" is ${weight}; weights must be finite and ≥ 0`;
+  if (t.loss === 'weighted_lr' && v < 0) return `task "${t.name}": weighted_lr label "${t.label}" is negative (${v})`;
+  if (t.loss !== 'weighted_lr' && t.label_transform === 'log1p' && v <= -1) return `task "${t.name}": log1p label "${t.label}" is ${v} (must be > -1)`;
+  if (!Number.isFinite(v)) return `task "${t.name}": label column "${t.label}" is ${v}`;
+  return null;
+}
+
 /** Labels, masks and weights of a data batch; bad labels raise an error naming task and row. */
 export function hostLabels(table: Table, tasks: TaskConfig[], rowOffset = 0): HostLabels {
   const B = table.numRows;
   const out: HostLabels = { label: {}, mask: {}, weight: {}, metricLabel: {} };
   for (const t of tasks) {
-    const where = `task "${t.name}"`;
-    const col = numericColumn(table, t.label, `${where}.label`);
-    if (isStringColumn(col)) throw new Error(`${where}.label: column "${t.label}" holds text; a numeric label is required`);
-    const space = t.sample_space ? numericColumn(table, t.sample_space.column, `${where}.sample_space`) : null;
-    const wcol = t.weight_column ? numericColumn(table, t.weight_column, `${where}.weight_column`) : null;
-    if (wcol && isStringColumn(wcol)) throw new Error(`${where}.weight_column: column "${t.weight_column}" holds text`);
+    const cols = taskColumns(table, t);
     const y = new Float32Array(B), m = new Float32Array(B), w = new Float32Array(B), raw = new Float32Array(B);
     for (let i = 0; i < B; i++) {
-      const v = col[i] as number;
-      const inSpace = !Number.isNaN(v) && (!space || matches(space[i], t.sample_space!));
-      if (inSpace && t.kind === 'binary' && v !== 0 && v !== 1) {
-        throw new Error(`${where}: label column "${t.label}" has ${v} at row ${rowOffset + i}; binary labels must be 0 or 1 (or NaN = missing)`);
-      }
-      let weight = wcol ? (wcol[i] as number) : 1;
-      if (inSpace && !(weight >= 0 && Number.isFinite(weight))) {
-        throw new Error(`${where}: weight column "${t.weight_column}" has ${weight} at row ${rowOffset + i}; weights must be finite and ≥ 0`);
-      }
+      const problem = labelProblem(t, cols, i);
+      if (problem) throw new Error(`${problem} (row ${rowOffset + i})`);
+      const v = cols.label[i] as number;
+      const inSpace = inSampleSpace(t, cols, i);
+      let weight = cols.weight ? (cols.weight[i] as number) : 1;
       let target = v;
       if (t.loss === 'weighted_lr') {
-        if (inSpace && v < 0) throw new Error(`${where}: weighted_lr label "${t.label}" is negative (${v}) at row ${rowOffset + i}`);
         target = v > 0 ? 1 : 0;
         weight *= v > 0 ? v : 1;
       } else if (t.label_transform === 'log1p') {
-        if (inSpace && v <= -1) throw new Error(`${where}: log1p label "${t.label}" is ${v} at row ${rowOffset + i}`);
         target = Math.log1p(v);
       }
       if (!inSpace) { target = 0; weight = 0; }

@@ -75,7 +75,7 @@ test('trains on the world: metrics.json with the oracle per scenario and country
   const s = await openSession(cfg, out, () => {}, true);
   const store = new ParameterStore(cfg.seed);
   ensureLayout(s.build, store, s.asm.substitute);
-  restoreParams(findCheckpoint(out, 'BEST')!, store, s.asm);
+  restoreParams(findCheckpoint(out, 'best')!, store, s.asm);
   const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
   const rows = sliceTable(s.splits.test, 0, 64);
   const fitted = loadFitted(join(out, 'features.json'));
@@ -112,7 +112,7 @@ test('--resume continues mid-epoch and ends exactly where an uninterrupted run e
   const b = JSON.parse(readFileSync(join(split, 'metrics.json'), 'utf8'));
   assert.equal(b.tasks.click.all.auc, a.tasks.click.all.auc);
   assert.equal(b.tasks.watch_time.all.rmse, a.tasks.watch_time.all.rmse);
-  assert.ok(existsSync(join(split, 'checkpoints', 'LATEST')));
+  assert.ok(existsSync(join(split, 'checkpoints', 'MANIFEST.json')));
 });
 
 test('the NaN guard names the step, the task and the last good checkpoint', async () => {

@@ -1,39 +1,42 @@
 // The training loop: data → features → embedding gather → one step graph per batch → sparse update,
-// with validation, early stopping, atomic checkpoints and --resume, a NaN guard, then the test
-// metric matrix (with the oracle) and the exported forward model.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// with validation, early stopping, committed checkpoints and --resume, a NaN guard, then the test
+// metric matrix (with the oracle) and the exported forward model. The run directory is locked for
+// the whole run; see run-dir.ts for what it holds and checkpoints.ts for how a checkpoint commits.
 import { join } from 'node:path';
-import { takeRows, type Table } from '../data/table.js';
-import type { Graph, Tensor } from '../engine/graph.js';
-import { Evaluator, TrainStep, type BuildFn } from '../engine/step.js';
-import type { OptimizerConfig } from '../engine/optim.js';
-import { fitFeatures, loadFitted, saveFitted, transform, type FittedFeatures } from '../features/index.js';
-import { forward } from '../models/assemble.js';
-import { resolveModel } from '../models/registry.js';
+import { takeRows } from '../data/table.js';
+import { Evaluator, TrainStep } from '../engine/step.js';
+import { transform } from '../features/index.js';
 import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { Assembler, layoutOf } from './assembler.js';
+import { faultPoint } from '../util/fault.js';
 import type { TrainConfig } from './config.js';
-import { loadSplits, type Splits } from './dataset.js';
-import { evaluateTable, metricValue, type EvalResult, type SliceColumns } from './evaluate.js';
-import { buildHeads, hostLabels, initialLogitBias, labelFeeds, lossOutput, predictionOf, predOutput, taskInfos, TASK_WEIGHT_OUTPUT } from './heads.js';
-import { loadFeatures } from './features-config.js';
-import { counterPreparer } from './counters.js';
+import { evaluateTable, metricValue, type EvalResult } from './evaluate.js';
+import { hostLabels, labelFeeds, lossOutput, TASK_WEIGHT_OUTPUT } from './heads.js';
 import { Progress } from './progress.js';
-import { FEATURES_FILE, findCheckpoint, markBest, METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
+import { findCheckpoint, METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
 import { scheduledLr } from './schedule.js';
-import { TaskWeighting } from './weighting.js';
 import { exportModel } from './export-model.js';
 import { labelNoise, type LabelNoise } from './label-noise.js';
 import { calibrate } from './calibrate.js';
+import { denseOptimizer, openSession, type Session } from './session.js';
+import { lockRunDir } from './run-lock.js';
+import { prepareRunDir } from './run-prepare.js';
+import { appendLog, TRAIN_LOG, truncateLog } from './train-log.js';
+import { summarizeSkipped, type DataReport } from './data-checks.js';
+
+export { openSession, type Session } from './session.js';
 
 export interface TrainOptions {
   out: string;
   seed?: number;
   resume?: boolean;
+  /** Start over in a run directory that already holds checkpoints (deletes them). */
+  overwrite?: boolean;
   /** Progress bars and log lines (default true). */
   verbose?: boolean;
   log?: (line: string) => void;
+  /** What the lock file says this process is (default: the command line). */
+  command?: string;
 }
 
 export interface TrainSummary {
@@ -45,96 +48,29 @@ export interface TrainSummary {
   seconds: number;
   trainSamplesPerSecond: number;
   out: string;
-}
-
-export interface Session {
-  cfg: TrainConfig;
-  splits: Splits;
-  fitted: FittedFeatures;
-  asm: Assembler;
-  build: BuildFn;
-  weighting: TaskWeighting;
-  slices: SliceColumns;
-}
-
-function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
-  switch (c.type) {
-    case 'sgd': return { type: 'sgd', lr: c.lr, momentum: c.momentum, weightDecay: c.weight_decay };
-    case 'adagrad': return { type: 'adagrad', lr: c.lr, weightDecay: c.weight_decay };
-    case 'adam': return { type: 'adam', lr: c.lr, weightDecay: c.weight_decay };
-    case 'adamw': return { type: 'adamw', lr: c.lr, weightDecay: c.weight_decay };
-  }
-}
-
-/** Check that every column the tasks name exists before any training starts. */
-function checkTaskColumns(cfg: TrainConfig, t: Table): void {
-  const have = new Set(Object.keys(t.columns));
-  for (const task of cfg.tasks) {
-    const need: [string, string | undefined][] = [
-      ['label', task.label], ['sample_space.column', task.sample_space?.column], ['weight_column', task.weight_column], ['true_prob', task.true_prob],
-    ];
-    for (const [key, col] of need) {
-      if (col && !have.has(col)) throw new Error(`tasks "${task.name}".${key}: column "${col}" is not in the data; columns: ${[...have].join(', ')}`);
-    }
-  }
-}
-
-/** Load data, fit (or reload) features and assemble model, heads and tables. */
-export async function openSession(cfg: TrainConfig, out: string | null, log: (s: string) => void, reuseFeatures = false): Promise<Session> {
-  const features = loadFeatures(cfg);
-  const infos = taskInfos(cfg.tasks);
-  const model = resolveModel(cfg.model, infos);
-  for (const f of cfg.calibration?.by ?? []) {
-    if (!model.wide.includes(f)) throw new Error(`calibration.by: "${f}" is not a wide feature of the model; model.wide is [${model.wide.join(', ')}]`);
-  }
-  const weighting = new TaskWeighting(cfg.weighting, cfg.tasks.map((t) => t.name));
-  const splits = await loadSplits(cfg, log, counterPreparer(features));
-  checkTaskColumns(cfg, splits.train);
-  let fitted: FittedFeatures;
-  const fpath = out ? join(out, FEATURES_FILE) : null;
-  if (reuseFeatures && fpath && existsSync(fpath)) fitted = loadFitted(fpath);
-  else {
-    const t0 = Date.now();
-    fitted = fitFeatures(features, splits.train);
-    log(`fitted ${fitted.specs.length} features (${fitted.tables.length} embedding tables) on ${splits.train.numRows.toLocaleString('en-US')} rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    if (fpath) saveFitted(fpath, fitted);
-  }
-  const asm = new Assembler(fitted, {
-    optimizer: cfg.embedding.optimizer, lr: cfg.embedding.lr, initStd: cfg.embedding.init_std, l2: cfg.embedding.l2, seed: cfg.seed,
-  });
-  const layout = layoutOf(fitted);
-  const bias = initialLogitBias(splits.train, cfg.tasks);
-  const build: BuildFn = (g: Graph) => {
-    const f = forward(g, model, layout, infos, bias);
-    const outputs: Record<string, Tensor> = {};
-    for (const t of cfg.tasks) outputs[predOutput(t.name)] = predictionOf(t, f);
-    for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
-    if (!g.training) return { outputs };
-    const heads = buildHeads(g, cfg.tasks, f, weighting);
-    return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: (f.inputs.emb ? { emb: f.inputs.emb } : {}) as Record<string, Tensor> };
-  };
-  const slices: SliceColumns = {
-    scenario: cfg.eval.scenario_column ?? splits.slices.scenario,
-    country: cfg.eval.country_column ?? splits.slices.country,
-    group: cfg.eval.group_column ?? splits.slices.group,
-  };
-  return { cfg, splits, fitted, asm, build, weighting, slices };
+  dataReport: DataReport;
 }
 
 export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainSummary> {
   const cfg: TrainConfig = { ...cfgIn, seed: o.seed ?? cfgIn.seed };
   const verbose = o.verbose ?? true;
   const log = o.log ?? ((s: string) => { if (verbose) process.stderr.write(`${s}\n`); });
-  mkdirSync(o.out, { recursive: true });
-  const resumeFrom = o.resume ? findCheckpoint(o.out) : null;
-  if (o.resume && !resumeFrom) log(`--resume: no checkpoint in ${o.out}; starting fresh`);
-  const s = await openSession(cfg, o.out, log, resumeFrom !== null);
-  writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ ...cfg, baseDir: undefined }, null, 2));
-  const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed, substitute: s.asm.substitute, optimizerThread: cfg.train.optimizer_thread });
+  const lock = lockRunDir(o.out, o.command ?? process.argv.slice(1).join(' '), log);
   try {
-    return await trainLoop(s, o, step, resumeFrom, verbose, log);
+    const resumeFrom = prepareRunDir(o.out, cfg, { resume: !!o.resume, overwrite: !!o.overwrite }, log);
+    const s = await openSession(cfg, o.out, log, resumeFrom !== null);
+    writeFileAtomic(join(o.out, 'data_report.json'), `${JSON.stringify(s.splits.report, null, 1)}\n`);
+    const skipped = summarizeSkipped(s.splits.report);
+    if (skipped) log(`${skipped}; see ${join(o.out, 'data_report.json')}`);
+    writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ ...cfg, baseDir: undefined }, null, 2));
+    const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed, substitute: s.asm.substitute, optimizerThread: cfg.train.optimizer_thread });
+    try {
+      return await trainLoop(s, o, step, resumeFrom, verbose, log);
+    } finally {
+      await step.dispose();
+    }
   } finally {
-    await step.dispose();
+    lock.release();
   }
 }
 
@@ -147,6 +83,8 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   const N = splits.train.numRows;
   const perEpoch = Math.ceil(N / B);
   const total = Math.min(cfg.train.max_steps ?? Infinity, perEpoch * cfg.train.epochs);
+  const es = cfg.train.early_stopping;
+  const metric = es ? { name: es.metric, mode: es.mode } : null;
   let st: TrainerState = { epoch: 0, batchInEpoch: 0, globalStep: 0, best: null, bestCheckpoint: null, badEvals: 0, lossHistory: [], l0: null, done: false };
   if (resumeFrom) {
     st = restoreTraining(resumeFrom, step, asm);
@@ -154,34 +92,37 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     weighting.l0 = st.l0;
     log(`resumed from ${resumeFrom} (epoch ${st.epoch + 1}, step ${st.globalStep})`);
   }
-  const logPath = join(o.out, 'train_log.jsonl');
-  if (!resumeFrom) writeFileSync(logPath, '');
-  const es = cfg.train.early_stopping;
+  const logPath = join(o.out, TRAIN_LOG);
+  const cut = truncateLog(logPath, resumeFrom ? st.globalStep : -1);
+  if (cut.dropped > 0 && resumeFrom) log(`${logPath}: dropped ${cut.dropped} line(s) written after step ${st.globalStep} by the interrupted run`);
+  const snapshot = (extra: Partial<TrainerState>): TrainerState => ({ ...st, lossHistory: weighting.history, l0: weighting.l0, ...extra });
+  let epochLoss = st.batchInEpoch > 0 && st.epochLoss ? [...st.epochLoss] : tasks.map(() => 0);
+  let epochBatches = st.batchInEpoch > 0 ? (st.epochBatches ?? 0) : 0;
   const validate = async (): Promise<boolean> => {
     const v = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, allOnly: true });
     const summary = tasks.map((t) => `${t.name} ${t.kind === 'binary' ? `auc ${fmt(metricValue(v.matrix, `${t.name}.auc`))}` : `rmse ${fmt(metricValue(v.matrix, `${t.name}.rmse`))}`}`).join(' | ');
-    appendFileSync(logPath, `${JSON.stringify({ kind: 'val', step: st.globalStep, epoch: st.epoch, metrics: Object.fromEntries(tasks.map((t) => [t.name, v.matrix.tasks[t.name]?.all])) })}\n`);
+    appendLog(logPath, { kind: 'val', step: st.globalStep, epoch: st.epoch, metrics: Object.fromEntries(tasks.map((t) => [t.name, v.matrix.tasks[t.name]?.all])) });
+    faultPoint('train.val-logged');
     let improved = true;
+    let value: number | null = null;
     if (es) {
-      const m = metricValue(v.matrix, es.metric);
-      improved = m !== null && (st.best === null || (es.mode === 'max' ? m > st.best : m < st.best));
-      if (improved) { st.best = m; st.badEvals = 0; } else st.badEvals++;
-      log(`validation @ step ${st.globalStep}: ${summary} | ${es.metric} ${fmt(m)}${improved ? ' (best)' : ` (no improvement ${st.badEvals}/${es.patience})`}`);
+      value = metricValue(v.matrix, es.metric);
+      improved = value !== null && (st.best === null || (es.mode === 'max' ? value > st.best : value < st.best));
+      if (improved) { st.best = value; st.badEvals = 0; } else st.badEvals++;
+      log(`validation @ step ${st.globalStep}: ${summary} | ${es.metric} ${fmt(value)}${improved ? ' (best)' : ` (no improvement ${st.badEvals}/${es.patience})`}`);
     } else log(`validation @ step ${st.globalStep}: ${summary}`);
-    const name = writeCheckpoint(o.out, step, asm, { ...st, lossHistory: weighting.history, l0: weighting.l0 });
-    if (improved) { st.bestCheckpoint = name; markBest(o.out, name); }
+    const name = writeCheckpoint(o.out, step, asm, snapshot({ epochLoss, epochBatches }), { value, best: improved, metric });
+    if (improved) st.bestCheckpoint = name;
     return es ? st.badEvals >= es.patience : false;
   };
 
   const t0 = performance.now();
   let samples = 0;
-  let stop = st.done;
+  let stop = st.done || (es !== undefined && st.badEvals >= es.patience);
   const progress = new Progress({ label: 'train', total: total * B, enabled: verbose });
   progress.update(st.globalStep * B);
   while (!stop && st.epoch < cfg.train.epochs && st.globalStep < total) {
     const order = cfg.train.shuffle === 'full' ? new Rng(cfg.seed * 7919 + st.epoch).permutation(N) : Int32Array.from({ length: N }, (_, i) => i);
-    const epochLoss = tasks.map(() => 0);
-    let epochBatches = 0;
     for (let b = st.batchInEpoch; b < perEpoch && st.globalStep < total; b++) {
       const idx = order.subarray(b * B, Math.min(N, (b + 1) * B));
       const batch = takeRows(splits.train, idx);
@@ -209,7 +150,8 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
       progress.update(st.globalStep * B, r.loss, `ep ${st.epoch + 1}/${cfg.train.epochs}`);
       if (st.globalStep % cfg.train.log_every === 0) {
         const w = Array.from(r.outputs[TASK_WEIGHT_OUTPUT]!.data as Float32Array);
-        appendFileSync(logPath, `${JSON.stringify({ kind: 'train', step: st.globalStep, epoch: st.epoch, lr, loss: r.loss, grad_norm: r.gradNorm, task_loss: Object.fromEntries(tasks.map((t, i) => [t.name, taskLosses[i]])), task_weight: Object.fromEntries(tasks.map((t, i) => [t.name, w[i]])) })}\n`);
+        appendLog(logPath, { kind: 'train', step: st.globalStep, epoch: st.epoch, lr, loss: r.loss, grad_norm: r.gradNorm, task_loss: Object.fromEntries(tasks.map((t, i) => [t.name, taskLosses[i]])), task_weight: Object.fromEntries(tasks.map((t, i) => [t.name, w[i]])) });
+        faultPoint('train.logged');
       }
       if (cfg.train.eval_every > 0 && st.globalStep % cfg.train.eval_every === 0 && (await validate())) { stop = true; break; }
     }
@@ -220,13 +162,14 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     }
     weighting.endEpoch(epochLoss.map((l) => l / Math.max(1, epochBatches)));
     st.epoch++; st.batchInEpoch = 0;
+    epochLoss = tasks.map(() => 0); epochBatches = 0;
     if (cfg.train.eval_every === 0 || st.globalStep >= total) stop = await validate();
   }
   const { seconds } = progress.stop();
   st.done = true;
   log(`trained ${st.globalStep} steps in ${seconds.toFixed(1)} s (${Math.round(samples / Math.max(1e-9, (performance.now() - t0) / 1000)).toLocaleString('en-US')} samples/s)`);
 
-  const best = findCheckpoint(o.out, 'BEST');
+  const best = findCheckpoint(o.out, 'best');
   if (es && best && !st.calibrated) { restoreParams(best, step.store, asm); log(`restored the best checkpoint ${best} (${es.metric} ${fmt(st.best)})`); }
   if (cfg.calibration && !st.calibrated) {
     const rep = await calibrate(splits.train, evaluator, asm, tasks, cfg.calibration, cfg.seed, cfg.eval.batch_size);
@@ -236,14 +179,15 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     }
     writeFileAtomic(join(o.out, 'calibration.json'), JSON.stringify(rep, null, 1));
     st.calibrated = true;
-    const name = writeCheckpoint(o.out, step, asm, { ...st, lossHistory: weighting.history, l0: weighting.l0 }, 2, '-calibrated');
-    markBest(o.out, name);
+    writeCheckpoint(o.out, step, asm, snapshot({ epochLoss, epochBatches }), { value: null, best: false, final: true, metric, suffix: '-calibrated' });
   }
   const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test' });
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
+  faultPoint('train.metrics-written');
   exportModel(o.out, s, step.store);
+  faultPoint('train.exported');
   const trainLabelNoise = labelNoise(splits.train, tasks, s.slices);
-  return { test, val: null, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out };
+  return { test, val: null, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out, dataReport: splits.report };
 }
 
 function fmt(v: number | null | undefined): string {

@@ -23,7 +23,7 @@ export function register(program: Command): void {
       const cfg = loadTrainConfig(o.config);
       if (o.impressions && cfg.data.source === 'world') cfg.data.impressions = Number(o.impressions);
       if (o.epochs) cfg.train.epochs = Number(o.epochs);
-      const res = await train(cfg, { out: o.out });
+      const res = await train(cfg, { out: o.out, overwrite: true }); // a demo re-run starts over
       process.stdout.write(`${demoReport(res.test.matrix, res.trainLabelNoise)}\n`);
       process.stdout.write(`\nwrote ${join(o.out, 'metrics.json')}, ${join(o.out, 'model.onnx')} — demo took ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     });

@@ -2,15 +2,17 @@
 // row reports and enforces maxErrorRate.
 import { BatchBuilder, type Schema } from '../schema.js';
 import type { Table } from '../table.js';
-import { DataReadError, formatBadRow, type ReadOptions, type ReadStats } from './types.js';
+import { DataReadError, formatBadRow, reasonKind, type ReadOptions, type ReadStats } from './types.js';
 
 export class Collector {
-  readonly stats: ReadStats = { rowsSeen: 0, rowsOk: 0, rowsBad: 0, firstErrors: [], unknownColumns: [] };
+  readonly stats: ReadStats = { rowsSeen: 0, rowsOk: 0, rowsBad: 0, firstErrors: [], unknownColumns: [], badByReason: {} };
   readonly builder: BatchBuilder;
   private readonly maxErrorRate: number;
   private readonly minRows: number;
   private readonly maxReported: number;
   private readonly unknown = new Set<string>();
+  /** Lines of the rows in the current batch (opts.lineColumn). */
+  private lines: Float64Array | null;
 
   constructor(readonly file: string, readonly schema: Schema, private readonly opts: ReadOptions) {
     const batchSize = opts.batchSize ?? 8192;
@@ -19,6 +21,7 @@ export class Collector {
     this.maxErrorRate = opts.maxErrorRate ?? 0.01;
     this.minRows = opts.minRowsForErrorRate ?? 1000;
     this.maxReported = opts.maxReportedErrors ?? 20;
+    this.lines = opts.lineColumn ? new Float64Array(batchSize) : null;
   }
 
   /** Offer row fields in schema order: get(j) returns the raw value (undefined = absent). */
@@ -28,6 +31,7 @@ export class Collector {
       const reason = b.set(j, get(j));
       if (reason !== null) { this.bad(line, this.schema[j]!.name, reason); return; }
     }
+    if (this.lines) this.lines[b.length] = line;
     b.commit();
     this.stats.rowsSeen++;
     this.stats.rowsOk++;
@@ -38,6 +42,8 @@ export class Collector {
     const s = this.stats;
     s.rowsSeen++;
     s.rowsBad++;
+    const kind = reasonKind(field, reason);
+    s.badByReason![kind] = (s.badByReason![kind] ?? 0) + 1;
     if (s.firstErrors.length < this.maxReported) {
       s.firstErrors.push(field === undefined ? { file: this.file, line, reason } : { file: this.file, line, field, reason });
     }
@@ -55,7 +61,9 @@ export class Collector {
 
   take(): Table {
     this.opts.onProgress?.(this.stats.rowsSeen);
-    return this.builder.finish();
+    const t = this.builder.finish();
+    if (!this.lines) return t;
+    return { numRows: t.numRows, columns: { ...t.columns, [this.opts.lineColumn!]: this.lines.slice(0, t.numRows) } };
   }
 
   /** Throws when the bad-row rate exceeds maxErrorRate. */

@@ -33,6 +33,8 @@ export interface ReadOptions {
   /** Override gzip detection (default: path ends with .gz). */
   gzip?: boolean;
   csv?: CsvOptions;
+  /** Add a float column of this name holding each row's line in the file (1-based; Parquet: 0-based row index). */
+  lineColumn?: string;
 }
 
 export interface BadRow {
@@ -50,6 +52,14 @@ export interface ReadStats {
   firstErrors: BadRow[];
   /** Input columns/keys not in the schema (ignored; each reported once through onWarning). */
   unknownColumns: string[];
+  /** Bad rows per kind of problem ("<field>: <reason without the value>"). */
+  badByReason?: Record<string, number>;
+}
+
+/** A bad-row reason without the offending value, for counting by kind ("age: expected int, got …"). */
+export function reasonKind(field: string | undefined, reason: string): string {
+  const generic = reason.replace(/"(?:[^"\\]|\\.)*"|'[^']*'|-?\b\d[\d.eE+-]*/g, '…').replace(/\s*\(.*\)$/, '');
+  return field === undefined ? generic : `${field}: ${generic}`;
 }
 
 export function formatBadRow(b: BadRow): string {

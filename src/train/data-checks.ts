@@ -1,0 +1,109 @@
+// What the trainer refuses before the first step, and the row accounting of a run (data_report.json):
+// rows read, skipped per reason and per file (with the first bad lines), rows dropped for a bad label
+// (named by file and line), and the size of each split.
+import type { Table } from '../data/table.js';
+import type { BadRow, ReadStats } from '../data/io/types.js';
+import type { TaskConfig } from './config.js';
+import { inSampleSpace, labelProblem, taskColumns } from './heads.js';
+import { takeRows } from '../data/table.js';
+
+/** Column the file readers add: the row's line in its file (1-based; Parquet: 0-based row index). */
+export const LINE_COLUMN = '__line';
+
+export interface FileReport {
+  rows_seen: number;
+  rows_ok: number;
+  rows_skipped: number;
+  skipped_by_reason: Record<string, number>;
+  first_skipped: BadRow[];
+}
+
+export interface DataReport {
+  source: string;
+  files: Record<string, FileReport>;
+  splits: { train: number; val: number; test: number };
+  notes: string[];
+}
+
+export function emptyReport(source: string): DataReport {
+  return { source, files: {}, splits: { train: 0, val: 0, test: 0 }, notes: [] };
+}
+
+/** A reader's counts as a file entry. */
+export function fileReport(stats: ReadStats): FileReport {
+  return {
+    rows_seen: stats.rowsSeen, rows_ok: stats.rowsOk, rows_skipped: stats.rowsBad,
+    skipped_by_reason: { ...(stats.badByReason ?? {}) }, first_skipped: [...stats.firstErrors],
+  };
+}
+
+export const skippedRows = (r: DataReport) => Object.values(r.files).reduce((s, f) => s + f.rows_skipped, 0);
+
+/** One line: "skipped 12 of 10,000 rows (a.csv: 12 — label: 7, age: expected int: 5); see data_report.json". */
+export function summarizeSkipped(r: DataReport): string | null {
+  const n = skippedRows(r);
+  if (n === 0) return null;
+  const seen = Object.values(r.files).reduce((s, f) => s + f.rows_seen, 0);
+  const per = Object.entries(r.files).filter(([, f]) => f.rows_skipped > 0).map(([file, f]) =>
+    `${file}: ${f.rows_skipped} — ${Object.entries(f.skipped_by_reason).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  return `skipped ${n.toLocaleString('en-US')} of ${seen.toLocaleString('en-US')} rows (${per.join('; ')})`;
+}
+
+/**
+ * Drop rows whose label or weight is invalid for some task, counting them in the file's report with
+ * their line. Returns the table without them.
+ */
+export function dropBadLabels(t: Table, tasks: TaskConfig[], file: string, rep: FileReport, maxReported = 20): Table {
+  const lines = t.columns[LINE_COLUMN] as Float64Array | undefined;
+  const cols = tasks.map((task) => taskColumns(t, task));
+  const keep: number[] = [];
+  for (let i = 0; i < t.numRows; i++) {
+    let problem: string | null = null;
+    for (let k = 0; k < tasks.length && !problem; k++) problem = labelProblem(tasks[k]!, cols[k]!, i);
+    if (!problem) { keep.push(i); continue; }
+    const task = tasks.find((x, k) => labelProblem(x, cols[k]!, i) !== null)!;
+    const reason = `label of task "${task.name}" (column "${task.label}")`;
+    rep.rows_ok--; rep.rows_skipped++;
+    rep.skipped_by_reason[reason] = (rep.skipped_by_reason[reason] ?? 0) + 1;
+    if (rep.first_skipped.length < maxReported) rep.first_skipped.push({ file, line: lines ? lines[i]! : i, field: task.label, reason: problem });
+  }
+  return keep.length === t.numRows ? t : takeRows(t, keep);
+}
+
+/** Check that every column the tasks name exists before any training starts. */
+export function checkTaskColumns(tasks: TaskConfig[], t: Table): void {
+  const have = new Set(Object.keys(t.columns).filter((c) => c !== LINE_COLUMN));
+  for (const task of tasks) {
+    const need: [string, string | undefined][] = [
+      ['label', task.label], ['sample_space.column', task.sample_space?.column], ['weight_column', task.weight_column], ['true_prob', task.true_prob],
+    ];
+    for (const [key, col] of need) {
+      if (col && !have.has(col)) throw new Error(`tasks "${task.name}".${key}: column "${col}" is not in the data; columns: ${[...have].join(', ')}`);
+    }
+  }
+}
+
+/** Where a split's rows come from, for messages. */
+export type SplitOrigin = Record<'train' | 'val' | 'test', string>;
+
+/** Refuse splits that cannot train or be evaluated: empty, or a binary task without both classes. */
+export function checkSplits(splits: Record<'train' | 'val' | 'test', Table>, tasks: TaskConfig[], origin: SplitOrigin): void {
+  checkTaskColumns(tasks, splits.train);
+  for (const name of ['train', 'val', 'test'] as const) {
+    const t = splits[name];
+    if (t.numRows === 0) throw new Error(`the ${name} split is empty (${origin[name]}); nothing to ${name === 'train' ? 'train on' : 'evaluate'} — check the data file and data.split`);
+    for (const task of tasks) {
+      if (task.kind !== 'binary') continue;
+      const c = taskColumns(t, task);
+      let pos = 0, neg = 0;
+      for (let i = 0; i < t.numRows; i++) {
+        if (!inSampleSpace(task, c, i)) continue;
+        if (c.label[i] === 1) pos++; else neg++;
+      }
+      if (pos === 0 || neg === 0) {
+        throw new Error(`task "${task.name}": the ${name} split (${origin[name]}) has ${pos} positive and ${neg} negative labels in column "${task.label}"` +
+          `${task.sample_space ? ` within its sample space (${task.sample_space.column})` : ''}; a binary task needs both classes in every split (its AUC and loss are undefined otherwise)`);
+      }
+    }
+  }
+}
