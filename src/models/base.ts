@@ -15,7 +15,15 @@ export interface FieldSlot {
   dim: number;
   /** Offset of this field's columns in `emb`. */
   offset: number;
+  /**
+   * Single-id features (one id per row): the number of ids, which lie in [0, ids) — for a vocab
+   * feature 0 = missing, 1 = out of vocabulary, entry i = i + 2. Absent for multi-value features.
+   */
+  ids?: number;
 }
+
+/** The graph input holding a feature's ids (int32 in training, int64 in the exported model). */
+export const idsInput = (feature: string) => `ids.${feature}`;
 
 export interface InputLayout {
   fields: FieldSlot[];
@@ -79,6 +87,22 @@ export class ModelInputs {
     t = op.slice(this.emb, [f.offset], [f.offset + f.dim], [1]);
     this.slices.set(name, t);
     return t;
+  }
+
+  /**
+   * A single-id feature's ids [B] as int64: the graph input `ids.<feature>` that the embedding
+   * lookup reads (training gathers `emb` inside the graph from it, the exported model takes it as
+   * input), so the model's id input is the one the trainer feeds and serving sends; without a
+   * lookup in the graph (`emb` fed directly) it is declared here. The ids lie in [0, count).
+   */
+  ids(name: string): { ids: Tensor; count: number } {
+    const f = this.layout.fields.find((x) => x.name === name);
+    if (!f) throw new Error(`model input: no embedded feature "${name}"; have ${this.layout.fields.map((x) => x.name).join(', ')}`);
+    if (f.ids === undefined) throw new Error(`model input: feature "${name}" has no single id per row (a multi-value feature)`);
+    const input = idsInput(name);
+    const have = this.g.inputs.find((t) => t.name === input);
+    const ids = have ?? this.g.input(input, 'int64', ['B']);
+    return { ids: op.cast(ids, 'int64'), count: f.ids };
   }
 
   /** Several features' embeddings side by side [B, Σdim]. */

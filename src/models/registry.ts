@@ -12,10 +12,11 @@ import { ppnet } from './ppnet.js';
 import { epnet } from './epnet.js';
 import { pepnet } from './pepnet.js';
 import { mmoePpnet } from './mmoe-ppnet.js';
+import { star } from './star.js';
 import { formatZodError } from '../util/zod-error.js';
 
 export const MODELS: Record<string, ModelDef> = Object.fromEntries(
-  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet].map((m) => [m.name, m as ModelDef]),
+  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star].map((m) => [m.name, m as ModelDef]),
 );
 
 export interface ResolvedModel {

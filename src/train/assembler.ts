@@ -4,7 +4,7 @@ import type { Feed } from '../engine/runtime.js';
 import { EmbeddingTable, type OptimizerConfig as SparseOptConfig } from '../embedding/index.js';
 import type { FeatureBatch, FeatureSpec, FittedFeatures } from '../features/index.js';
 import type { InputLayout } from '../models/base.js';
-import { DENSE_INPUT, EMB_INPUT } from '../models/base.js';
+import { DENSE_INPUT, EMB_INPUT, idsInput } from '../models/base.js';
 import type { DType, Graph, Shape, Tensor } from '../engine/graph.js';
 import { lookupRows, type LookupPart } from '../engine/lookup.js';
 
@@ -18,7 +18,8 @@ export interface EmbeddingSettings {
 
 /** Model input layout from the fitted features (embedded features side by side in spec order). */
 export function layoutOf(fitted: FittedFeatures): InputLayout {
-  const fields = fitted.specs.filter((s) => s.output !== 'dense').map((s) => ({ name: s.name, dim: s.dim, offset: s.offset }));
+  const fields = fitted.specs.filter((s) => s.output !== 'dense')
+    .map((s) => ({ name: s.name, dim: s.dim, offset: s.offset, ...(s.output === 'ids' ? { ids: s.buckets } : {}) }));
   const denseWidth = fitted.specs.filter((s) => s.output === 'dense').reduce((n, s) => n + s.dim, 0);
   return { fields, denseWidth };
 }
@@ -130,5 +131,5 @@ export class Assembler {
   }
 }
 
-export const idsInput = (feature: string) => `ids.${feature}`;
+export { idsInput };
 export const tableInput = (table: string) => `table:${table}`;
