@@ -1,14 +1,22 @@
-// `liverank generate [--impressions N] [--seed S] [--days D] [--out PATH]`: writes the synthetic
-// live-stream world (impressions + users + rooms side tables + meta.json with realised statistics).
+// `liverank generate [--impressions N] [--seed S] [--days D] [--heterogeneity none|multi_scenario] [--out PATH]`:
+// writes the synthetic live-stream world (impressions + users + rooms side tables + meta.json with realised statistics).
 import type { Command } from 'commander';
 import { generateWorld } from '../../data/world/generate.js';
 import { formatWorldStats, summarizeWorld } from '../../data/world/stats.js';
 import { writeWorld, worldPaths } from '../../data/world/write.js';
+import { parseHeterogeneity } from '../../data/world/hetero.js';
+import { HETEROGENEITY_KINDS } from '../../data/world/hetero-params.js';
 
 function posInt(v: string, name: string, min: number): number {
   const n = Number(v.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
+}
+
+function fraction(v: string, name: string): number {
+  const x = Number(v);
+  if (!(x > 0 && x <= 1)) throw new Error(`${name}: expected a number in (0, 1], got ${JSON.stringify(v)}`);
+  return x;
 }
 
 export function register(program: Command): void {
@@ -19,18 +27,22 @@ export function register(program: Command): void {
     .option('-s, --seed <n>', 'random seed (same seed => identical files)', '1')
     .option('--days <n>', 'simulated days', '1')
     .option('--live-rooms <n>', 'rooms live at a time per million impressions a day (default 10500)')
+    .option('--users-per-impression <x>', 'users per impression (default 0.05)')
+    .option('--heterogeneity <kind>', `${HETEROGENEITY_KINDS.join(' | ')}: per-scenario and per-country coefficients (docs/world.md §10)`, 'none')
     .option('-o, --out <path>', 'impressions file; .parquet, .csv or .jsonl (side tables and meta.json go next to it)', 'data/generated/world.parquet')
     .option('-q, --quiet', 'no progress line or summary table')
-    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string }) => {
+    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string; usersPerImpression?: string; heterogeneity: string }) => {
       const impressions = posInt(o.impressions, '--impressions', 1000);
       const seed = posInt(o.seed, '--seed', 0);
       const days = posInt(o.days, '--days', 1);
       const liveRoomsPerMillionPerDay = o.liveRooms === undefined ? undefined : posInt(o.liveRooms, '--live-rooms', 1);
+      const usersPerImpression = o.usersPerImpression === undefined ? undefined : fraction(o.usersPerImpression, '--users-per-impression');
+      const heterogeneity = parseHeterogeneity(o.heterogeneity, '--heterogeneity');
       const paths = worldPaths(o.out); // validates the extension before the work
       const say = (s: string) => { if (!o.quiet) process.stderr.write(s); };
       const t0 = Date.now();
       const world = generateWorld({
-        impressions, seed, days, liveRoomsPerMillionPerDay,
+        impressions, seed, days, liveRoomsPerMillionPerDay, usersPerImpression, heterogeneity,
         onProgress: (done, total) => say(`\rgenerating: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} impressions (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
       });
       say(`\ngenerated ${impressions.toLocaleString('en-US')} impressions, ${world.meta.sizes.users.toLocaleString('en-US')} users, `

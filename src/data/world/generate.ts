@@ -9,6 +9,8 @@ import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount,
 import { History, seedPriorHistory } from './history.js';
 import { LiveIndex } from './exposure.js';
 import { computeTruth, drawLabels, emptyLabels, emptyTruth, type TruthInput } from './truth.js';
+import { computeTruthHetero, heteroModel, parseHeterogeneity } from './hetero.js';
+import type { Heterogeneity, HeteroSpec } from './hetero-params.js';
 import { SCENARIOS } from './schema.js';
 import { buildRoomsTable, buildUsersTable } from './sidetables.js';
 
@@ -28,12 +30,21 @@ export interface WorldOptions {
   liveRoomsPerMillionPerDay?: number;
   /** Users per impression (default 0.05: 50k users in a 1 M world, ~20 impressions each). */
   usersPerImpression?: number;
+  /**
+   * 'none' (default): every scenario and country only shifts each task's level (docs/world.md §4).
+   * 'multi_scenario': per-scenario coefficient vectors, per-country changes in MX/TH/SA and
+   * per-scenario examination curves (docs/world.md §10). Population, exposure and random draws
+   * are the same; only the true probabilities (and so the labels) change.
+   */
+  heterogeneity?: Heterogeneity;
   /** Called every ~5 % with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface WorldMeta {
-  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number };
+  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number; heterogeneity?: Heterogeneity };
+  /** The coefficients of a heterogeneous world (absent in the default world, whose meta is unchanged). */
+  heterogeneity?: HeteroSpec;
   sizes: { users: number; streamers: number; rooms: number; avgLiveRooms: number; seqLen: number };
   countries: string[];
   categories: string[];
@@ -67,6 +78,8 @@ export function generateWorld(opts: WorldOptions = {}): World {
   if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error(`world: days must be an integer in 1..366, got ${days}`);
   if (!Number.isFinite(seed)) throw new Error(`world: seed must be a number, got ${seed}`);
   if (!Number.isInteger(startTs) || startTs < 0 || startTs + days * DAY > 2147483647) throw new Error(`world: startTs ${startTs} out of range`);
+  const heterogeneity = parseHeterogeneity(opts.heterogeneity, 'world: heterogeneity');
+  const hetero = heteroModel(heterogeneity);
 
   const root = new Rng(seed);
   const rUsers = root.fork(); const rStreamers = root.fork(); const rSessions = root.fork();
@@ -148,7 +161,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     x.followed = followed; x.streamerWatchS = sw; x.followers = st.followers[s]!; x.viewers = viewers;
     x.sameCountry = st.country[s] === k ? 1 : 0; x.activityZ = users.activityZ[u]!; x.seqHits = hist.seqHits(u, c);
     x.hour = hour; x.style = st.style[s]!; x.quality = st.quality[s]!;
-    computeTruth(x, tr);
+    if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
 
     col.impression_id[i] = i; col.ts[i] = startTs + t; col.hour[i] = hour;
     col.scenario.push(SCENARIOS[g]!); col.scenario_id[i] = g; col.position[i] = pos;
@@ -180,7 +193,8 @@ export function generateWorld(opts: WorldOptions = {}): World {
   const tTables = Date.now();
   const impressions = makeTable(col);
   const meta: WorldMeta = {
-    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression },
+    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression, ...(hetero ? { heterogeneity } : {}) },
+    ...(hetero ? { heterogeneity: hetero.spec } : {}),
     sizes: { users: nUsers, streamers: st.n, rooms: se.n, avgLiveRooms: Math.round(liveSum / N), seqLen: P.seqLen },
     countries: codes,
     categories: CATEGORIES.map((c) => c.name),
