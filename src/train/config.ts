@@ -21,6 +21,8 @@ const dataSchema = z.discriminatedUnion('source', [
     live_rooms_per_million_per_day: z.number().positive().optional(),
     /** Users per impression (world default 0.05). */
     users_per_impression: z.number().positive().max(1).optional(),
+    /** 'multi_scenario': per-scenario / per-country coefficients (docs/world.md §10); default 'none' = today's world. */
+    heterogeneity: z.enum(['none', 'multi_scenario']).optional(),
     /** Read a generated world file instead of generating in memory. */
     path: z.string().optional(),
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */
