@@ -22,6 +22,19 @@ export type GradRule = (c: GradContext) => (Tensor | null | undefined)[];
 const rules = new Map<string, GradRule>();
 const nonDifferentiable = new Set<string>();
 
+/** What `gradients` made for one node: the output gradients its rule read and the input gradients it returned. */
+export interface GradRecord {
+  dy: readonly (Tensor | null)[];
+  /** Only entries the walk used (inputs that needed a gradient); the rest are null. */
+  dx: readonly (Tensor | null)[];
+}
+const records = new WeakMap<Node, GradRecord[]>();
+
+/** The gradient records of a node, one per `gradients` call that differentiated it (lowerings read them). */
+export function gradRecords(n: Node): readonly GradRecord[] {
+  return records.get(n) ?? [];
+}
+
 export function registerGradient(op: string, rule: GradRule): void {
   if (rules.has(op)) throw new Error(`gradient for ${op} registered twice`);
   rules.set(op, rule);
@@ -91,6 +104,8 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[], seed?: Tensor): 
     if (!rule) throw new Error(`no gradient rule for op ${n.op}`);
     const needs = n.inputs.map((t) => !!t && t.isFloat && fromWrt.has(t.id) && toLoss.has(t.id));
     const dx = rule({ node: n, x: n.inputs, y: n.outputs, dy, needs });
+    const used = n.inputs.map((t, i) => (t && needs[i] && dx[i] ? dx[i]! : null));
+    (records.get(n) ?? records.set(n, []).get(n)!).push({ dy, dx: used });
     n.inputs.forEach((t, i) => {
       const d = dx[i];
       if (t && needs[i] && d) {

@@ -3,6 +3,7 @@ import { Graph, type Tensor } from './graph.js';
 import { gradients } from './autodiff.js';
 import { initialize } from './params.js';
 import { Runner, type Feed } from './runtime.js';
+import type { SerializeOptions } from './serialize.js';
 import { Rng } from '../util/rng.js';
 import './gradients/index.js';
 
@@ -15,6 +16,8 @@ export interface GradCheckOptions {
   maxCoords?: number;
   seed?: number;
   training?: boolean;
+  /** Serialization options of both graphs (e.g. `mergeFloat64` to check a lowering's gradients). */
+  serialize?: SerializeOptions;
 }
 
 export interface GradCheckResult {
@@ -60,13 +63,13 @@ export async function gradCheck(
     initialize(p.spec, data, seed);
     all[t.name] = { data, dims: p.spec.shape };
   }
-  const runner = await Runner.fromGraph(g);
+  const runner = await Runner.fromGraph(g, o.serialize);
   const res = await runner.run(all);
 
   // Loss-only graph for finite differences.
   const g2 = mk();
   g2.output('loss', build(g2));
-  const lossRunner = await Runner.fromGraph(g2);
+  const lossRunner = await Runner.fromGraph(g2, o.serialize);
   const f = async (fs: Record<string, Feed>) => (await lossRunner.run(fs)).loss!.data[0] as number;
 
   const rng = new Rng(seed);

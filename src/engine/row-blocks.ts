@@ -7,6 +7,7 @@
 // same kernel in the same order either way, so the result is bit-identical.
 import type { Attr, Graph, Node, Tensor } from './graph.js';
 import { consumersOf, neededNodes, type Emit } from './graph-walk.js';
+import { mergeSiblingGemms, type SiblingOptions } from './sibling-gemms.js';
 
 /** Rows per block. */
 export const ROW_BLOCK = 1024;
@@ -43,14 +44,15 @@ export function rowBlockedGemms(nodes: readonly Node[], kept: ReadonlySet<number
 }
 
 /**
- * The symbolic row dims of the Gemms `g` would emit in blocks (empty: nothing to block). Below
- * 2 · ROW_BLOCK rows the blocked form is one block plus two copies, so the Runner keeps a session
- * of the whole form for those batches.
+ * The symbolic row dims of the Gemms `g` would emit in blocks (empty: nothing to block), after
+ * sibling Gemms are merged as serialization merges them. Below 2 · ROW_BLOCK rows the blocked form
+ * is one block plus two copies, so the Runner keeps a session of the whole form for those batches.
  */
-export function blockedRowSymbols(g: Graph): Set<string> {
+export function blockedRowSymbols(g: Graph, o: SiblingOptions = {}): Set<string> {
   const roots = [...g.outputs.values()];
-  const nodes = neededNodes(g, roots);
-  const plans = rowBlockedGemms(nodes, new Set(roots.map((t) => t.id)));
+  const kept = new Set(roots.map((t) => t.id));
+  const { nodes } = mergeSiblingGemms(neededNodes(g, roots), kept, o);
+  const plans = rowBlockedGemms(nodes, kept);
   return new Set(nodes.filter((n) => plans.has(n.id)).map((n) => n.inputs[0]!.shape[0] as string));
 }
 

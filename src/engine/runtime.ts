@@ -121,7 +121,7 @@ export class Runner {
   static async fromGraph(g: Graph, o: RunnerOptions & SerializeOptions = {}): Promise<Runner> {
     const useBlocks = (o.rowBlocks ?? true) && process.env.LIVERANK_WHOLE_GEMMS !== '1';
     const bytes = serializeGraph(g, { ...o, rowBlocks: false });
-    const symbols = useBlocks ? blockedRowSymbols(g) : new Set<string>();
+    const symbols = useBlocks ? blockedRowSymbols(g, o) : new Set<string>();
     const blocked = symbols.size ? { bytes: serializeGraph(g, { ...o, rowBlocks: true }), symbols, options: o } : null;
     const inputs = g.inputs.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }));
     const outputs = [...g.outputs].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape }));

@@ -1,6 +1,7 @@
 // Graph → ONNX ModelProto bytes (opset 18, IR 8). Only the nodes the declared outputs need are
 // written; StopGradient is lowered to a rename; Softplus is expanded in float64 graphs (ORT's CPU
-// build has no double kernel for it).
+// build has no double kernel for it). Lowerings, in order: sibling Gemms merged (sibling-gemms.ts),
+// then per node: Expands elided, leading-axis sums, row blocks.
 import onnxProto from 'onnx-proto';
 import type { Graph, Node, Tensor, Attr, Shape, TypedArray } from './graph.js';
 import { onnxTypeCode } from './ops/elementwise.js';
@@ -8,12 +9,14 @@ import { elidableExpands } from './elide-expand.js';
 import { neededNodes } from './graph-walk.js';
 import { emitRowBatched, emitRowBlocked, rowBlockedGemms } from './row-blocks.js';
 import { emitLeadingSum, leadingSum } from './lead-sum.js';
+import { mergeSiblingGemms, type SiblingOptions } from './sibling-gemms.js';
 
 const { onnx } = onnxProto;
 export const OPSET = 18;
 const SIMPLE_SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export interface SerializeOptions {
+/** `plainGemms` / `mergeFloat64`: sibling Gemms sharing an input (sibling-gemms.ts). */
+export interface SerializeOptions extends SiblingOptions {
   /** Key/value metadata stored in the model. */
   metadata?: Record<string, string>;
   docString?: string;
@@ -64,7 +67,8 @@ function valueInfo(name: string, dtype: Tensor['dtype'], shape: Shape, strict: b
 export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Array {
   if (g.outputs.size === 0) throw new Error('serializeGraph: the graph declares no outputs');
   const roots = [...g.outputs.values()];
-  const nodes = neededNodes(g, roots);
+  const kept = new Set(roots.map((t) => t.id));
+  const { nodes, consts: loweredConsts } = mergeSiblingGemms(neededNodes(g, roots), kept, opts);
   const alias = new Map<number, string>(); // tensor id → name used in the proto
   const nameOf = (t: Tensor): string => alias.get(t.id) ?? t.name;
 
@@ -99,7 +103,6 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
   const ones = (n: number) => init('float32', [1, n], new Float32Array(n).fill(1));
   const lowerSums = !opts.plainReduceSums && process.env.LIVERANK_PLAIN_REDUCESUM !== '1';
 
-  const kept = new Set(roots.map((t) => t.id));
   const elided = opts.keepExpands ? new Map<number, Tensor>() : elidableExpands(nodes, kept);
   const blocked = opts.rowBlocks ? rowBlockedGemms(nodes, kept) : new Map();
   const absorbed = new Set<number>([...blocked.values()].flatMap((p) => (p.relu ? [p.relu.id] : [])));
@@ -152,7 +155,7 @@ export function serializeGraph(g: Graph, opts: SerializeOptions = {}): Uint8Arra
   const usedNames = new Set<string>();
   for (const pn of protoNodes) for (const i of pn.input) usedNames.add(i);
   const initializer = [
-    ...g.consts
+    ...[...g.consts, ...loweredConsts]
       .filter((c) => usedNames.has(c.name))
       .map((c) => tensorProto(c.name, {
         dtype: c.dtype, dims: c.shape as number[], data: (c.source as { data: TypedArray }).data,

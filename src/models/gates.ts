@@ -2,18 +2,13 @@
 // renormalization (YouTube's fix for gate polarization), in train mode only.
 import type { Tensor } from '../engine/graph.js';
 import * as op from '../engine/ops/index.js';
-import { linear, type GroupMember } from '../engine/layers/index.js';
+import { linear } from '../engine/layers/index.js';
 
 export interface GateOptions {
   temperature?: number;
   dropout?: number;
-  /** Gate logits W_g·x computed elsewhere (a linearGroup member `gateMember(name, n)`). */
+  /** Gate logits computed by the caller instead of W_g·x (e.g. a gate that also reads prior features). */
   logits?: Tensor;
-}
-
-/** The linearGroup member computing a gate's logits (the same parameter softmaxGate creates). */
-export function gateMember(name: string, n: number): GroupMember {
-  return { name, out: n, bias: false };
 }
 
 export function softmaxGate(input: Tensor, name: string, n: number, o: GateOptions = {}): Tensor {

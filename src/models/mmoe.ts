@@ -1,10 +1,10 @@
 // MMoE (Ma et al., KDD 2018): experts f_i shared by all tasks; per task k a gate
 // g^k(x) = softmax(W_{g,k}·x) mixes them, f^k(x) = Σ_i g^k_i(x)·f_i(x), and y_k = h^k(f^k(x)).
 import { z } from 'zod';
-import { firstLayerMember, linearGroup, mixExperts, parallelMlp } from '../engine/layers/index.js';
+import { mixExperts, parallelMlp } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
 import { crossNetwork, dims, moeFields } from './common.js';
-import { gateMember, softmaxGate } from './gates.js';
+import { softmaxGate } from './gates.js';
 
 const schema = z.object({
   experts: z.number().int().positive().default(4),
@@ -18,15 +18,10 @@ export const mmoe: ModelDef<typeof schema> = {
   schema,
   build(cfg, x, tasks) {
     const input = crossNetwork(x.all(), 'mmoe.cross', cfg.input_cross_layers);
-    // Experts' first layers and all gates read x: one Gemm for all of them.
-    const [first, ...logits] = linearGroup(input, [
-      firstLayerMember('mmoe.experts', cfg.experts, cfg.expert),
-      ...tasks.map((t) => gateMember(`mmoe.gate.${t.name}`, cfg.experts)),
-    ]);
-    const E = parallelMlp(input, 'mmoe.experts', cfg.experts, cfg.expert, { first });
+    const E = parallelMlp(input, 'mmoe.experts', cfg.experts, cfg.expert);
     const out: ModelOutputs = { logits: {}, extras: {} };
-    for (const [k, t] of tasks.entries()) {
-      const w = softmaxGate(input, `mmoe.gate.${t.name}`, cfg.experts, { temperature: cfg.gate_temperature, dropout: cfg.gate_dropout, logits: logits[k] });
+    for (const t of tasks) {
+      const w = softmaxGate(input, `mmoe.gate.${t.name}`, cfg.experts, { temperature: cfg.gate_temperature, dropout: cfg.gate_dropout });
       out.extras![`gate.${t.name}`] = w;
       out.logits[t.name] = tower(mixExperts(E, w), `tower.${t.name}`, cfg.tower, cfg);
     }

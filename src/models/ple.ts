@@ -4,10 +4,10 @@
 // and mixes all experts of the level. Towers read g^{k,N}.
 import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
-import { firstLayerMember, linearGroup, mixExperts, parallelMlp, type ExpertBank, type GroupMember } from '../engine/layers/index.js';
+import { mixExperts, parallelMlp, type ExpertBank } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
 import { crossNetwork, dims, moeFields } from './common.js';
-import { gateMember, softmaxGate } from './gates.js';
+import { softmaxGate } from './gates.js';
 
 const base = z.object({
   levels: z.number().int().positive().default(2),
@@ -32,36 +32,19 @@ export function buildPle(cfg: Cfg, input: Tensor, tasks: { name: string }[], pre
   for (let j = 0; j < levels; j++) {
     const last = j === levels - 1;
     const lvl = `${prefix}.l${j}`;
-    // Every expert bank's first layer and every gate reading the same tensor run as one Gemm.
-    const readers = new Map<Tensor, GroupMember[]>();
-    const member = (t: Tensor, m: GroupMember) => {
-      const list = readers.get(t) ?? [];
-      list.push(m);
-      readers.set(t, list);
-      return m.name;
-    };
-    const bankName = (who: string) => `${lvl}.experts.${who}`;
-    if (mk > 0) tasks.forEach((t, k) => member(taskIn[k]!, firstLayerMember(bankName(t.name), mk, cfg.expert)));
-    if (ms > 0) member(sharedIn, firstLayerMember(bankName('shared'), ms, cfg.expert));
-    tasks.forEach((t, k) => member(taskIn[k]!, gateMember(`${lvl}.gate.${t.name}`, mk + ms)));
-    if (!last) member(sharedIn, gateMember(`${lvl}.gate.shared`, tasks.length * mk + ms));
-    const pre = new Map<string, Tensor>();
-    for (const [input, ms_] of readers) linearGroup(input, ms_).forEach((y, i) => pre.set(ms_[i]!.name, y));
-
-    const bank = (who: string, input: Tensor, n: number) => (n === 0 ? null
-      : parallelMlp(input, bankName(who), n, cfg.expert, { first: pre.get(firstLayerMember(bankName(who), n, cfg.expert).name)! }));
+    const bank = (who: string, input: Tensor, n: number) => (n === 0 ? null : parallelMlp(input, `${lvl}.experts.${who}`, n, cfg.expert));
     const taskE = tasks.map((t, k) => bank(t.name, taskIn[k]!, mk));
     const sharedE = bank('shared', sharedIn, ms);
     if (sharedE) lastShared = input.graph.params.get(`${lvl}.experts.shared.${cfg.expert.length - 1}.weight`)!.tensor;
     const nextTask = tasks.map((t, k) => {
       const sel = [taskE[k], sharedE].filter((e): e is ExpertBank => e !== null);
-      const w = softmaxGate(taskIn[k]!, `${lvl}.gate.${t.name}`, mk + ms, { ...gate, logits: pre.get(`${lvl}.gate.${t.name}`) });
+      const w = softmaxGate(taskIn[k]!, `${lvl}.gate.${t.name}`, mk + ms, gate);
       out.extras![`gate.${t.name}.l${j}`] = w;
       return mixExperts(sel, w);
     });
     if (!last) {
       const all = [...taskE, sharedE].filter((e): e is ExpertBank => e !== null);
-      const ws = softmaxGate(sharedIn, `${lvl}.gate.shared`, tasks.length * mk + ms, { ...gate, logits: pre.get(`${lvl}.gate.shared`) });
+      const ws = softmaxGate(sharedIn, `${lvl}.gate.shared`, tasks.length * mk + ms, gate);
       out.extras![`gate.shared.l${j}`] = ws;
       sharedIn = mixExperts(all, ws);
       out.extras![`g.shared.l${j}`] = sharedIn;

@@ -3,6 +3,5 @@ export * from './norm.js';
 export * from './dropout.js';
 export * from './attention.js';
 export * from './parallel-mlp.js';
-export * from './linear-group.js';
 export * from './partitioned-norm.js';
 export * from './star-linear.js';

@@ -1,24 +1,17 @@
 // A bank of n parallel MLPs over the same input (mixture-of-experts experts): the first layers of
 // all members run as ONE Gemm; later layers as one batched MatMul over [n, B, ·]. Faster on ORT
 // than n separate Gemm chains (engine.md). A one-layer bank keeps the Gemm's [B, n, d] layout (no
-// transpose at all); deeper banks end in [n, B, d]. `mixExperts` handles both.
+// transpose at all); deeper banks end in [n, B, d]. `mixExperts` handles both. Other layers reading
+// the same input (gates, other banks) join that Gemm at serialization (sibling-gemms.ts).
 import type { Tensor } from '../graph.js';
 import { init } from '../params.js';
 import * as op from '../ops/index.js';
-import { activate, type Activation } from './linear.js';
-import { linearGroup, type GroupMember } from './linear-group.js';
+import { activate, linear, type Activation } from './linear.js';
 
 export interface ParallelMLPOptions {
   activation?: Activation;
   /** Apply the activation after the last layer too (default true). */
   lastActivation?: boolean;
-  /** Layer 0's pre-activation [B, n·h1] computed elsewhere (a linearGroup with `firstLayerMember`). */
-  first?: Tensor;
-}
-
-/** The linearGroup member that computes a bank's first layer (same parameters as parallelMlp's own). */
-export function firstLayerMember(name: string, n: number, dims: number[]): GroupMember {
-  return { name: `${name}.0`, out: n * dims[0]!, init: init.he };
 }
 
 export interface ExpertBank {
@@ -37,7 +30,7 @@ export function parallelMlp(x: Tensor, name: string, n: number, dims: number[], 
   const act = (h: Tensor, last: boolean) => (last && o.lastActivation === false ? h : activate(h, o.activation ?? 'relu'));
   const h1 = dims[0]!;
   // Layer 0: member i's weight is columns [i·h1, (i+1)·h1) of one [D, n·h1] matrix.
-  const pre = o.first ?? linearGroup(x, [firstLayerMember(name, n, dims)])[0]!;
+  const pre = linear(x, `${name}.0`, n * h1, { init: init.he });
   const first = op.reshape(act(pre, dims.length === 1), [B, n, h1]);
   if (dims.length === 1) return { out: first, layout: 'bnd', n };
   let h = op.transpose(first, [1, 0, 2]); // [n, B, h1]
