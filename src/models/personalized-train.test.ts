@@ -98,3 +98,10 @@ for (const [name, model] of models) {
     }
   });
 }
+
+test('a gate feature that is not an embedded feature stops train() before any step, naming the key', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lr-personalized-'));
+  await assert.rejects(train(config({ type: 'pepnet', domain_features: ['scenario'], prior_features: ['user_id', 'viewers_log'] }), { out, verbose: false }),
+    /model\.prior_features: "viewers_log" is not an embedded feature; embedded features are user_id, streamer_id, .*dense features have no embedding/);
+  assert.equal(findCheckpoint(out), null, 'no checkpoint written');
+});
