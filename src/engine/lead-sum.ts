@@ -29,7 +29,10 @@ export function emitLeadingSum(
   emit('Reshape', [x, ints([n, -1])], [`${p}_flat`]);
   emit('MatMul', [ones(n), `${p}_flat`], [`${p}_sum`]);
   emit('Shape', [x], [`${p}_rest`], { start: { kind: 'int', v: 1 } });
-  const shape = keepdims ? `${p}_shape` : `${p}_rest`;
-  if (keepdims) emit('Concat', [ints([1]), `${p}_rest`], [shape], { axis: { kind: 'int', v: 0 } });
-  emit('Reshape', [`${p}_sum`, shape], [out]);
+  if (!keepdims) {
+    emit('Reshape', [`${p}_sum`, `${p}_rest`], [out]);
+    return;
+  }
+  emit('Reshape', [`${p}_sum`, `${p}_rest`], [`${p}_nokeep`]);
+  emit('Unsqueeze', [`${p}_nokeep`, ints([0])], [out]);
 }

@@ -8,6 +8,7 @@ import { Graph, type Tensor } from '../graph.js';
 import * as op from '../ops/index.js';
 import { initialize } from '../params.js';
 import { gradCheck, randomFeed } from '../gradcheck.js';
+import { gradients } from '../autodiff.js';
 import { Runner, type Feed } from '../runtime.js';
 import { batchNorm, domainOneHot, crossOneHot, partitionedNorm, starLinear, starMlp } from './index.js';
 
@@ -152,7 +153,7 @@ test('PN with γ_p ≡ 1, β_p ≡ 0 and one domain is batch norm (training and 
   for (const training of [true, false]) {
     const g = pnGraph(training, 3, 2);
     const params = { 'pn.gamma': randomFeed([3], 22), 'pn.beta': randomFeed([3], 23) };
-    const state = training ? {} : { 'pn.domain_mean': f64([2, 3], [0, 0, 0, 0.3, -0.2, 0.1]), 'pn.domain_var': f64([2, 3], [1, 1, 1, 2, 0.5, 1.5]), 'pn.domain_rows': f64([2], [0, 5]) };
+    const state: Feeds = training ? {} : { 'pn.domain_mean': f64([2, 3], [0, 0, 0, 0.3, -0.2, 0.1]), 'pn.domain_var': f64([2, 3], [1, 1, 1, 2, 0.5, 1.5]), 'pn.domain_rows': f64([2], [0, 5]) };
     const y = arr((await run(g, { z, d: ids([1, 1, 1, 1, 1, 1]) }, { ...params, ...state })).y);
     const bg = new Graph({ float: 'float64', training });
     bg.output('y', batchNorm(bg.input('z', 'float64', ['B', 3]), 'bn'));
@@ -225,4 +226,21 @@ test('star layer and a star FCN with PN against finite differences', async () =>
   }, { ...feeds, 'fcn.0.domain_weight': randomFeed([3, 4, 5], 46), 'fcn.0.pn.domain_gamma': randomFeed([3, 5], 47) },
   { training: true, wrt: ['x', 'fcn.0.weight', 'fcn.0.domain_weight', 'fcn.0.pn.gamma', 'fcn.0.pn.domain_gamma', 'fcn.0.pn.domain_beta', 'fcn.1.domain_weight', 'fcn.1.domain_bias'] });
   assertGrads('starMlp', r2);
+});
+
+test('float32: the gradient graph of a one-output star layer loads in ORT and matches float64', async () => {
+  // dW of W ⊙ W_p is a sum over the domain axis kept as [1, in, 1], then reshaped to W's [in, 1]:
+  // the leading-sum lowering once built that kept shape with Concat, which ORT failed to load.
+  const grads = async (float: 'float32' | 'float64') => {
+    const g = new Graph({ float });
+    const y = starLinear(g.input('x', float, ['B', 4]), domainOneHot(g.input('d', 'int64', ['B']), 3), 'star', 1);
+    const ps = ['star.weight', 'star.bias', 'star.domain_weight', 'star.domain_bias'].map((n) => g.params.get(n)!.tensor);
+    gradients(op.reduceSum(op.mul(y, y)), ps).forEach((t, i) => g.output(`g${i}`, t!));
+    const cast = (f: Feed): Feed => ({ data: float === 'float32' ? Float32Array.from(f.data as Float64Array) : f.data, dims: f.dims });
+    const feeds: Feeds = { x: cast(randomFeed([5, 4], 51)), d: ids([0, 2, 1, 2, 0]) };
+    for (const [name, { spec }] of g.params) feeds[name] = cast(randomFeed(spec.shape, name.length));
+    return (await Runner.fromGraph(g)).run(feeds);
+  };
+  const [a, b] = [await grads('float32'), await grads('float64')];
+  for (const k of Object.keys(b)) close(Array.from(a[k]!.data as Float32Array), arr(b[k]), 1e-4, k);
 });
