@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
 import {
-  batchNorm, crossOneHot, domainOneHot, mlp, partitionedNorm, starMlp, type PartitionedNormOptions, type StarMLPOptions,
+  batchNorm, crossDomains, domains, mlp, partitionedNorm, starMlp, type Domains, type PartitionedNormOptions, type StarMLPOptions,
 } from '../engine/layers/index.js';
 import * as op from '../engine/ops/index.js';
 import type { ModelDef, ModelInputs, ModelOutputs } from './base.js';
@@ -37,13 +37,6 @@ const schema = z.object({
   max_domains: z.number().int().positive().default(256),
 }).strict();
 
-export interface Domains {
-  /** One-hot rows [B, S]. */
-  onehot: Tensor;
-  count: number;
-  features: string[];
-}
-
 /**
  * The domain of each row from `model.domain`: a feature's ids are its domains (all of them, the
  * missing and out-of-vocabulary ids included); several features cross (i, j, …) ↦ (i·S_2 + j)·… .
@@ -62,8 +55,7 @@ export function domainsOf(x: ModelInputs, domain: string | string[], maxDomains:
   if (count > maxDomains) {
     throw new Error(`model.domain: ${features.map((f, i) => `${f} (${parts[i]!.count} ids)`).join(' × ')} makes ${count} domains, over model.max_domains = ${maxDomains}; every star layer keeps a weight matrix per domain — use a low-cardinality feature (scenario, country) or raise max_domains`);
   }
-  const onehot = parts.map((p) => domainOneHot(p.ids, p.count)).reduce((a, b) => crossOneHot(a, b));
-  return { onehot, count, features };
+  return parts.map((p) => domains(p.ids, p.count)).reduce((a, b) => crossDomains(a, b));
 }
 
 export const star: ModelDef<typeof schema> = {
@@ -72,7 +64,7 @@ export const star: ModelDef<typeof schema> = {
   schema,
   build(cfg, x, tasks) {
     const g = x.g;
-    const P = domainsOf(x, cfg.domain, cfg.max_domains).onehot;
+    const P = domainsOf(x, cfg.domain, cfg.max_domains);
     const pn: PartitionedNormOptions = { momentum: cfg.pn_momentum, eps: cfg.pn_eps };
     const o: StarMLPOptions = { activation: cfg.activation, dropout: cfg.dropout, norm: cfg.norm, pn };
 

@@ -2,7 +2,7 @@
 import { registerGradient, registerNonDifferentiable } from '../autodiff.js';
 import type { Tensor } from '../graph.js';
 import {
-  concat, pad, reshapeLike, scatterNDAdd, slice, split, sumToShape, transpose, unsqueeze, zerosLike,
+  concat, pad, reshapeLike, scatterNDAdd, shapeOf, slice, split, splitBySizes, sumToShape, transpose, unsqueeze, zerosLike,
 } from '../ops/shape-ops.js';
 import { cast } from '../ops/elementwise.js';
 
@@ -27,10 +27,10 @@ registerGradient('Transpose', ({ node, dy }) => {
 registerGradient('Concat', ({ node, x, dy }) => {
   const axis = node.attrs.axis!.kind === 'int' ? (node.attrs.axis as { v: number }).v : 0;
   const sizes = x.map((t) => t!.shape[axis]!);
-  if (sizes.some((s) => typeof s !== 'number')) {
-    throw new Error('Concat gradient: concatenated dims must be static');
-  }
-  return split(dy[0]!, sizes as number[], axis);
+  if (sizes.every((s) => typeof s === 'number')) return split(dy[0]!, sizes as number[], axis);
+  // Pieces of run-time size (e.g. rows grouped by domain): split dy by the inputs' runtime sizes.
+  const runtime = concat(x.map((t) => slice(shapeOf(t!), [axis], [axis + 1], [0])), 0);
+  return splitBySizes(dy[0]!, runtime, x.length, axis, sizes);
 });
 
 registerGradient('Split', ({ node, y, dy }) => {

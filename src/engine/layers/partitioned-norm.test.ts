@@ -10,7 +10,7 @@ import { initialize } from '../params.js';
 import { gradCheck, randomFeed } from '../gradcheck.js';
 import { gradients } from '../autodiff.js';
 import { Runner, type Feed } from '../runtime.js';
-import { batchNorm, domainOneHot, crossOneHot, partitionedNorm, starLinear, starMlp } from './index.js';
+import { batchNorm, crossDomains, domains, partitionedNorm, starLinear, starMlp } from './index.js';
 
 const TOL = 1e-6;
 type Feeds = Record<string, Feed>;
@@ -23,7 +23,7 @@ function pnGraph(training: boolean, D: number, S: number, o: { eps?: number; mom
   const g = new Graph({ float: 'float64', training });
   const z = g.input('z', 'float64', ['B', D]);
   const d = g.input('d', 'int64', ['B']);
-  g.output('y', partitionedNorm(z, domainOneHot(d, S), 'pn', o));
+  g.output('y', partitionedNorm(z, domains(d, S), 'pn', o));
   if (training) for (const [k, v] of g.stateUpdates) g.output(`next:${k}`, v);
   return g;
 }
@@ -168,7 +168,7 @@ test('PN with γ_p ≡ 1, β_p ≡ 0 and one domain is batch norm (training and 
 test('star layer: y = x·(W ⊙ W_p) + (b + b_p) per row; W_p ≡ 1, b_p ≡ 0 is the shared linear layer', async () => {
   const g = new Graph({ float: 'float64' });
   const x = g.input('x', 'float64', ['B', 2]);
-  g.output('y', starLinear(x, domainOneHot(g.input('d', 'int64', ['B']), 2), 'star', 2));
+  g.output('y', starLinear(x, domains(g.input('d', 'int64', ['B']), 2), 'star', 2));
   const params = {
     'star.weight': f64([2, 2], [1, 2, 3, 4]), 'star.bias': f64([2], [0.5, -0.5]),
     'star.domain_weight': f64([2, 2, 2], [1, 1, 1, 1, 2, 0, -1, 3]), 'star.domain_bias': f64([2, 2], [0, 0, 10, 20]),
@@ -178,12 +178,33 @@ test('star layer: y = x·(W ⊙ W_p) + (b + b_p) per row; W_p ≡ 1, b_p ≡ 0 i
   assert.deepEqual(y, [4.5, 5.5, 9.5, 31.5]);
 });
 
+test('star layer on random rows, a domain absent from the batch: each row uses its own domain\'s W ⊙ W_p, b + b_p', async () => {
+  const g = new Graph({ float: 'float64' });
+  g.output('y', starLinear(g.input('x', 'float64', ['B', 4]), domains(g.input('d', 'int64', ['B']), 3), 'star', 2));
+  const dom = [0, 2, 2, 0, 2, 2, 0, 2, 0];
+  const x = randomFeed([9, 4], 61), W = randomFeed([4, 2], 62), b = randomFeed([2], 63), Wp = randomFeed([3, 4, 2], 64), bp = randomFeed([3, 2], 65);
+  const y = arr((await run(g, { x, d: ids(dom) }, { 'star.weight': W, 'star.bias': b, 'star.domain_weight': Wp, 'star.domain_bias': bp })).y);
+  const [X, w, bb, wp, bq] = [x, W, b, Wp, bp].map(arr) as number[][];
+  const want = dom.flatMap((p, r) => [0, 1].map((j) => {
+    let v = bb![j]! + bq![p * 2 + j]!;
+    for (let i = 0; i < 4; i++) v += X![r * 4 + i]! * w![i * 2 + j]! * wp![p * 8 + i * 2 + j]!;
+    return v;
+  }));
+  close(y, want, 1e-12, 'rows');
+  const one = arr((await run(g, { x: f64([1, 4], X!.slice(0, 4)), d: ids([1]) }, { 'star.weight': W, 'star.bias': b, 'star.domain_weight': Wp, 'star.domain_bias': bp })).y);
+  close(one, [0, 1].map((j) => bb![j]! + bq![2 + j]! + [0, 1, 2, 3].reduce((v, i) => v + X![i]! * w![i * 2 + j]! * wp![8 + i * 2 + j]!, 0)), 1e-12, 'a batch of one row');
+});
+
 test('crossed domains: (i, j) ↦ i·S_b + j', async () => {
   const g = new Graph({ float: 'float64' });
-  const a = domainOneHot(g.input('a', 'int64', ['B']), 2), b = domainOneHot(g.input('b', 'int64', ['B']), 3);
-  g.output('p', crossOneHot(a, b));
-  const p = arr((await run(g, { a: ids([1, 0]), b: ids([2, 1]) })).p);
-  assert.deepEqual(p, [0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
+  const a = domains(g.input('a', 'int64', ['B']), 2), b = domains(g.input('b', 'int64', ['B']), 3);
+  const c = crossDomains(a, b);
+  g.output('p', c.onehot);
+  g.output('i', c.index);
+  const r = await run(g, { a: ids([1, 0]), b: ids([2, 1]) });
+  assert.deepEqual(arr(r.p), [0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
+  assert.deepEqual(Array.from(r.i!.data as BigInt64Array, Number), [5, 1]);
+  assert.equal(c.count, 6);
 });
 
 function assertGrads(name: string, r: Awaited<ReturnType<typeof gradCheck>>) {
@@ -200,7 +221,7 @@ test('PN against finite differences: training (mixed domains, a one-row domain) 
   for (const training of [true, false]) {
     const r = await gradCheck((g) => {
       const z = g.input('z', 'float64', ['B', 3]);
-      const y = partitionedNorm(z, domainOneHot(g.input('d', 'int64', ['B']), 3), 'pn');
+      const y = partitionedNorm(z, domains(g.input('d', 'int64', ['B']), 3), 'pn');
       return weightedSum(g, y, 31);
     }, {
       z: randomFeed([7, 3], 32, 2), d: ids([0, 1, 0, 2, 1, 1, 0]),
@@ -211,16 +232,16 @@ test('PN against finite differences: training (mixed domains, a one-row domain) 
   }
 });
 
-test('star layer and a star FCN with PN against finite differences', async () => {
-  const feeds = { x: randomFeed([6, 4], 41), d: ids([0, 2, 1, 2, 0, 2]) };
+test('star layer (rows grouped by domain: Gather, run-time Split, Concat) and a star FCN with PN against finite differences', async () => {
+  const feeds = { x: randomFeed([6, 4], 41), d: ids([0, 2, 0, 2, 0, 2]) }; // domain 1 absent: an empty group
   const r1 = await gradCheck((g) => {
-    const y = starLinear(g.input('x', 'float64', ['B', 4]), domainOneHot(g.input('d', 'int64', ['B']), 3), 'star', 3);
+    const y = starLinear(g.input('x', 'float64', ['B', 4]), domains(g.input('d', 'int64', ['B']), 3), 'star', 3);
     return weightedSum(g, y, 42);
   }, { ...feeds, 'star.domain_weight': randomFeed([3, 4, 3], 43), 'star.domain_bias': randomFeed([3, 3], 44) },
   { wrt: ['x', 'star.weight', 'star.bias', 'star.domain_weight', 'star.domain_bias'] });
   assertGrads('starLinear', r1);
   const r2 = await gradCheck((g) => {
-    const P = domainOneHot(g.input('d', 'int64', ['B']), 3);
+    const P = domains(g.input('d', 'int64', ['B']), 3);
     const y = starMlp(g.input('x', 'float64', ['B', 4]), P, 'fcn', [5, 1], { activation: 'tanh', lastActivation: false });
     return weightedSum(g, y, 45);
   }, { ...feeds, 'fcn.0.domain_weight': randomFeed([3, 4, 5], 46), 'fcn.0.pn.domain_gamma': randomFeed([3, 5], 47) },
@@ -233,7 +254,7 @@ test('float32: the gradient graph of a one-output star layer loads in ORT and ma
   // the leading-sum lowering once built that kept shape with Concat, which ORT failed to load.
   const grads = async (float: 'float32' | 'float64') => {
     const g = new Graph({ float });
-    const y = starLinear(g.input('x', float, ['B', 4]), domainOneHot(g.input('d', 'int64', ['B']), 3), 'star', 1);
+    const y = starLinear(g.input('x', float, ['B', 4]), domains(g.input('d', 'int64', ['B']), 3), 'star', 1);
     const ps = ['star.weight', 'star.bias', 'star.domain_weight', 'star.domain_bias'].map((n) => g.params.get(n)!.tensor);
     gradients(op.reduceSum(op.mul(y, y)), ps).forEach((t, i) => g.output(`g${i}`, t!));
     const cast = (f: Feed): Feed => ({ data: float === 'float32' ? Float32Array.from(f.data as Float64Array) : f.data, dims: f.dims });

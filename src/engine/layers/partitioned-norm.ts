@@ -11,24 +11,43 @@ import { init } from '../params.js';
 import * as op from '../ops/index.js';
 
 /**
- * One-hot rows [B, S] (the graph's float type) of integer domain indices [B] (int32 or int64).
- * An index outside [0, S) gives a zero row.
+ * The domain of each row: its index in [0, count) (int64 [B]) and the same as one-hot rows [B, S]
+ * (the graph's float type). Indices must lie in [0, count): an id outside would have no one-hot
+ * entry (the embedding lookup of the same ids rejects it first).
  */
-export function domainOneHot(index: Tensor, count: number): Tensor {
-  if (index.rank !== 1) throw new Error(`domainOneHot: expected indices [B], got ${index}`);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`domainOneHot: domain count must be a positive integer, got ${count}`);
-  const g = index.graph;
-  const range = g.constant(BigInt64Array.from({ length: count }, (_, i) => BigInt(i)), [1, count], 'int64');
-  return op.cast(op.equal(op.unsqueeze(op.cast(index, 'int64'), [1]), range), g.float);
+export class Domains {
+  private grouped: { perm: Tensor; inverse: Tensor; counts: Tensor } | null = null;
+
+  constructor(readonly index: Tensor, readonly onehot: Tensor, readonly count: number) {}
+
+  /**
+   * Rows grouped by domain, computed once per graph: x[perm] lists domain 0's rows, then domain
+   * 1's, …; `counts` [S] int64 rows per domain; y[inverse] undoes the grouping.
+   */
+  get sorted(): { perm: Tensor; inverse: Tensor; counts: Tensor } {
+    if (!this.grouped) {
+      const perm = op.argsort(this.index);
+      this.grouped = { perm, inverse: op.argsort(perm), counts: op.cast(op.reduceSum(this.onehot, [0]), 'int64') };
+    }
+    return this.grouped;
+  }
 }
 
-/** Crossed domains: one-hots [B, S_a] and [B, S_b] → [B, S_a·S_b], domain (i, j) at column i·S_b + j. */
-export function crossOneHot(a: Tensor, b: Tensor): Tensor {
-  const sa = a.shape[1], sb = b.shape[1];
-  if (a.rank !== 2 || b.rank !== 2 || typeof sa !== 'number' || typeof sb !== 'number') {
-    throw new Error(`crossOneHot: expected one-hots [B, S] with static S, got ${a} and ${b}`);
-  }
-  return op.reshape(op.mul(op.unsqueeze(a, [2]), op.unsqueeze(b, [1])), [a.shape[0]!, sa * sb]);
+/** Domains from integer indices [B] (int32 or int64) in [0, count). */
+export function domains(index: Tensor, count: number): Domains {
+  if (index.rank !== 1) throw new Error(`domains: expected indices [B], got ${index}`);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`domains: the domain count must be a positive integer, got ${count}`);
+  const g = index.graph;
+  const ids = op.cast(index, 'int64');
+  const range = g.constant(BigInt64Array.from({ length: count }, (_, i) => BigInt(i)), [1, count], 'int64');
+  return new Domains(ids, op.cast(op.equal(op.unsqueeze(ids, [1]), range), g.float), count);
+}
+
+/** Crossed domains: (i, j) ↦ i·S_b + j, S_a·S_b domains. */
+export function crossDomains(a: Domains, b: Domains): Domains {
+  const index = op.add(op.mul(a.index, b.count), b.index);
+  const onehot = op.reshape(op.mul(op.unsqueeze(a.onehot, [2]), op.unsqueeze(b.onehot, [1])), [a.onehot.shape[0]!, a.count * b.count]);
+  return new Domains(index, onehot, a.count * b.count);
 }
 
 /** Each row's entry of a per-domain table: P [B, S] · T [S, d] → [B, d]. */
@@ -48,7 +67,7 @@ export interface PartitionedNormOptions {
 }
 
 /**
- * Partitioned normalization of z [B, D] with domains P [B, S] (one-hot rows).
+ * Partitioned normalization of z [B, D] with domains d (P = d.onehot, [B, S]).
  *
  * Parameters: `<name>.gamma`, `<name>.beta` [D] (shared; init 1, 0) and `<name>.domain_gamma`,
  * `<name>.domain_beta` [S, D] (init 1, 0). State: `<name>.running_mean` / `running_var` [D] (the
@@ -69,13 +88,11 @@ export interface PartitionedNormOptions {
  * Such a domain's γ_p, β_p received no gradient, so they are still 1 and 0: its rows get the shared
  * normalization exactly.
  */
-export function partitionedNorm(z: Tensor, domain: Tensor, name: string, o: PartitionedNormOptions = {}): Tensor {
+export function partitionedNorm(z: Tensor, d: Domains, name: string, o: PartitionedNormOptions = {}): Tensor {
   const g = z.graph;
-  const D = z.shape[1], S = domain.shape[1];
+  const D = z.shape[1], S = d.count, domain = d.onehot;
   if (z.rank !== 2 || typeof D !== 'number') throw new Error(`partitionedNorm ${name}: expected [B, D] with static D, got ${z}`);
-  if (domain.rank !== 2 || typeof S !== 'number' || domain.dtype !== z.dtype) {
-    throw new Error(`partitionedNorm ${name}: domains must be one-hot rows [B, S] of ${z.dtype}, got ${domain}`);
-  }
+  if (domain.dtype !== z.dtype) throw new Error(`partitionedNorm ${name}: domains are ${domain.dtype}, z is ${z.dtype}`);
   const eps = o.eps ?? 1e-5;
   const m = o.momentum ?? 0.99;
   const state = (suffix: string, shape: number[], ini = init.zeros) => g.param({ name: `${name}.${suffix}`, shape, init: ini, trainable: false });

@@ -143,6 +143,34 @@ export function split(x: Tensor, sizes: number[], axis: number): Tensor[] {
   return g.addNode('Split', [x, g.ints(sizes)], { axis: attr.int(a) }, outs);
 }
 
+/**
+ * Split along `axis` into n pieces whose sizes are only known at run time (`sizes`, int64 [n], may
+ * hold zeros). Piece i's size along `axis` is `dims[i]` when given, else a fresh symbol.
+ */
+export function splitBySizes(x: Tensor, sizes: Tensor, n: number, axis: number, dims?: Dim[]): Tensor[] {
+  const a = normAxis('Split', axis, x.rank);
+  if (sizes.dtype !== 'int64' || sizes.rank !== 1 || (typeof sizes.shape[0] === 'number' && sizes.shape[0] !== n)) {
+    throw new Error(`Split: sizes must be int64 [${n}], got ${sizes}`);
+  }
+  if (dims && dims.length !== n) throw new Error(`Split: ${dims.length} piece dims for ${n} pieces`);
+  if (n === 1) return [x];
+  const outs = Array.from({ length: n }, (_, i) => {
+    const shape = [...x.shape];
+    shape[a] = dims?.[i] ?? `${x.name}_part${i}`;
+    return { dtype: x.dtype, shape };
+  });
+  return x.graph.addNode('Split', [x, sizes], { axis: attr.int(a) }, outs);
+}
+
+/** Indices that sort the integer vector x ascending (ties keep their order), int64 [n]. */
+export function argsort(x: Tensor): Tensor {
+  if (x.rank !== 1 || (x.dtype !== 'int64' && x.dtype !== 'int32')) throw new Error(`argsort: expected an integer vector, got ${x}`);
+  const k = shapeOf(x);
+  const [, idx] = x.graph.addNode('TopK', [x, k], { largest: attr.int(0), sorted: attr.int(1) },
+    [{ dtype: x.dtype, shape: x.shape }, { dtype: 'int64', shape: x.shape }]);
+  return idx!;
+}
+
 /** x[start:end] along each given axis (step 1); end may be omitted (to the end). */
 export function slice(x: Tensor, starts: number[], ends: (number | undefined)[], axes: number[]): Tensor {
   const ax = axes.map((a) => normAxis('Slice', a, x.rank));
