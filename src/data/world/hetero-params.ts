@@ -33,6 +33,12 @@ export interface HeteroSpec {
   coef: Readonly<Record<HeteroTask, Readonly<Partial<Record<Scenario, Coefs>>>>>;
   /** countryDelta[country][task]: added to that task's coefficients in every scenario. */
   countryDelta: Readonly<Record<string, Readonly<Partial<Record<HeteroTask, Coefs>>>>>;
+  /**
+   * countryLevel[country][task]: added to that task's intercept in every scenario, fitted so the
+   * country's mean rates stay those of the same world without its countryDelta (the changes alter
+   * how a country ranks, not how often it clicks, watches or buys).
+   */
+  countryLevel: Readonly<Record<string, Readonly<Partial<Record<HeteroTask, number>>>>>;
   /** Examination curves of the positional scenarios (slide shows one room a screen: e = 1). */
   exam: Readonly<Record<'home' | 'outside', ExamCurve>>;
 }
@@ -46,9 +52,9 @@ export interface HeteroSpec {
  */
 export const MULTI_SCENARIO: HeteroSpec = {
   intercepts: {
-    home: { click0: -4.18, watch0: 1.68, follow0: -4.96, gift0: -7.09, order0: -6.65 },
-    slide: { click0: 0, watch0: 1.18, follow0: -5.46, gift0: -7.11, order0: -7.5 },
-    outside: { click0: -5.52, watch0: 0.4, follow0: -5.1, gift0: -7.04, order0: -6.87 },
+    home: { click0: -4.14, watch0: 1.77, follow0: -4.92, gift0: -7.07, order0: -6.28 },
+    slide: { click0: 0, watch0: 1.22, follow0: -5.47, gift0: -7.12, order0: -7.35 },
+    outside: { click0: -5.51, watch0: 0.43, follow0: -5.13, gift0: -7.09, order0: -6.78 },
   },
   coef: {
     click: {
@@ -80,6 +86,11 @@ export const MULTI_SCENARIO: HeteroSpec = {
     MX: { click: { taste: -0.8, viewers: 0.8 }, watch: { taste: -0.4, viewers: 0.5 } },
     TH: { click: { taste: 0.8, sameCountry: 0.8 }, watch: { taste: 0.5 }, gift: { taste: -0.5 }, order: { taste: 0.8, streamerWatch: 0.4, followers: -0.8 } },
     SA: { click: { followers: -0.8, sameCountry: 1.0 }, watch: { viewers: 0.5, style: 0.4 }, gift: { taste: -0.5, followed: -0.8, viewers: 1.0, style: 0.8 } },
+  },
+  countryLevel: {
+    MX: { click: 0.58, watch: 0.01, follow: 0.19, gift: 0.04, order: 0.11 },
+    TH: { click: -2.07, watch: -1.15, follow: -0.06, gift: 0.74, order: -1.91 },
+    SA: { click: -0.44, watch: -0.1, follow: 0.04, gift: -0.45, order: 0.04 },
   },
   exam: {
     home: { floor: 0, power: 0.2, decay: 1 },

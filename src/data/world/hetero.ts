@@ -18,7 +18,7 @@ export interface HeteroModel {
   kind: Heterogeneity;
   spec: HeteroSpec;
   coef: Float64Array;
-  /** intercept[task · NS + scenario]. */
+  /** intercept[(task · NS + scenario) · NK + country]: the scenario's intercept + the country's level change. */
   intercept: Float64Array;
   /** exam[scenario · NUM_POSITIONS + position] (1 on slide). */
   exam: Float64Array;
@@ -41,20 +41,20 @@ export function parseHeterogeneity(v: unknown, what = 'heterogeneity'): Heteroge
 export function heteroModel(kind: Heterogeneity, spec: HeteroSpec = MULTI_SCENARIO): HeteroModel | null {
   if (kind === 'none') return null;
   const coef = new Float64Array(HETERO_TASKS.length * NS * NK * ND);
-  const intercept = new Float64Array(HETERO_TASKS.length * NS);
+  const intercept = new Float64Array(HETERO_TASKS.length * NS * NK);
+  for (const code of [...Object.keys(spec.countryDelta), ...Object.keys(spec.countryLevel)]) {
+    if (!COUNTRIES.some((k) => k.code === code)) throw new Error(`heterogeneity: unknown country "${code}" in countryDelta / countryLevel`);
+  }
   HETERO_TASKS.forEach((task, t) => {
     SCENARIOS.forEach((sc, s) => {
-      intercept[t * NS + s] = spec.intercepts[sc][`${task}0`];
       const base = spec.coef[task][sc] ?? {};
       COUNTRIES.forEach((k, ki) => {
         const delta = spec.countryDelta[k.code]?.[task] ?? {};
         DRIVERS.forEach((dr, j) => { coef[((t * NS + s) * NK + ki) * ND + j] = (base[dr] ?? 0) + (delta[dr] ?? 0); });
+        intercept[(t * NS + s) * NK + ki] = spec.intercepts[sc][`${task}0`] + (spec.countryLevel[k.code]?.[task] ?? 0);
       });
     });
   });
-  for (const code of Object.keys(spec.countryDelta)) {
-    if (!COUNTRIES.some((k) => k.code === code)) throw new Error(`heterogeneity: unknown country "${code}" in countryDelta`);
-  }
   const exam = new Float64Array(NS * NUM_POSITIONS).fill(1);
   for (const sc of ['home', 'outside'] as const) {
     const s = SCENARIOS.indexOf(sc);
@@ -92,7 +92,7 @@ export function computeTruthHetero(x: TruthInput, out: TruthOutput, m: HeteroMod
   d[8] = hourCurve(x.hour);
   d[9] = x.quality;
   d[10] = x.style;
-  const b = (task: number) => m.intercept[task * NS + s]!;
+  const b = (task: number) => m.intercept[(task * NS + s) * NK + k]!;
 
   if (sc.positional) {
     out.pClick = m.exam[s * NUM_POSITIONS + x.position]! * sigmoid(b(T.click) + kk.click + dot(m, T.click, s, k));
