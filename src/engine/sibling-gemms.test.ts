@@ -28,14 +28,19 @@ function products(m: Proto): { b: string[]; attrs: string[] }[] {
   });
 }
 
-test('the 3/4 rule: all members, or all but one holding ≥ 3/4 of the columns; nothing for fewer than two', () => {
+test('which siblings merge: all, or all but one holding ≥ 3/4 of the columns; only if N ≤ (k − 1)·K', () => {
   const ns = (...n: number[]) => n.map((v) => ({ n: v }));
-  assert.deepEqual(mergedMembers(ns(5, 4, 3)).map((m) => m.n), [5, 4, 3]);
-  assert.deepEqual(mergedMembers(ns(1024, 4, 4)).map((m) => m.n), [4, 4]);
-  assert.deepEqual(mergedMembers(ns(6, 1, 1)).map((m) => m.n), [1, 1], '6 = 3/4 of 8: the boundary belongs to the big member');
-  assert.deepEqual(mergedMembers(ns(5, 1, 1)).map((m) => m.n), [5, 1, 1]);
-  assert.deepEqual(mergedMembers(ns(128, 3)), []);
-  assert.deepEqual(mergedMembers(ns(7)), []);
+  const merged = (K: number, ...n: number[]) => mergedMembers(ns(...n), K).map((m) => m.n);
+  assert.deepEqual(merged(16, 5, 4, 3), [5, 4, 3]);
+  assert.deepEqual(merged(432, 1024, 4, 4), [4, 4], 'MMoE: the expert bank apart, the gates merged');
+  assert.deepEqual(merged(16, 6, 1, 1), [1, 1], '6 = 3/4 of 8: the boundary belongs to the big member');
+  assert.deepEqual(merged(16, 5, 1, 1), [5, 1, 1]);
+  assert.deepEqual(merged(272, ...Array(6).fill(128), 256, ...Array(6).fill(3), 8), [...Array(6).fill(128), 256, ...Array(6).fill(3), 8], 'the demo PLE\'s level 0');
+  assert.deepEqual(merged(432, 256, 256), [], 'two wide towers: the copies cost more than the saved passes over x');
+  assert.deepEqual(merged(432, 432, 512), [], 'DCN-v2\'s cross and deep layers');
+  assert.deepEqual(merged(256, 64, 64), [64, 64]);
+  assert.deepEqual(merged(64, 128, 3), []);
+  assert.deepEqual(merged(64, 7), []);
 });
 
 function siblings(float: 'float32' | 'float64'): Graph {
@@ -130,7 +135,7 @@ const pleLike: Member[] = [
   { name: 'gate.shared', out: 8, bias: false },
 ];
 
-for (const [name, ms, D] of [['MMoE-shaped (experts apart, gates merged)', mmoeLike, 96], ['PLE-shaped (14 members, one Gemm)', pleLike, 64]] as const) {
+for (const [name, ms, D] of [['MMoE-shaped (experts apart, gates merged)', mmoeLike, 96], ['PLE-shaped (14 members, one Gemm)', pleLike, 96]] as const) {
   test(`${name}: forward and backward bit-identical to the hand-grouped form, whole and row-blocked`, async () => {
     const plain = stepGraph([...ms], D, false), hand = stepGraph([...ms], D, true);
     const count = (g: Graph, o = {}) => products(proto(serializeGraph(g, o))).length;
@@ -159,15 +164,15 @@ for (const [name, ms, D] of [['MMoE-shaped (experts apart, gates merged)', mmoeL
 test('FD gradients of the merged form (float64 with mergeFloat64) and of the plain form agree', async () => {
   const ms: Member[] = [{ name: 'e', out: 12, bias: true, relu: true }, { name: 'g1', out: 2, bias: false }, { name: 'g2', out: 3, bias: true }];
   const build = (g: Graph) => {
-    const x = op.tanh(g.input('x', 'float64', ['B', 6]));
-    const ys = ms.map((m) => op.gemm(x, g.input(`${m.name}.w`, 'float64', [6, m.out]), m.bias ? g.input(`${m.name}.b`, 'float64', [m.out]) : null));
+    const x = op.tanh(g.input('x', 'float64', ['B', 9]));
+    const ys = ms.map((m) => op.gemm(x, g.input(`${m.name}.w`, 'float64', [9, m.out]), m.bias ? g.input(`${m.name}.b`, 'float64', [m.out]) : null));
     return op.addN([...ys.map((y, i) => op.reduceSum(op.mul(op.tanh(y), i + 1))), op.reduceSum(op.mul(x, x))]);
   };
-  const feeds: Record<string, Feed> = { x: randomFeed([5, 6], 4) };
-  ms.forEach((m, i) => { feeds[`${m.name}.w`] = randomFeed([6, m.out], 10 + i); if (m.bias) feeds[`${m.name}.b`] = randomFeed([m.out], 20 + i); });
+  const feeds: Record<string, Feed> = { x: randomFeed([5, 9], 4) };
+  ms.forEach((m, i) => { feeds[`${m.name}.w`] = randomFeed([9, m.out], 10 + i); if (m.bias) feeds[`${m.name}.b`] = randomFeed([m.out], 20 + i); });
   const g = new Graph({ float: 'float64' });
   g.output('loss', build(g));
-  assert.equal(products(proto(serializeGraph(g, { mergeFloat64: true }))).length, 1, 'all three members merge (12 < 3/4 of 17)');
+  assert.equal(products(proto(serializeGraph(g, { mergeFloat64: true }))).length, 1, 'all three members merge (12 < 3/4 of 17; 17 ≤ 2 · 9)');
   for (const serialize of [{ mergeFloat64: true }, {}]) {
     const r = await gradCheck(build, feeds, { serialize });
     for (const t of r.perTensor) assert.ok(t.relError <= 1e-6, `${JSON.stringify(serialize)} d/d${t.name}: ${t.relError.toExponential(2)}`);

@@ -7,7 +7,8 @@
 // The nodes emitted are those `linearGroup` used to build by hand (stop 9), so the values are the
 // same. A member holding ≥ 3/4 of the columns (an expert bank beside its small gates) keeps its own
 // Gemm: splitting its output off would copy it and its gradient would be copied again by the Concat
-// (measured ~6–7 ms of kernels at batch 4096 on the reference MMoE, docs/engine.md).
+// (measured ~6–7 ms of kernels at batch 4096 on the reference MMoE, docs/engine.md); and wide
+// members that save less than those copies cost stay apart (`mergedMembers`).
 // Members may read x through StopGradient (a rename once serialized). The graph autodiff sees is
 // untouched; the backward products are found through autodiff's records (gradRecords) and checked
 // against the forms the Gemm rule makes. Float32 graphs only, unless asked (gradient checks).
@@ -60,13 +61,20 @@ function memberOf(n: Node, dtypes: ReadonlySet<DType>): Member | null {
   return { node: n, w, b: b ?? null, n: w.shape[1] as number };
 }
 
-/** The members merged into one Gemm: all of them, or all but one holding ≥ 3/4 of the columns. */
-export function mergedMembers<T extends { n: number }>(siblings: T[]): T[] {
+/**
+ * The siblings (on an input of width K) merged into one Gemm: all of them, or all but one holding
+ * ≥ 3/4 of the columns (linearGroup's rule) — and only if the merged columns N ≤ (k − 1)·K for k
+ * members: the Split of the output, the Concat of its gradient and the activations ORT can no longer
+ * fuse into the Gemm are ~3 passes over [B, N]; each member merged away saves a Transpose of x and a
+ * term of x's gradient sum, ~3 passes over [B, K] (docs/engine.md).
+ */
+export function mergedMembers<T extends { n: number }>(siblings: T[], K: number): T[] {
   if (siblings.length < 2) return [];
   const total = siblings.reduce((s, m) => s + m.n, 0);
   const big = siblings.findIndex((m) => m.n * 4 >= total * 3);
   const rest = big < 0 ? siblings : siblings.filter((_, i) => i !== big);
-  return rest.length >= 2 ? rest : [];
+  const N = rest.reduce((s, m) => s + m.n, 0);
+  return rest.length >= 2 && N <= (rest.length - 1) * K ? rest : [];
 }
 
 /** Whether `t` is computed from an output of `targets` (node ids); nodes before `floor` cannot be. */
@@ -142,7 +150,7 @@ export function mergeSiblingGemms(nodes: readonly Node[], kept: ReadonlySet<numb
     const x = m && dataOf(n.inputs[0]!);
     if (x) (groups.get(x.id) ?? groups.set(x.id, []).get(x.id)!).push(m!);
   }
-  const plans = [...groups.values()].map((s) => mergedMembers(s)).filter((ms) => ms.length >= 2);
+  const plans = [...groups.values()].map((s) => mergedMembers(s, s[0]!.w.shape[0] as number)).filter((ms) => ms.length >= 2);
   if (plans.length === 0) return unchanged;
   const consumers = consumersOf(nodes);
   const rw = new Rewriter(plans[0]![0]!.node.inputs[0]!.graph);

@@ -48,17 +48,15 @@ test('MMoE: the gates share one Gemm (forward and input gradient); the expert ba
   assert.deepEqual(mergedProducts(stepGraph({ type: 'mmoe', experts: 4, expert: [32, 16], tower: [8] })), [gates, `dx ${gates}`]);
 });
 
-test('PLE: level 0 reads one tensor with every bank and gate: one Gemm; level 1 banks dominate their gates: apart', () => {
+test('PLE: level 0 reads one tensor with every bank and gate: one Gemm; at level 1 each bank and gate stay apart', () => {
   const l0 = [
     'ple.l0.experts.t1.0.weight', 'ple.l0.experts.t2.0.weight', 'ple.l0.experts.t3.0.weight', 'ple.l0.experts.shared.0.weight',
     'ple.l0.gate.t1.weight', 'ple.l0.gate.t2.weight', 'ple.l0.gate.t3.weight', 'ple.l0.gate.shared.weight',
   ].join(' + ');
   const cfg = { type: 'ple', levels: 2, shared_experts: 2, task_experts: 1, expert: [16], tower: [8] };
   assert.deepEqual(mergedProducts(stepGraph(cfg)), [l0, `dx ${l0}`]);
-  // Narrower banks no longer dominate their gates (4 · 8 < 3 · (8 + 3)): level 1 merges per task too.
-  const narrow = mergedProducts(stepGraph({ ...cfg, expert: [8] }));
-  assert.deepEqual(narrow.filter((s) => s.includes('.l1.')), ['t1', 't2', 't3'].flatMap((t) => {
-    const m = `ple.l1.experts.${t}.0.weight + ple.l1.gate.${t}.weight`;
-    return [m, `dx ${m}`];
-  }).sort((a, b) => narrow.indexOf(a) - narrow.indexOf(b)));
+  // Narrower banks no longer dominate their gates (4 · 8 < 3 · (8 + 3)), but a level-1 input is one
+  // expert wide, so a bank and its gate hold more columns (8 + 3) than the input pass they would save
+  // (8): level 1 stays apart all the same.
+  assert.deepEqual(mergedProducts(stepGraph({ ...cfg, expert: [8] })).filter((s) => s.includes('.l1.')), []);
 });
