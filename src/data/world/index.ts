@@ -8,3 +8,5 @@ export {
 } from './schema.js';
 export { computeTruth, drawLabels, examination, type TruthInput, type TruthOutput } from './truth.js';
 export { auc } from './auc.js';
+export { computeTruthHetero, heteroModel, examCurve, parseHeterogeneity, type HeteroModel } from './hetero.js';
+export { HETEROGENEITY_KINDS, MULTI_SCENARIO, DRIVERS, type Heterogeneity, type HeteroSpec } from './hetero-params.js';
