@@ -40,7 +40,7 @@ const config = () => parseTrainConfig({
     { name: 'click', label: 'click', true_prob: 'p_click' },
     { name: 'effective_view', label: 'effective_view', true_prob: 'p_effective_view' },
   ],
-  model: { type: 'star', domain: ['scenario', 'country'], bottom: [16], tower: [8], aux: { hidden: [8] } },
+  model: { type: 'star', domain: ['scenario', 'country'], bottom: [16], tower: [8], input_norm: 'pn', aux: { hidden: [8] } },
   optimizer: { type: 'adam', lr: 0.005 },
   embedding: { optimizer: 'adam', lr: 0.01 },
   train: { epochs: 1, batch_size: 256 },

@@ -115,7 +115,7 @@ test('W_p ≡ 1, b_p ≡ 0, γ_p ≡ 1, β_p ≡ 0: STAR equals Shared-Bottom wi
 });
 
 test('inference: changing another domain\'s statistics and parameters leaves a row\'s score unchanged', async () => {
-  const build = buildFn({ ...starCfg, domain: 'a' });
+  const build = buildFn({ ...starCfg, domain: 'a', input_norm: 'pn' });
   const store = randomStore(build, 7);
   const f = feeds(8);
   const before = await preds(build, store, f);
@@ -158,12 +158,12 @@ test('a domain unseen in training gets the shared network (shared statistics, γ
     if (d !== 2) return;
     for (let k = 0; k < 2; k++) assert.ok(Math.abs(got[k]![i]! - want[k]![i]!) < 1e-6, `row ${i}: ${got[k]![i]} vs shared ${want[k]![i]}`);
   });
-  const withInputPn = buildFn({ ...starCfg });
+  const withInputPn = buildFn({ ...starCfg, input_norm: 'pn' });
   assert.ok((await preds(withInputPn, randomStore(withInputPn, 12), feeds(15, DOM.map(() => 2)))).flat().every(Number.isFinite));
 });
 
 for (const [name, section] of [
-  ['domain a', { ...starCfg }],
+  ['domain a, PN on the input too', { ...starCfg, input_norm: 'pn' }],
   ['crossed domain a × b, batch-norm layers, no aux', { ...starCfg, domain: ['a', 'b'], norm: 'batch', aux: false, dropout: 0.1 }],
 ] as const) {
   test(`${name}: exported .onnx scores like the evaluator (≤ 1e-5), ids.<domain> an int64 input`, async () => {

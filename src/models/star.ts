@@ -4,7 +4,7 @@
 //         training, its running statistics E_p, Var_p at inference)
 //   FCN:  h_{l+1} = φ(PN(h_l·(W_l ⊙ W_{l,p}) + (b_l + b_{l,p})))
 //   aux:  s_a = FCN_aux(e_domain ⊕ other features)      ŷ = σ(s_m + s_a)
-// Several tasks: a shared star FCN (the bottom, x = PN(embeddings ⊕ dense)), then one star tower per
+// Several tasks: a shared star FCN (the bottom, on x = embeddings ⊕ dense), then one star tower per
 // task whose last layer gives s_m,k; the auxiliary network has one output s_a,k per task.
 import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
@@ -27,11 +27,11 @@ const schema = z.object({
   domain: z.union([z.string(), z.array(z.string()).min(1)]),
   bottom: dims.default([256, 128]),
   tower: dims.default([64]),
-  input_norm: norm.default('pn'),
+  input_norm: norm.default('none'),
   norm: norm.default('pn'),
   activation,
   dropout: z.number().min(0).lt(1).default(0),
-  pn_momentum: z.number().gt(0).lt(1).default(0.99),
+  pn_momentum: z.number().gt(0).lt(1).default(0.9),
   pn_eps: z.number().positive().default(1e-5),
   aux: z.union([z.literal(false), aux]).default({ hidden: [32, 16], features: [] }),
   max_domains: z.number().int().positive().default(256),
