@@ -68,7 +68,12 @@ function decode(path: string, bytes?: Uint8Array): { header: Header; arrays: Map
   return { header, arrays };
 }
 
-function checkLayout(path: string, header: Header, store: ParameterStore): void {
+/**
+ * Checks names and shapes; returns a function that moves a flat array from the checkpoint's layout to
+ * the model's when only the order of the parameters differs (e.g. a model file that creates its
+ * parameters in another order), else null.
+ */
+function checkLayout(path: string, header: Header, store: ParameterStore): { theta: Remap; buffers: Remap } {
   const want = layout(store);
   const diff = (kind: 'trainable' | 'state') => {
     const a = header[kind], b = want[kind];
@@ -78,13 +83,29 @@ function checkLayout(path: string, header: Header, store: ParameterStore): void 
       if (!x) return `parameter "${n}" is in the model but not in the checkpoint`;
       if (!y) return `parameter "${n}" is in the checkpoint but not in the model`;
       if (x.shape.join(',') !== y.shape.join(',')) return `parameter "${n}": checkpoint [${x.shape}] vs model [${y.shape}]`;
-      if (x.offset !== y.offset) return `parameter "${n}": layout offset differs`;
     }
     return null;
   };
   const msg = diff('trainable') ?? diff('state');
   if (msg) throw new Error(`${path}: checkpoint does not match the model: ${msg}`);
+  return { theta: remap(header.trainable, want.trainable), buffers: remap(header.state, want.state) };
 }
+
+type Remap = ((a: Float32Array) => Float32Array) | null;
+
+function remap(from: { name: string; shape: number[]; offset: number }[], to: { name: string; shape: number[]; offset: number }[]): Remap {
+  const src = new Map(from.map((e) => [e.name, e.offset]));
+  if (to.every((e) => src.get(e.name) === e.offset)) return null;
+  const size = (e: { shape: number[] }) => e.shape.reduce((p, d) => p * d, 1);
+  const total = to.reduce((s, e) => Math.max(s, e.offset + size(e)), 0);
+  return (a) => {
+    const out = new Float32Array(total);
+    for (const e of to) out.set(a.subarray(src.get(e.name)!, src.get(e.name)! + size(e)), e.offset);
+    return out;
+  };
+}
+
+const apply = (f: Remap, a: Float32Array) => (f ? f(a) : a);
 
 /** Save parameters, buffers, optimizer slots and the step count. */
 export function saveStepCheckpoint(path: string, s: TrainStep, extra?: unknown): void {
@@ -106,13 +127,14 @@ export function stepCheckpointBytes(s: TrainStep, extra?: unknown): Uint8Array {
 /** Restore into a TrainStep built from the same model (layout checked). Returns `extra`. `bytes`: the file's content, already read. */
 export function loadStepCheckpoint(path: string, s: TrainStep, bytes?: Uint8Array): unknown {
   const { header, arrays } = decode(path, bytes);
-  checkLayout(path, header, s.store);
-  s.store.theta = arrays.get('theta')!;
-  s.store.buffers = arrays.get('buffers')!;
+  const m = checkLayout(path, header, s.store);
+  const theta = arrays.get('theta')!;
+  s.store.theta = apply(m.theta, theta);
+  s.store.buffers = apply(m.buffers, arrays.get('buffers')!);
   s.slots = s.optimizer.slots.map((x) => {
     const a = arrays.get(`opt:${x.name}`);
     if (!a) throw new Error(`${path}: no optimizer slot "${x.name}" (checkpoint optimizer: ${JSON.stringify(header.optimizer)})`);
-    return a;
+    return a.length === theta.length ? apply(m.theta, a) : a; // per-parameter slots follow theta's layout
   });
   s.step = header.step;
   return header.extra;
@@ -121,8 +143,8 @@ export function loadStepCheckpoint(path: string, s: TrainStep, bytes?: Uint8Arra
 /** Load only parameters and buffers (evaluation / export). */
 export function loadParams(path: string, store: ParameterStore, bytes?: Uint8Array): unknown {
   const { header, arrays } = decode(path, bytes);
-  checkLayout(path, header, store);
-  store.theta = arrays.get('theta')!;
-  store.buffers = arrays.get('buffers')!;
+  const m = checkLayout(path, header, store);
+  store.theta = apply(m.theta, arrays.get('theta')!);
+  store.buffers = apply(m.buffers, arrays.get('buffers')!);
   return header.extra;
 }
