@@ -136,7 +136,7 @@ const isOnes = (t: Tensor) => {
 
 /**
  * The nodes with sibling Gemms merged (see the header); `nodes` are the nodes to emit in graph order,
- * `kept` the tensors that must keep their own name (graph outputs). Returns `nodes` itself when
+ * `kept` the tensors that must keep their own name (graph outputs). Returns a copy of `nodes` when
  * nothing merges.
  */
 export function mergeSiblingGemms(nodes: readonly Node[], kept: ReadonlySet<number>, o: SiblingOptions = {}): Lowered {
@@ -160,7 +160,7 @@ export function mergeSiblingGemms(nodes: readonly Node[], kept: ReadonlySet<numb
     // A weight computed from a member's output would make the merged Gemm its own input.
     if (dependsOn(ms.flatMap((m) => [m.w, m.b]), ids, first, pos)) continue;
     const wc = mergeForward(rw, ms, first);
-    mergeBackward(rw, ms, wc, nodes, pos, consumers, kept);
+    mergeBackward(rw, ms, wc, pos, consumers, kept);
   }
   if (rw.added.length === 0) return unchanged;
   const sorted = schedule(nodes, rw, kept);
@@ -191,7 +191,7 @@ function mergeForward(rw: Rewriter, ms: Member[], rank: number): Tensor {
  * every member has it in the form the Gemm rule makes; otherwise the members keep theirs.
  */
 function mergeBackward(
-  rw: Rewriter, ms: Member[], wc: Tensor, nodes: readonly Node[], pos: ReadonlyMap<number, number>,
+  rw: Rewriter, ms: Member[], wc: Tensor, pos: ReadonlyMap<number, number>,
   consumers: ReadonlyMap<number, Node[]>, kept: ReadonlySet<number>,
 ): void {
   const recs = ms.map((m) => gradRecords(m.node));
