@@ -31,7 +31,7 @@ function model(reorder: boolean) {
 }
 const feeds = (i: number) => {
   const r = new Rng(i);
-  return { x: { data: Float32Array.from({ length: B * 5 }, () => r.normal()), dims: [B, 5] }, y: { data: Float32Array.from({ length: B }, () => (r.uniform() < 0.5 ? 1 : 0)), dims: [B, 1] } };
+  return { x: { data: Float32Array.from({ length: B * 5 }, () => r.normal()), dims: [B, 5] }, y: { data: Float32Array.from({ length: B }, () => (r.uniform(0, 1) < 0.5 ? 1 : 0)), dims: [B, 1] } };
 };
 
 test('a checkpoint loads into a model that declares its parameters in another order', async () => {

@@ -17,6 +17,7 @@ export { MetricMatrix, batchFromTable, MISSING_KEY, type TableColumns } from './
 export type {
   MatrixOptions, MatrixBatch, MatrixJSON, TaskJSON, TaskSpec, TaskKind, Cell, BinaryCell, RegressionCell, CalibrationJSON,
 } from './matrix-types.js';
+export { STOPPING_METRICS } from './matrix-types.js';
 export { formatMatrix, calibrationCheck, type FormatOptions, type CalibrationCheckRow } from './format.js';
 export { seesawTable, formatSeesaw, DEFAULT_SEESAW_METRICS, type SeesawRow, type SeesawTable, type SeesawOptions } from './seesaw.js';
 export { argsortF64, sortRecords } from './sort.js';

@@ -94,6 +94,12 @@ export interface RegressionCell {
 
 export type Cell = BinaryCell | RegressionCell;
 
+/** Metrics of a task's "all" cell that can steer early stopping, with the direction that is better. */
+export const STOPPING_METRICS: Record<TaskKind, Record<string, 'max' | 'min'>> = {
+  binary: { auc: 'max', gauc: 'max', logloss: 'min' },
+  regression: { rmse: 'min', mae: 'min', xauc: 'max' },
+};
+
 export interface CalibrationJSON {
   mode: BinMode;
   ece: Num;

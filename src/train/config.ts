@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatZodError } from '../util/zod-error.js';
 import { weightingSchema } from './weighting.js';
 import { scheduleSchema } from './schedule.js';
+import { STOPPING_METRICS } from '../metrics/index.js';
 
 const fractions = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
   .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) < 1e-9, { message: 'split fractions must add up to 1' });
@@ -110,7 +111,8 @@ const trainSchema = z.object({
   early_stopping: z.object({
     metric: z.string(),
     patience: z.number().int().positive().default(2),
-    mode: z.enum(['max', 'min']).default('max'),
+    /** Default: the metric's better direction (max for auc / gauc / xauc, min for logloss / rmse / mae). */
+    mode: z.enum(['max', 'min']).optional(),
   }).strict().optional(),
   log_every: z.number().int().positive().default(50),
   /** Dense optimizer update on a worker thread, overlapping the sparse embedding update (same numbers). */
@@ -151,7 +153,14 @@ export const trainConfigSchema = z.object({
   calibration: calibrationSchema.optional(),
 }).strict();
 
-export type TrainConfig = z.infer<typeof trainConfigSchema> & { baseDir: string };
+type ParsedConfig = z.infer<typeof trainConfigSchema>;
+/** A validated config (early_stopping.mode filled in from the metric when omitted). */
+export type TrainConfig = Omit<ParsedConfig, 'train'> & {
+  train: Omit<ParsedConfig['train'], 'early_stopping'> & {
+    early_stopping?: NonNullable<ParsedConfig['train']['early_stopping']> & { mode: 'max' | 'min' };
+  };
+  baseDir: string;
+};
 
 /** Validate a parsed config object. */
 export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 'config'): TrainConfig {
@@ -168,13 +177,19 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
     if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr`);
     t.loss = loss;
   }
-  if (cfg.train.early_stopping) {
-    const [task, metric] = cfg.train.early_stopping.metric.split('.');
-    if (!names.includes(task!) || !metric) {
-      throw new Error(`${where}: train.early_stopping.metric: "${cfg.train.early_stopping.metric}" must be <task>.<metric> with task one of ${names.join(', ')}`);
+  const es = cfg.train.early_stopping;
+  if (es) {
+    const [task, metric, ...rest] = es.metric.split('.');
+    if (!names.includes(task!) || !metric || rest.length) {
+      throw new Error(`${where}: train.early_stopping.metric: "${es.metric}" must be <task>.<metric> with task one of ${names.join(', ')}`);
     }
+    const allowed = STOPPING_METRICS[cfg.tasks.find((t) => t.name === task)!.kind];
+    if (!(metric in allowed)) {
+      throw new Error(`${where}: train.early_stopping.metric: "${es.metric}": no metric "${metric}" for a ${cfg.tasks.find((t) => t.name === task)!.kind} task; valid: ${Object.keys(allowed).map((m) => `${task}.${m}`).join(', ')}`);
+    }
+    es.mode ??= allowed[metric];
   }
-  return { ...cfg, baseDir };
+  return { ...cfg, baseDir } as TrainConfig;
 }
 
 /** Read and validate a YAML/JSON config file. */

@@ -13,11 +13,18 @@ import { openSession, type Session } from './session.js';
 import { exportModel } from './export-model.js';
 import { lockRunDir } from './run-lock.js';
 
-async function openRun(cfg: TrainConfig, dir: string): Promise<{ s: Session; store: ParameterStore; ckpt: string }> {
+export interface RunOptions {
+  /** Progress bar and log lines on stderr (default true). */
+  verbose?: boolean;
+}
+
+const logger = (o: RunOptions) => (l: string) => { if (o.verbose ?? true) process.stderr.write(`${l}\n`); };
+
+async function openRun(cfg: TrainConfig, dir: string, o: RunOptions): Promise<{ s: Session; store: ParameterStore; ckpt: string }> {
   if (!existsSync(join(dir, FEATURES_FILE))) throw new Error(`--checkpoint ${dir}: no ${FEATURES_FILE}; is this a liverank run directory?`);
   const ckpt = findCheckpoint(dir, 'final');
   if (!ckpt) throw new Error(`--checkpoint ${dir}: no committed checkpoint (checkpoints/MANIFEST.json is missing or names none)`);
-  const s = await openSession(cfg, dir, (l) => process.stderr.write(`${l}\n`), true);
+  const s = await openSession(cfg, dir, logger(o), true);
   const store = new ParameterStore(cfg.seed);
   ensureLayout(s.build, store, s.asm.substitute);
   restoreParams(ckpt, store, s.asm);
@@ -25,19 +32,19 @@ async function openRun(cfg: TrainConfig, dir: string): Promise<{ s: Session; sto
 }
 
 /** Holds the run's lock while `fn` runs when `target` lies inside the run directory. */
-async function writingInto<T>(run: string, target: string, what: string, fn: () => Promise<T>): Promise<T> {
+async function writingInto<T>(run: string, target: string, what: string, o: RunOptions, fn: () => Promise<T>): Promise<T> {
   const inside = resolve(target).startsWith(resolve(run) + '/') || resolve(target) === resolve(run);
-  const lock = inside ? lockRunDir(run, what, (l) => process.stderr.write(`${l}\n`)) : null;
+  const lock = inside ? lockRunDir(run, what, logger(o)) : null;
   try { return await fn(); } finally { lock?.release(); }
 }
 
-export async function evaluateRun(cfg: TrainConfig, dir: string, split: 'test' | 'val' | 'train', out?: string): Promise<{ matrix: MatrixJSON; path: string; checkpoint: string }> {
+export async function evaluateRun(cfg: TrainConfig, dir: string, split: 'test' | 'val' | 'train', out?: string, o: RunOptions = {}): Promise<{ matrix: MatrixJSON; path: string; checkpoint: string }> {
   const path = out ?? join(dir, `eval_${split}.json`);
-  return writingInto(dir, path, `liverank eval --split ${split}`, async () => {
-    const { s, store, ckpt } = await openRun(cfg, dir);
+  return writingInto(dir, path, `liverank eval --split ${split}`, o, async () => {
+    const { s, store, ckpt } = await openRun(cfg, dir, o);
     const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
     const r = await evaluateTable(s.splits[split], ev, s.asm, cfg.tasks, {
-      batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: true, label: split,
+      batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: o.verbose ?? true, label: split,
     });
     writeFileAtomic(path, JSON.stringify(r.matrix, null, 1));
     return { matrix: r.matrix, path, checkpoint: ckpt };
@@ -45,9 +52,9 @@ export async function evaluateRun(cfg: TrainConfig, dir: string, split: 'test' |
 }
 
 /** Export the run's final checkpoint as `<outDir>/model.onnx` (+ .sha256, model.json, and features.json when outDir is elsewhere). */
-export async function exportRun(cfg: TrainConfig, dir: string, outDir = dir): Promise<{ path: string; checkpoint: string }> {
-  return writingInto(dir, outDir, 'liverank export', async () => {
-    const { s, store, ckpt } = await openRun(cfg, dir);
+export async function exportRun(cfg: TrainConfig, dir: string, outDir = dir, o: RunOptions = {}): Promise<{ path: string; checkpoint: string }> {
+  return writingInto(dir, outDir, 'liverank export', o, async () => {
+    const { s, store, ckpt } = await openRun(cfg, dir, o);
     const path = exportModel(outDir, s, store);
     if (resolve(outDir) !== resolve(dir)) copyFileSync(join(dir, FEATURES_FILE), join(outDir, FEATURES_FILE));
     return { path: path ?? join(outDir, MODEL_FILE), checkpoint: ckpt };

@@ -58,6 +58,7 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
   const lock = lockRunDir(o.out, o.command ?? process.argv.slice(1).join(' '), log);
   try {
     const resumeFrom = prepareRunDir(o.out, cfg, { resume: !!o.resume, overwrite: !!o.overwrite }, log);
+    faultPoint('run.prepared');
     const s = await openSession(cfg, o.out, log, resumeFrom !== null);
     writeFileAtomic(join(o.out, 'data_report.json'), `${JSON.stringify(s.splits.report, null, 1)}\n`);
     const skipped = summarizeSkipped(s.splits.report);
