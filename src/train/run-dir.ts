@@ -34,6 +34,8 @@ export interface TrainerState {
 
 export const FEATURES_FILE = 'features.json';
 export const METRICS_FILE = 'metrics.json';
+/** The final model's metric matrix on the validation split (written when asked, e.g. by `liverank compare`). */
+export const VAL_METRICS_FILE = 'metrics_val.json';
 export const MODEL_FILE = 'model.onnx';
 export const STATE_FILE = 'state.json';
 export const DENSE_FILE = 'dense.ckpt';

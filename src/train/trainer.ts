@@ -13,7 +13,7 @@ import type { TrainConfig } from './config.js';
 import { evaluateTable, metricValue, type EvalResult } from './evaluate.js';
 import { hostLabels, labelFeeds, lossOutput, TASK_WEIGHT_OUTPUT } from './heads.js';
 import { Progress } from './progress.js';
-import { findCheckpoint, METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
+import { findCheckpoint, METRICS_FILE, VAL_METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
 import { scheduledLr } from './schedule.js';
 import { exportModel } from './export-model.js';
 import { labelNoise, type LabelNoise } from './label-noise.js';
@@ -37,6 +37,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** What the lock file says this process is (default: the command line). */
   command?: string;
+  /** Also evaluate the final model on the validation split (all slices) into metrics_val.json. */
+  valMetrics?: boolean;
 }
 
 export interface TrainSummary {
@@ -79,6 +81,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   const { cfg, splits, asm, weighting } = s;
   const tasks = cfg.tasks;
   const evaluator = await Evaluator.create(s.build, step.store, { substitute: asm.substitute });
+  for (const note of s.balance?.notes ?? []) log(`balance: ${note}`);
 
   const B = cfg.train.batch_size;
   const N = splits.train.numRows;
@@ -123,12 +126,14 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   const progress = new Progress({ label: 'train', total: total * B, enabled: verbose });
   progress.update(st.globalStep * B);
   while (!stop && st.epoch < cfg.train.epochs && st.globalStep < total) {
-    const order = cfg.train.shuffle === 'full' ? new Rng(cfg.seed * 7919 + st.epoch).permutation(N) : Int32Array.from({ length: N }, (_, i) => i);
+    const order = s.balance?.order(st.epoch, N) ?? (cfg.train.shuffle === 'full' ? new Rng(cfg.seed * 7919 + st.epoch).permutation(N) : Int32Array.from({ length: N }, (_, i) => i));
     for (let b = st.batchInEpoch; b < perEpoch && st.globalStep < total; b++) {
       const idx = order.subarray(b * B, Math.min(N, (b + 1) * B));
       const batch = takeRows(splits.train, idx);
       const fb = transform(s.fitted, batch);
-      const feeds = { ...asm.feeds(fb), ...labelFeeds(hostLabels(batch, tasks, b * B), tasks), ...weighting.feeds(st.epoch) };
+      const hl = hostLabels(batch, tasks, b * B);
+      s.balance?.apply(hl, idx, st.epoch); // row weights and negative down-sampling, into the task masks
+      const feeds = { ...asm.feeds(fb), ...labelFeeds(hl, tasks), ...weighting.feeds(st.epoch) };
       const lr = scheduledLr(cfg.schedule, cfg.optimizer.lr, st.globalStep, total, st.epoch);
       let taskLosses: number[] = [];
       // The NaN guard and the sparse update run while the dense update is in flight (optimizer_thread).
@@ -185,10 +190,15 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test' });
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
   faultPoint('train.metrics-written');
+  let val: EvalResult | null = null;
+  if (o.valMetrics) {
+    val = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'val' });
+    writeFileAtomic(join(o.out, VAL_METRICS_FILE), JSON.stringify(val.matrix, null, 1));
+  }
   exportModel(o.out, s, step.store);
   faultPoint('train.exported');
   const trainLabelNoise = labelNoise(splits.train, tasks, s.slices);
-  return { test, val: null, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out, dataReport: splits.report };
+  return { test, val, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out, dataReport: splits.report };
 }
 
 function fmt(v: number | null | undefined): string {
