@@ -30,7 +30,9 @@ export interface CommitOptions {
 export function commitCheckpoint(run: string, c: Omit<Commit, 'files'>, files: Record<string, Uint8Array>, o: CommitOptions): Manifest {
   const root = checkpointsDir(run);
   mkdirSync(root, { recursive: true });
-  const prev = readManifest(run) ?? emptyManifest(o.metric);
+  const found = readManifest(run);
+  // A manifest made by recovery (adopting the first checkpoint of a killed run) does not know the metric yet.
+  const prev = !found ? emptyManifest(o.metric) : found.metric === null && o.metric ? { ...found, metric: o.metric } : found;
   if (c.name in prev.checkpoints) throw new Error(`${join(root, c.name)}: refusing to overwrite a committed checkpoint`);
   const tmp = join(root, `${TMP_PREFIX}${c.name}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });

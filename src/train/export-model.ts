@@ -2,8 +2,10 @@
 // in (inputs: one int64 id tensor per embedded feature, plus `dense`), its SHA-256 beside it
 // (`model.onnx.sha256`) and a manifest describing it.
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../util/atomic.js';
-import { writeSidecar } from '../util/checksum.js';
+import { readVerified, writeSidecar } from '../util/checksum.js';
+import { sessionOptions } from '../engine/runtime.js';
 import { exportForward, type EmbeddingTableValues, type FoldPart } from '../engine/export.js';
 import type { ParameterStore } from '../engine/store.js';
 import { EMB_INPUT } from '../models/base.js';
@@ -11,6 +13,15 @@ import { MODEL_FILE } from './run-dir.js';
 import { predOutput } from './heads.js';
 import type { Session } from './session.js';
 
+/**
+ * Open an exported model for scoring — the loader serving uses: the bytes are checked against
+ * `<path>.sha256` first, and a damaged, replaced or unchecksummed file is refused naming its path
+ * (`allowUnverified` accepts a model without a .sha256 file, never one that does not match it).
+ */
+export async function loadExportedModel(path: string, o: { allowUnverified?: boolean; threads?: number } = {}): Promise<ort.InferenceSession> {
+  const bytes = readVerified(path, !o.allowUnverified);
+  return ort.InferenceSession.create(bytes, sessionOptions({ threads: o.threads }));
+}
 
 export function exportModel(out: string, s: Session, store: ParameterStore): string {
   const parts: FoldPart[] = s.asm.parts();

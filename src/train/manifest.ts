@@ -82,7 +82,8 @@ export function writeManifest(run: string, m: Manifest): void {
 
 /**
  * The manifest after committing `c`: it becomes latest (and best / final as it says), and only the
- * newest `keep` checkpoints plus best and final stay named. Pure: the caller writes it.
+ * newest `keep` checkpoints plus best and final stay named; run files already recorded keep their
+ * first checksum. Pure: the caller writes it.
  */
 export function applyCommit(prev: Manifest, c: Commit, keep: number, runFiles: Record<string, FileDigest> = {}): Manifest {
   const checkpoints = { ...prev.checkpoints, [c.name]: { step: c.step, value: c.value, files: c.files } };
@@ -93,7 +94,9 @@ export function applyCommit(prev: Manifest, c: Commit, keep: number, runFiles: R
     best_value: c.best ? c.value : prev.best_value,
     final: c.final ? c.name : prev.final,
     checkpoints,
-    run_files: { ...prev.run_files, ...runFiles },
+    // A run file's checksum is recorded once, as the run wrote it: a commit re-digesting the file from
+    // disk must not record a copy damaged since (resume verifies it against this first record).
+    run_files: { ...runFiles, ...prev.run_files },
   };
   const protect = new Set([next.latest, next.best, next.final].filter((x): x is string => x !== null));
   const order = Object.keys(checkpoints).sort(byCheckpointOrder(checkpoints));
