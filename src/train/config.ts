@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatZodError } from '../util/zod-error.js';
 import { weightingSchema } from './weighting.js';
 import { scheduleSchema } from './schedule.js';
+import { balanceSchema, checkBalanceTasks } from './balance.js';
 import { STOPPING_METRICS } from '../metrics/index.js';
 
 const fractions = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
@@ -151,6 +152,8 @@ export const trainConfigSchema = z.object({
   train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50, optimizer_thread: true }),
   eval: evalSchema.default({ batch_size: 8192, calibration_bins: 10 }),
   calibration: calibrationSchema.optional(),
+  /** Sample balancing across slices and negative down-sampling (src/train/balance.ts, docs/training.md). */
+  balance: balanceSchema.optional(),
 }).strict();
 
 type ParsedConfig = z.infer<typeof trainConfigSchema>;
@@ -177,6 +180,7 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
     if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr`);
     t.loss = loss;
   }
+  checkBalanceTasks(cfg.balance, cfg.tasks, where);
   const es = cfg.train.early_stopping;
   if (es) {
     const [task, metric, ...rest] = es.metric.split('.');

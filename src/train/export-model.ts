@@ -44,7 +44,8 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
       ...parts.map((p) => ({ name: p.ids, dtype: 'int64', shape: p.length ? ['B', p.length] : ['B'], feature: p.ids.slice(4), mask: p.length ? `${p.ids}_mask` : undefined })),
       ...(s.asm.denseWidth ? [{ name: 'dense', dtype: 'float32', shape: ['B', s.asm.denseWidth], columns: s.asm.denseColumnNames() }] : []),
     ],
-    outputs: s.cfg.tasks.map((t) => ({ name: predOutput(t.name), task: t.name, kind: t.kind })),
+    // A task trained on down-sampled negatives (balance.negative_sampling) is served corrected: the graph's last ops compute p = q / (q + (1 − q)/w).
+    outputs: s.cfg.tasks.map((t) => ({ name: predOutput(t.name), task: t.name, kind: t.kind, ...(s.balance?.keep[t.name] !== undefined ? { negative_keep_rate: s.balance.keep[t.name], corrected: 'p = q / (q + (1 - q) / w)' } : {}) })),
   }, null, 1));
   return path;
 }

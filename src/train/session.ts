@@ -20,6 +20,7 @@ import { FEATURES_FILE } from './run-dir.js';
 import { verifyRunFile } from './checkpoints.js';
 import { readManifest } from './manifest.js';
 import { TaskWeighting } from './weighting.js';
+import { Balance } from './balance.js';
 
 export interface Session {
   cfg: TrainConfig;
@@ -29,6 +30,8 @@ export interface Session {
   build: BuildFn;
   weighting: TaskWeighting;
   slices: SliceColumns;
+  /** The config's `balance` section on this training split (null when absent). */
+  balance: Balance | null;
 }
 
 export function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
@@ -67,10 +70,12 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   });
   const layout = layoutOf(fitted);
   const bias = initialLogitBias(splits.train, cfg.tasks);
+  const balance = cfg.balance ? new Balance(cfg.balance, splits.train, cfg.tasks, cfg.seed) : null;
+  balance?.adjustBias(bias);
   const build: BuildFn = (g: Graph) => {
     const f = forward(g, model, layout, infos, bias);
     const outputs: Record<string, Tensor> = {};
-    for (const t of cfg.tasks) outputs[predOutput(t.name)] = predictionOf(t, f);
+    for (const t of cfg.tasks) outputs[predOutput(t.name)] = balance ? balance.correct(t, predictionOf(t, f)) : predictionOf(t, f);
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
     const heads = buildHeads(g, cfg.tasks, f, weighting);
@@ -85,6 +90,6 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   if (es && es.metric.endsWith('.gauc') && !slices.group) {
     throw new Error(`train.early_stopping.metric: "${es.metric}" needs a user column for GAUC; this data has none by default — set eval.group_column`);
   }
-  return { cfg, splits, fitted, asm, build, weighting, slices };
+  return { cfg, splits, fitted, asm, build, weighting, slices, balance };
 }
 
