@@ -78,12 +78,12 @@ export function formatMatrix(json: MatrixJSON, opts: FormatOptions = {}): string
   const reg = rows.filter((r) => !isBinaryCell(r.model));
   if (reg.length) {
     if (lines.length) lines.push('');
-    lines.push(head(['RMSE', 'oRMSE', 'MAE', 'XAUC', 'oXAUC', 'meanP', 'meanY']));
+    lines.push(head(['RMSE', 'oRMSE', 'MAE', 'XAUC', 'oXAUC', 'meanP', 'meanY', 'PCOCt']));
     let prev = '';
     for (const r of reg) {
       const m = r.model as RegressionCell; const o = r.oracle as RegressionCell | null;
       const g = (x: Num | undefined) => col(x === null || x === undefined ? '-' : Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(Math.max(3, d)));
-      const vals = [g(m.rmse), g(o?.rmse), g(m.mae), col(fmt(m.xauc, d)), col(fmt(o?.xauc, d)), g(m.mean_pred), g(m.mean_label)];
+      const vals = [g(m.rmse), g(o?.rmse), g(m.mae), col(fmt(m.xauc, d)), col(fmt(o?.xauc, d)), g(m.mean_pred), g(m.mean_label), col(fmt(m.pcoc_true ?? null, d))];
       lines.push(`${cut(r.task === prev ? '' : r.task, TW).padEnd(TW)} ${cut(r.slice, SW).padEnd(SW)}${vals.join('')}${fmtN(m.n).padStart(12)}`);
       prev = r.task;
     }

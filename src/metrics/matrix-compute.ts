@@ -166,11 +166,11 @@ function regressionCells(d: TaskData, pred: Float64Array, withTruth: boolean, la
       exactMaxRows: opts.xaucExactMaxRows, samplePairs: opts.xaucSamplePairs, seed: (opts.seed ?? 1) + sl,
     });
     const c: RegressionCell = {
-      n: s.n, rmse: num(s.rmse), mae: num(s.mae), xauc: num(x.xauc), mean_pred: num(s.meanPred), mean_label: num(s.meanLabel),
+      n: s.n, rmse: num(s.rmse), mae: num(s.mae), xauc: num(x.xauc), mean_pred: num(s.meanPred), mean_label: num(s.meanLabel), pcoc: num(s.pcoc),
     };
     if (x.sampled) c.xauc_sampled = true;
     if (w) c.weight_sum = s.w;
-    if (truth) { c.n_true = s.nTrue; c.mean_true = num(s.meanTrue); }
+    if (truth) { c.n_true = s.nTrue; c.mean_true = num(s.meanTrue); c.pcoc_true = num(s.pcocTrue); }
     return c;
   });
 }

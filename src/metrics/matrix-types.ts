@@ -82,11 +82,15 @@ export interface RegressionCell {
   xauc: Num;
   mean_pred: Num;
   mean_label: Num;
+  /** Σ pred / Σ label (1 when the prediction is the label's mean on the slice). */
+  pcoc?: Num;
   /** Present (true) when XAUC was estimated from sampled pairs. */
   xauc_sampled?: boolean;
   weight_sum?: number;
   n_true?: number;
   mean_true?: Num;
+  /** Σ pred / Σ true expected value (the task's true_prob column, e.g. e_watch_s). */
+  pcoc_true?: Num;
   n_masked?: number;
   n_missing_label?: number;
   n_nan_pred?: number;

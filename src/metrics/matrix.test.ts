@@ -75,12 +75,13 @@ test('matrix JSON: shape, keys, per-task sample spaces, no NaN', () => {
     assert.ok(k in click, `binary cell lacks ${k}`);
   }
   const watch = j.tasks.watch!.all as RegressionCell;
-  for (const k of ['n', 'rmse', 'mae', 'xauc', 'mean_pred', 'mean_label']) assert.ok(k in watch, `regression cell lacks ${k}`);
+  for (const k of ['n', 'rmse', 'mae', 'xauc', 'mean_pred', 'mean_label', 'pcoc', 'n_true', 'mean_true', 'pcoc_true']) assert.ok(k in watch, `regression cell lacks ${k}`);
   assert.ok(click.calibration && click.calibration.bins.reduce((a, x) => a + x.count, 0) === click.n);
   // oracle: same shape, scores = true probabilities, no pcoc_true
   assert.ok(j.oracle);
   assert.deepEqual(Object.keys(j.oracle.tasks), ['click', 'like', 'watch']);
   assert.ok(!('pcoc_true' in j.oracle.tasks.click!.all));
+  assert.ok(!('pcoc_true' in j.oracle.tasks.watch!.all));
   const text = JSON.stringify(j);
   assert.ok(!text.includes('NaN'));
   assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(m))); // JSON.stringify(matrix) works
@@ -120,6 +121,9 @@ test('matrix cells equal the standalone metrics on the same slice', () => {
     const r = rowsWhere(b, 'watch', keep);
     close(cell.rmse, rmse(r.p, r.y));
     close(cell.xauc, xauc(r.p, r.y).xauc);
+    const sum = (v: number[]) => v.reduce((a, x) => a + x, 0);
+    close(cell.pcoc, sum(r.p) / sum(r.y));        // Σ pred / Σ label
+    close(cell.pcoc_true, sum(r.p) / sum(r.t));   // Σ pred / Σ true expected value
     const o = (dim === 'all' ? j.oracle!.tasks.watch!.all : (j.oracle!.tasks.watch as unknown as Record<string, Record<string, RegressionCell>>)[dim]![key]!) as RegressionCell;
     close(o.xauc, xauc(r.t, r.y).xauc);
   }

@@ -87,3 +87,15 @@ test('RegressionAccumulator: merge == all at once; NaN rows skipped; auto-sampli
   assert.ok(c.xauc.sampled);
   assert.ok(Math.abs(c.xauc.xauc - r.xauc.xauc) < 4 * c.xauc.stderr);
 });
+
+test('RegressionSums: Σ pred / Σ label and Σ pred / Σ true over the rows with a true value; merge adds up', () => {
+  const a = new RegressionSums(), b = new RegressionSums();
+  a.add(2, 0, 1, 4); a.add(6, 10, 1, NaN); // the second row has no true value: not in pcocTrue
+  b.add(3, 5, 2, 2);
+  assert.equal(a.pcoc, 8 / 10);
+  assert.equal(a.pcocTrue, 2 / 4);
+  a.merge(b);
+  assert.equal(a.pcoc, (8 + 6) / (10 + 10));
+  assert.equal(a.pcocTrue, (2 + 6) / (4 + 4));
+  assert.ok(Number.isNaN(new RegressionSums().pcocTrue));
+});

@@ -8,17 +8,17 @@ import { Rng } from '../util/rng.js';
 
 export class RegressionSums {
   n = 0; w = 0; wse = 0; wae = 0; wp = 0; wy = 0;
-  nTrue = 0; wT = 0; wTrue = 0;
+  nTrue = 0; wT = 0; wTrue = 0; wpTrue = 0;
 
   add(p: number, y: number, w = 1, t = NaN): void {
     const e = p - y;
     this.n++; this.w += w; this.wse += w * e * e; this.wae += w * Math.abs(e); this.wp += w * p; this.wy += w * y;
-    if (!Number.isNaN(t)) { this.nTrue++; this.wT += w; this.wTrue += w * t; }
+    if (!Number.isNaN(t)) { this.nTrue++; this.wT += w; this.wTrue += w * t; this.wpTrue += w * p; }
   }
 
   merge(o: RegressionSums): this {
     this.n += o.n; this.w += o.w; this.wse += o.wse; this.wae += o.wae; this.wp += o.wp; this.wy += o.wy;
-    this.nTrue += o.nTrue; this.wT += o.wT; this.wTrue += o.wTrue;
+    this.nTrue += o.nTrue; this.wT += o.wT; this.wTrue += o.wTrue; this.wpTrue += o.wpTrue;
     return this;
   }
 
@@ -27,6 +27,10 @@ export class RegressionSums {
   get meanPred(): number { return this.w > 0 ? this.wp / this.w : NaN; }
   get meanLabel(): number { return this.w > 0 ? this.wy / this.w : NaN; }
   get meanTrue(): number { return this.wT > 0 ? this.wTrue / this.wT : NaN; }
+  /** Σ pred / Σ label: is the prediction's level the label's mean (1 for an estimate of E[y])? */
+  get pcoc(): number { return this.wy > 0 ? this.wp / this.wy : NaN; }
+  /** Σ pred / Σ true expected value over the rows that carry one (e.g. Σ pred / Σ e_watch_s). */
+  get pcocTrue(): number { return this.wTrue > 0 ? this.wpTrue / this.wTrue : NaN; }
 }
 
 export function rmse(p: NumArray, y: NumArray, w?: NumArray | null): number {

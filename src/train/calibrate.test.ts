@@ -134,3 +134,33 @@ test('trainer: calibration.by must name a wide feature (fails before training)',
   const out = mkdtempSync(join(tmpdir(), 'lr-cal-'));
   await assert.rejects(train(tiny({ by: ['scenario'] }), { out, verbose: false }), /calibration\.by: "scenario" is not a wide feature of the model; model\.wide is \[wide_country, wide_scenario\]/);
 });
+
+test('fitOffsets, log link: Σ exp(z) = Σ y after the fit, planted multiplicative shifts found, overdispersion shrinks more', () => {
+  // Zero-inflated log-normal "watch seconds": E[y] = q·exp(μ + σ²/2) per row, the model's ln μ is
+  // 0.3 too high everywhere and blind to the group factor exp(shift).
+  const r = new Rng(5), n = 200_000, shift = [0.3, -0.2, 0.0, 0.5];
+  const z = new Float64Array(n), y = new Float32Array(n), mask = new Float32Array(n), g = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const grp = r.next() < 0.002 ? 3 : Math.floor(r.next() * 3);
+    const q = 0.1 + 0.8 * r.next(), mu = 2 + r.normal() * 0.5, sigma = 1;
+    const e = q * Math.exp(mu + shift[grp]! + sigma * sigma / 2);
+    z[i] = Math.log(e) - shift[grp]! + 0.3;
+    y[i] = r.next() < q ? Math.exp(mu + shift[grp]! + sigma * r.normal()) : 0;
+    mask[i] = r.next() < 0.9 ? 1 : 0;
+    g[i] = grp;
+  }
+  const fit = fitOffsets(z, y, mask, [g], 1, 6, 'log');
+  assert.ok(fit.pcocBefore > 1.2, `before ${fit.pcocBefore}`);
+  assert.ok(Math.abs(fit.pcocAfter - 1) < 1e-6, `after ${fit.pcocAfter}`);
+  assert.ok(fit.dispersion! > 1, `dispersion ${fit.dispersion}`);
+  for (const grp of [0, 1, 2]) {
+    const total = fit.global + fit.offsets[0]!.get(grp)!;
+    assert.ok(Math.abs(total - (shift[grp]! - 0.3)) < 0.05, `group ${grp}: ${total} vs ${shift[grp]! - 0.3}`);
+  }
+  // The same prior shrinks the tiny group more when the labels are noisier (larger dispersion).
+  const y10 = y.map((v, i) => (i % 10 === 0 ? v * 10 : 0)); // same mean, 10× the spread
+  const noisy = fitOffsets(z, y10, mask, [g], 0.1, 6, 'log');
+  const calm = fitOffsets(z, y, mask, [g], 0.1, 6, 'log');
+  assert.ok(noisy.dispersion! > 5 * calm.dispersion!);
+  assert.ok(Math.abs(noisy.offsets[0]!.get(3)!) < Math.abs(calm.offsets[0]!.get(3)!), `noisy ${noisy.offsets[0]!.get(3)} vs calm ${calm.offsets[0]!.get(3)}`);
+});

@@ -57,7 +57,7 @@ const dataSchema = z.discriminatedUnion('source', [
   }).strict(),
 ]);
 
-export const LOSSES = ['bce', 'weighted_bce', 'focal', 'mse', 'l1', 'huber', 'weighted_lr'] as const;
+export const LOSSES = ['bce', 'weighted_bce', 'focal', 'mse', 'l1', 'huber', 'weighted_lr', 'poisson', 'tweedie'] as const;
 
 const taskSchema = z.object({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'),
@@ -70,6 +70,8 @@ const taskSchema = z.object({
     alpha: z.number().min(0).max(1).nullable().optional(),
     gamma: z.number().min(0).optional(),
     delta: z.number().positive().optional(),
+    /** tweedie: variance power p ∈ [1, 2) (1 = Poisson); default 1.5. */
+    power: z.number().min(1).lt(2).optional(),
   }).strict().default({}),
   /** Rows of the task's sample space (rows whose label is missing are always excluded). */
   sample_space: z.object({
@@ -177,7 +179,11 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
     const loss = t.loss ?? (t.kind === 'binary' ? 'bce' : 'mse');
     const binaryLoss = ['bce', 'weighted_bce', 'focal'].includes(loss);
     if (t.kind === 'binary' && !binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a binary loss; allowed: bce, weighted_bce, focal`);
-    if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr`);
+    if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr, poisson, tweedie`);
+    if ((loss === 'poisson' || loss === 'tweedie') && t.label_transform !== 'none') {
+      throw new Error(`${where}: tasks "${t.name}".label_transform: "${t.label_transform}" cannot be combined with loss "${loss}" (it fits E[label] on the raw label through a log link; use label_transform: none)`);
+    }
+    if (t.loss_options.power !== undefined && loss !== 'tweedie') throw new Error(`${where}: tasks "${t.name}".loss_options.power: only loss "tweedie" has a power (loss is "${loss}")`);
     t.loss = loss;
   }
   checkBalanceTasks(cfg.balance, cfg.tasks, where);

@@ -1,7 +1,8 @@
 // The demo's printout: the metric matrix with the oracle beside the model, then the two checks the
 // demo promises (AUC within 0.01 of the oracle for click and effective view in every scenario;
 // Σ predicted / Σ true probability in [0.95, 1.05] in every task × scenario × country slice ≥ 1000 rows).
-import { calibrationCheck, formatMatrix, type MatrixJSON } from '../metrics/index.js';
+import { calibrationCheck, formatMatrix, type MatrixJSON, type RegressionCell } from '../metrics/index.js';
+import { isBinaryCell } from '../metrics/matrix-types.js';
 import type { LabelNoise } from './label-noise.js';
 
 export interface DemoCheck {
@@ -40,6 +41,24 @@ export function labelFloor(rows: DemoCheck['calibration'], noise: LabelNoise, to
   return { ok, of, okWhereLabelsOk };
 }
 
+/**
+ * Expected-value regression heads (e.g. watch time with loss poisson): per scenario, Σ pred / Σ true
+ * expected value (goal [0.9, 1.1]) and XAUC beside the oracle's (the true expectation as the score).
+ */
+export function regressionLevelRows(m: MatrixJSON, tol = 0.1): { task: string; scenario: string; ratio: number | null; xauc: number | null; oracle_xauc: number | null; ok: boolean }[] {
+  const out: ReturnType<typeof regressionLevelRows> = [];
+  for (const [task, t] of Object.entries(m.tasks)) {
+    if (isBinaryCell(t.all)) continue;
+    for (const [scenario, c] of Object.entries(t.by_scenario) as [string, RegressionCell][]) {
+      if (c.pcoc_true === undefined) continue;
+      const o = m.oracle?.tasks[task]?.by_scenario[scenario] as RegressionCell | undefined;
+      const ratio = c.pcoc_true ?? null;
+      out.push({ task, scenario, ratio, xauc: c.xauc, oracle_xauc: o?.xauc ?? null, ok: ratio !== null && Math.abs(ratio - 1) <= tol });
+    }
+  }
+  return out;
+}
+
 export function demoReport(m: MatrixJSON, noise?: LabelNoise | null): string {
   const lines = [formatMatrix(m, { dims: ['all', 'scenario', 'country'] }), ''];
   const c = demoChecks(m);
@@ -56,6 +75,11 @@ export function demoReport(m: MatrixJSON, noise?: LabelNoise | null): string {
   }
   for (const r of bad.slice(0, 20)) lines.push(`  MISS ${r.task.padEnd(15)} ${r.slice.padEnd(14)} n ${String(r.n).padStart(7)}  Σp ${r.expected_pos?.toFixed(0).padStart(5) ?? '    -'}  Σpred/Σp ${r.pcoc_true?.toFixed(3) ?? '-'}  PCOC ${r.pcoc?.toFixed(3) ?? '-'}  oracle PCOC ${r.oracle_pcoc?.toFixed(3) ?? '-'}`);
   if (bad.length > 20) lines.push(`  … ${bad.length - 20} more`);
+  const reg = regressionLevelRows(m);
+  if (reg.length) {
+    lines.push('regression tasks, Σ pred / Σ true E[y] per scenario (ok = within ±10 %; only an expected-value head such as loss: poisson aims at 1 — a log1p head estimates a typical value; docs/training.md):');
+    for (const r of reg) lines.push(`  ${r.ok ? 'ok  ' : 'MISS'} ${r.task.padEnd(15)} ${r.scenario.padEnd(8)} Σpred/ΣE ${r.ratio?.toFixed(3) ?? '-'}  XAUC ${r.xauc?.toFixed(4) ?? '-'}  oracle XAUC ${r.oracle_xauc?.toFixed(4) ?? '-'}`);
+  }
   return lines.join('\n');
 }
 

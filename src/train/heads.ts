@@ -8,7 +8,7 @@ import * as op from '../engine/ops/index.js';
 import type { Forward } from '../models/assemble.js';
 import type { TaskInfo } from '../models/base.js';
 import type { TaskConfig } from './config.js';
-import { reduceTaskLoss, taskLoss, type LossName } from './losses.js';
+import { isLogLink, reduceTaskLoss, taskLoss, type LossName } from './losses.js';
 import type { TaskWeighting } from './weighting.js';
 
 export const labelInput = (t: string) => `label.${t}`;
@@ -29,12 +29,13 @@ function weighted(t: TaskConfig): boolean {
 
 /**
  * Prediction in the label's own units: σ(z) for binary tasks (or the model's probability), exp(z)
- * for weighted-LR watch time (Covington et al.), expm1(z) for log1p-transformed regression labels.
+ * for weighted-LR watch time (Covington et al.) and for the log-link losses (poisson / tweedie:
+ * exp(z) estimates E[y | x]), expm1(z) for log1p-transformed regression labels.
  */
 export function predictionOf(t: TaskConfig, f: Forward): Tensor {
   const z = f.out.logits[t.name];
   if (t.kind === 'binary' || !z) return f.preds[t.name]!;
-  if (t.loss === 'weighted_lr') return op.exp(z);
+  if (t.loss === 'weighted_lr' || isLogLink(t.loss)) return op.exp(z);
   if (t.label_transform === 'log1p') return op.sub(op.exp(z), 1);
   return z;
 }
@@ -44,8 +45,11 @@ export interface HeadGraph {
   outputs: Record<string, Tensor>;
 }
 
-/** Losses of every task (over its sample space) combined by the weighting. */
-export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting): HeadGraph {
+/**
+ * Losses of every task (over its sample space) combined by the weighting. `scales`: per log-link
+ * task, the label scale its loss is normalized by (`labelScales`; 1 when absent).
+ */
+export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting, scales: Record<string, number> = {}): HeadGraph {
   const outputs: Record<string, Tensor> = {};
   const losses = tasks.map((t) => {
     const y = g.input(labelInput(t.name), g.float, ['B', 1]);
@@ -61,6 +65,7 @@ export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting:
       const o = t.loss_options;
       perRow = taskLoss(t.loss as LossName, f.out.logits[t.name]!, y, {
         posWeight: o.pos_weight, negWeight: o.neg_weight, alpha: o.alpha, gamma: o.gamma, delta: o.delta,
+        power: o.power, scale: scales[t.name],
       });
     }
     const l = reduceTaskLoss(perRow, m, w);
@@ -117,6 +122,7 @@ export function labelProblem(t: TaskConfig, c: ReturnType<typeof taskColumns>, i
   const weight = c.weight ? (c.weight[i] as number) : 1;
   if (!(weight >= 0 && Number.isFinite(weight))) return `task "${t.name}": weight column "${t.weight_column}" is ${weight}; weights must be finite and ≥ 0`;
   if (t.loss === 'weighted_lr' && v < 0) return `task "${t.name}": weighted_lr label "${t.label}" is negative (${v})`;
+  if (isLogLink(t.loss) && v < 0) return `task "${t.name}": ${t.loss} label "${t.label}" is negative (${v}); a log-link loss needs labels ≥ 0`;
   if (t.loss !== 'weighted_lr' && t.label_transform === 'log1p' && v <= -1) return `task "${t.name}": log1p label "${t.label}" is ${v} (must be > -1)`;
   if (!Number.isFinite(v)) return `task "${t.name}": label column "${t.label}" is ${v}`;
   return null;
@@ -165,7 +171,8 @@ export function labelFeeds(h: HostLabels, tasks: TaskConfig[]): Record<string, F
 /**
  * Starting value of each task's logit bias from the training labels: the log-odds of the base rate
  * (shifted by log(w₊/w₋) for weighted BCE), log of the weighted odds for weighted-LR watch time,
- * the mean (transformed) label for other regression losses.
+ * the log of the mean label for the log-link losses (poisson / tweedie), the mean (transformed)
+ * label for other regression losses.
  */
 export function initialLogitBias(train: Table, tasks: TaskConfig[]): Record<string, number> {
   const h = hostLabels(train, tasks);
@@ -185,9 +192,22 @@ export function initialLogitBias(train: Table, tasks: TaskConfig[]): Record<stri
       let b = Math.log(q / (1 - q));
       if (t.loss === 'weighted_bce') b += Math.log((t.loss_options.pos_weight ?? 1) / (t.loss_options.neg_weight ?? 1));
       out[t.name] = b;
+    } else if (isLogLink(t.loss)) {
+      out[t.name] = Math.log(Math.max(swy / sw, 1e-6));
     } else {
       out[t.name] = swy / sw;
     }
   }
+  return out;
+}
+
+/**
+ * The label scale of each log-link task (poisson / tweedie): its (weighted) training mean, exp of
+ * the starting bias from `initialLogitBias`. Only the training loss uses it (as a normalizer), so
+ * predictions and the exported model do not depend on it.
+ */
+export function labelScales(bias: Record<string, number>, tasks: TaskConfig[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of tasks) if (isLogLink(t.loss) && bias[t.name] !== undefined) out[t.name] = Math.exp(bias[t.name]!);
   return out;
 }

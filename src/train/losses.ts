@@ -3,7 +3,11 @@
 import type { Tensor } from '../engine/graph.js';
 import * as op from '../engine/ops/index.js';
 
-export type LossName = 'bce' | 'weighted_bce' | 'focal' | 'mse' | 'l1' | 'huber' | 'weighted_lr';
+export type LossName = 'bce' | 'weighted_bce' | 'focal' | 'mse' | 'l1' | 'huber' | 'weighted_lr' | 'poisson' | 'tweedie';
+
+/** Losses whose output z is the log of the prediction: the served value is exp(z), an estimate of E[y | x]. */
+export const LOG_LINK_LOSSES: readonly LossName[] = ['poisson', 'tweedie'];
+export const isLogLink = (name: string | undefined): boolean => LOG_LINK_LOSSES.includes(name as LossName);
 
 export interface LossOptions {
   /** weighted_bce: weight of positives / negatives. */
@@ -14,6 +18,15 @@ export interface LossOptions {
   gamma?: number;
   /** huber: the transition point δ (default 1). */
   delta?: number;
+  /** tweedie: the variance power p ∈ [1, 2) (1 = Poisson; default 1.5). */
+  power?: number;
+  /**
+   * poisson / tweedie: the label scale s (the trainer passes the training mean of the label). The
+   * loss is divided by s^(2−p), which makes it the same loss as on y/s with z − ln s: gradients of
+   * order 1 whatever the label's unit, so a task in seconds does not outweigh the binary tasks in
+   * the shared layers. The minimizer (exp z = E[y | x]) does not depend on s. Default 1.
+   */
+  scale?: number;
 }
 
 /** −[y log σ(z) + (1 − y) log(1 − σ(z))] = softplus(z) − y·z */
@@ -60,9 +73,41 @@ export function huber(pred: Tensor, y: Tensor, delta = 1): Tensor {
 }
 
 /**
+ * Tweedie half-deviance with a log link, per row: z = ln μ (μ the predicted mean), y ≥ 0 the raw
+ * label, p ∈ [1, 2) the variance power (Var y ∝ μ^p; p = 1 is Poisson, 1 < p < 2 the compound
+ * Poisson–gamma, which has a point mass at 0 and a continuous positive part, like watch seconds):
+ *
+ *   p = 1:  μ − y·z + y ln y − y
+ *   p > 1:  μ^(2−p)/(2−p) − y·μ^(1−p)/(1−p) + y^(2−p)/((1−p)(2−p))
+ *
+ * divided by s^(2−p). The y-only terms make it 0 at μ = y (≥ 0 everywhere) and carry no gradient.
+ * ∂ℓ/∂z = μ^(1−p)·(μ − y) / s^(2−p), so E[∂ℓ/∂z | x] = 0 exactly at μ = E[y | x] for every p: the
+ * head estimates the mean (not a median or a typical value), whatever the label's distribution; p
+ * only decides how rows are weighted (μ^(1−p)) on the way there.
+ */
+export function tweedie(z: Tensor, y: Tensor, power = 1.5, scale = 1): Tensor {
+  if (!(power >= 1 && power < 2)) throw new Error(`tweedie: power ${power} is outside [1, 2)`);
+  if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`tweedie: scale ${scale} must be a positive number`);
+  const norm = 1 / Math.pow(scale, 2 - power);
+  let l: Tensor;
+  if (power === 1) {
+    const yLogY = op.mul(y, op.log(op.maximum(y, 1e-30))); // 0 at y = 0
+    l = op.sub(op.add(op.exp(z), yLogY), op.add(op.mul(y, z), y));
+  } else {
+    const a = 2 - power, b = 1 - power;
+    const mu2 = op.mul(op.exp(op.mul(z, a)), 1 / a);
+    const ymu1 = op.mul(op.mul(y, op.exp(op.mul(z, b))), 1 / b);
+    const yy = op.mul(op.pow(op.maximum(y, 0), a), 1 / (a * b));
+    l = op.add(op.sub(mu2, ymu1), yy);
+  }
+  return norm === 1 ? l : op.mul(l, norm);
+}
+
+/**
  * Per-row loss of a task. Binary losses read logits; regression losses read the raw prediction.
  * `weighted_lr` (YouTube watch time) is BCE on the logit whose per-row weights (positives weighted
  * by watch time, negatives 1) the caller supplies; at inference exp(z) estimates the watch time.
+ * `poisson` / `tweedie` read z = ln μ and the raw label; at inference exp(z) estimates E[y | x].
  */
 export function taskLoss(name: LossName, z: Tensor, y: Tensor, o: LossOptions = {}): Tensor {
   switch (name) {
@@ -73,6 +118,8 @@ export function taskLoss(name: LossName, z: Tensor, y: Tensor, o: LossOptions = 
     case 'mse': return mse(z, y);
     case 'l1': return l1(z, y);
     case 'huber': return huber(z, y, o.delta ?? 1);
+    case 'poisson': return tweedie(z, y, 1, o.scale ?? 1);
+    case 'tweedie': return tweedie(z, y, o.power ?? 1.5, o.scale ?? 1);
   }
 }
 

@@ -13,7 +13,7 @@ import { Assembler, layoutOf } from './assembler.js';
 import type { TrainConfig } from './config.js';
 import { loadSplits, type Splits } from './dataset.js';
 import type { SliceColumns } from './evaluate.js';
-import { buildHeads, initialLogitBias, predictionOf, predOutput, taskInfos } from './heads.js';
+import { buildHeads, initialLogitBias, labelScales, predictionOf, predOutput, taskInfos } from './heads.js';
 import { loadFeatures } from './features-config.js';
 import { counterPreparer } from './counters.js';
 import { FEATURES_FILE } from './run-dir.js';
@@ -70,6 +70,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   });
   const layout = layoutOf(fitted);
   const bias = initialLogitBias(splits.train, cfg.tasks);
+  const scales = labelScales(bias, cfg.tasks);
   const balance = cfg.balance ? new Balance(cfg.balance, splits.train, cfg.tasks, cfg.seed) : null;
   balance?.adjustBias(bias);
   const build: BuildFn = (g: Graph) => {
@@ -78,7 +79,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     for (const t of cfg.tasks) outputs[predOutput(t.name)] = balance ? balance.correct(t, predictionOf(t, f)) : predictionOf(t, f);
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
-    const heads = buildHeads(g, cfg.tasks, f, weighting);
+    const heads = buildHeads(g, cfg.tasks, f, weighting, scales);
     return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: (f.inputs.emb ? { emb: f.inputs.emb } : {}) as Record<string, Tensor> };
   };
   const slices: SliceColumns = {
