@@ -4,6 +4,7 @@
 //
 //   name: multi-scenario
 //   base: world-hetero.yaml          # a training config (path relative to this file) or inline
+//   override: { data: { heterogeneity: none } }   # optional: merged into the base for every model
 //   seeds: [1, 2, 3]                 # optional (default: the base's seed); --seeds overrides
 //   gap_tasks: [click, effective_view, gift]
 //   small_countries: 3
@@ -27,6 +28,7 @@ const entrySchema = z.object({
 const compareSchema = z.object({
   name: z.string().default('compare'),
   base: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  override: z.record(z.string(), z.unknown()).optional(),
   seeds: z.array(z.number().int()).min(1).optional(),
   gap_tasks: z.array(z.string()).min(1).optional(),
   small_countries: z.number().int().positive().default(3),
@@ -87,6 +89,7 @@ export function parseCompareConfig(raw: unknown, path: string): CompareConfig {
   } else {
     baseRaw = c.base; baseDir = here;
   }
+  if (c.override) baseRaw = mergeConfig(baseRaw, c.override);
   const seen = new Set<string>();
   const models = c.models.map((e, i) => {
     if (seen.has(e.name)) throw new Error(`${path}: models[${i}].name: "${e.name}" is used twice`);
