@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricMatrix } from './matrix.js';
-import { formatMatrix, calibrationCheck } from './format.js';
+import { BINARY_LEGEND, REGRESSION_LEGEND, formatMatrix, calibrationCheck } from './format.js';
 import { seesawTable, formatSeesaw } from './seesaw.js';
 import type { BinaryCell, MatrixJSON } from './matrix-types.js';
 import { Rng } from '../util/rng.js';
@@ -38,10 +38,12 @@ test('formatMatrix: rows per task × slice, model beside oracle, within 120 colu
   assert.ok(row.includes(click.auc!.toFixed(4)));
   assert.ok(row.includes('6,000'));
   // 2 binary tasks × (all + 2 scenarios + 3 countries + 6 cells) rows + header
-  assert.equal(lines.findIndex((l) => l === '') - 1, 2 * 12);
+  assert.equal(lines.findIndex((l) => l === '') - 1, 2 * 12 + BINARY_LEGEND.length);
+  assert.ok(lines.includes(BINARY_LEGEND[0]!) && lines.includes(REGRESSION_LEGEND[0]!), 'a legend under each table');
+  for (const l of lines.filter((x) => /^\S*\s+\S+\s+-?\d\.\d{4}/.test(x))) assert.doesNotMatch(l, /\d-\d|\d\d\.\d{4}\d/, `columns run together: ${l}`);
   assert.ok(text.includes('RMSE'));
   assert.ok(text.includes(' c=a-very-long-country~ ')); // long slice names are cut to the column
-  const few = formatMatrix(j, { dims: ['all'], tasks: ['like'] }).split('\n');
+  const few = formatMatrix(j, { dims: ['all'], tasks: ['like'], legend: false }).split('\n');
   assert.equal(few.length, 2);
 });
 

@@ -13,7 +13,21 @@ export interface FormatOptions {
   tasks?: string[];
   /** Decimals (default 4). */
   digits?: number;
+  /** A legend under each table naming its columns (default true). */
+  legend?: boolean;
 }
+
+/** What every column means (printed under the tables; ≤ 120 columns a line). */
+export const BINARY_LEGEND = [
+  'AUC, GAUC: the model\'s AUC and per-user GAUC · oAUC, oGAUC: the same scoring by the true probability (the oracle)',
+  'gap: oAUC − AUC · PCOC: Σ pred / Σ label · oPCOC: Σ true p / Σ label · PCOCt: Σ pred / Σ true p (1 = calibrated)',
+  'n: rows · s= scenario slice, c= country slice · "-": undefined (one class in the slice, or no truth)',
+];
+export const REGRESSION_LEGEND = [
+  'RMSE, MAE: error in the label\'s units · oRMSE: the same for the true expected value · XAUC, oXAUC: share of row pairs',
+  'ordered like their labels, by the model / by the truth · meanP, meanY: mean prediction / label · PCOCt: Σ pred / Σ truth',
+];
+
 
 const DIM_KEY: Record<Exclude<FormatDim, 'all'>, keyof TaskJSON> = {
   scenario: 'by_scenario', country: 'by_country', scenario_country: 'by_scenario_country',
@@ -60,7 +74,7 @@ export function formatMatrix(json: MatrixJSON, opts: FormatOptions = {}): string
   const d = opts.digits ?? 4;
   const rows = rowsOf(json, opts);
   const lines: string[] = [];
-  const TW = 12; const SW = 22; const CW = Math.max(7, d + 3);
+  const TW = 12; const SW = 22; const CW = Math.max(8, d + 4); // ≥ 1 space between columns, even for "-0.0004"
   const col = (s: string) => s.padStart(CW);
   const head = (cols: string[]) => `${'task'.padEnd(TW)} ${'slice'.padEnd(SW)}${cols.map(col).join('')}${'n'.padStart(12)}`;
   const bin = rows.filter((r) => isBinaryCell(r.model));
@@ -74,6 +88,7 @@ export function formatMatrix(json: MatrixJSON, opts: FormatOptions = {}): string
       lines.push(`${cut(r.task === prev ? '' : r.task, TW).padEnd(TW)} ${cut(r.slice, SW).padEnd(SW)}${vals.join('')}${fmtN(m.n).padStart(12)}`);
       prev = r.task;
     }
+    if (opts.legend ?? true) lines.push(...BINARY_LEGEND);
   }
   const reg = rows.filter((r) => !isBinaryCell(r.model));
   if (reg.length) {
@@ -87,6 +102,7 @@ export function formatMatrix(json: MatrixJSON, opts: FormatOptions = {}): string
       lines.push(`${cut(r.task === prev ? '' : r.task, TW).padEnd(TW)} ${cut(r.slice, SW).padEnd(SW)}${vals.join('')}${fmtN(m.n).padStart(12)}`);
       prev = r.task;
     }
+    if (opts.legend ?? true) lines.push(...REGRESSION_LEGEND);
   }
   return lines.join('\n');
 }
