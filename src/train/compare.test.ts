@@ -106,4 +106,8 @@ test('runCompare: one normal run directory per model and seed, compare.json in t
   const r2 = await runCompare(loadCompareConfig(cfg), { out, seeds: [1, 2], resume: true, log: (s) => again.push(s) });
   assert.equal(again.filter((l) => /reusing/.test(l)).length, 4);
   assert.deepEqual(r2.summary, r.summary);
+  // A changed model config is not silently reused: the entry fails naming the key.
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('bottom: [8], tower: [4] } }', 'bottom: [6], tower: [4] } }'));
+  const r3 = await runCompare(loadCompareConfig(cfg), { out, seeds: [1, 2], resume: true, log: () => {} });
+  assert.match(r3.models.find((e) => e.name === 'sb')!.error ?? '', /model\.bottom/);
 });

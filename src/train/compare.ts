@@ -11,6 +11,7 @@ import type { MatrixJSON } from '../metrics/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { CompareConfig } from './compare-config.js';
 import { METRICS_FILE, VAL_METRICS_FILE } from './run-dir.js';
+import { checkSameRun } from './run-prepare.js';
 import { train } from './trainer.js';
 
 export interface CompareEntry {
@@ -109,6 +110,7 @@ export async function runCompare(cc: CompareConfig, o: CompareOptions): Promise<
       let entry: CompareEntry;
       try {
         if (finished) {
+          checkSameRun(runDir, { ...m.config, seed }); // a finished run is reused only if it was trained with this config
           log(`${tag}: finished before, reusing ${runDir}`);
           entry = { ...base, samples_per_s: before.samples_per_s, train_seconds: before.train_seconds, steps: before.steps };
         } else {
