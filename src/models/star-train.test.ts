@@ -16,16 +16,13 @@ import { sliceTable } from '../data/table.js';
 import { loadFitted, transform, type FeatureBatch } from '../features/index.js';
 import { Evaluator, ensureLayout } from '../engine/step.js';
 import { ParameterStore } from '../engine/store.js';
+import { worldIdFeatures } from '../train/fixtures/world-features.js';
 
 const features = {
   version: 1,
   defaults: { dim: 4 },
   features: [
-    { name: 'user_id', kind: 'id', column: 'user_id', hash_buckets: 4096 },
-    { name: 'streamer_id', kind: 'id', column: 'streamer_id', hash_buckets: 4096 },
-    { name: 'category', kind: 'id', column: 'category_id', vocab: { min_count: 1 } },
-    { name: 'country', kind: 'id', column: 'country', vocab: { min_count: 1 } },
-    { name: 'scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'] },
+    ...worldIdFeatures(),
     { name: 'seq_categories', kind: 'sequence', column: 'seq_category_ids', max_len: 5, embedding: 'category' },
     { name: 'followers_log', kind: 'dense', column: 'streamer_followers', ops: ['log1p', 'standardize'] },
   ],

@@ -19,6 +19,7 @@ import { parseTrainConfig, type TrainConfig } from './config.js';
 import { hostLabels, predOutput } from './heads.js';
 import { findCheckpoint, restoreParams } from './run-dir.js';
 import { openSession, train } from './trainer.js';
+import { worldIdFeatures } from './fixtures/world-features.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lr-balance-'));
 const minimal = (over: Record<string, unknown> = {}) => ({
@@ -174,11 +175,7 @@ const features = {
   version: 1,
   defaults: { dim: 4 },
   features: [
-    { name: 'user_id', kind: 'id', column: 'user_id', hash_buckets: 4096 },
-    { name: 'streamer_id', kind: 'id', column: 'streamer_id', hash_buckets: 4096 },
-    { name: 'category', kind: 'id', column: 'category_id', vocab: { min_count: 1 } },
-    { name: 'country', kind: 'id', column: 'country', vocab: { min_count: 1 } },
-    { name: 'scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'] },
+    ...worldIdFeatures(),
     { name: 'position', kind: 'id', column: 'position', vocab: { min_count: 1 } },
     { name: 'followed', kind: 'id', column: 'hist_followed', vocab: [0, 1] },
     { name: 'followers_log', kind: 'dense', column: 'streamer_followers', ops: ['log1p', 'standardize'] },

@@ -15,16 +15,13 @@ import { findCheckpoint, restoreParams } from './run-dir.js';
 import { Evaluator, ensureLayout } from '../engine/step.js';
 import { ParameterStore } from '../engine/store.js';
 import { predOutput } from './heads.js';
+import { worldIdFeatures } from './fixtures/world-features.js';
 
 const features = {
   version: 1,
   defaults: { dim: 4 },
   features: [
-    { name: 'user_id', kind: 'id', column: 'user_id', hash_buckets: 4096 },
-    { name: 'streamer_id', kind: 'id', column: 'streamer_id', hash_buckets: 4096 },
-    { name: 'category', kind: 'id', column: 'category_id', vocab: { min_count: 1 } },
-    { name: 'country', kind: 'id', column: 'country', vocab: { min_count: 1 } },
-    { name: 'scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'] },
+    ...worldIdFeatures(),
     { name: 'position', kind: 'id', column: 'position', vocab: { min_count: 1 } },
     { name: 'followed', kind: 'id', column: 'hist_followed', vocab: [0, 1] },
     { name: 'seq_categories', kind: 'sequence', column: 'seq_category_ids', max_len: 5, embedding: 'category' },

@@ -17,16 +17,13 @@ import { Evaluator, ensureLayout } from '../engine/step.js';
 import { ParameterStore } from '../engine/store.js';
 import { labelProblem, predOutput } from './heads.js';
 import type { RegressionCell } from '../metrics/index.js';
+import { worldIdFeatures } from './fixtures/world-features.js';
 
 const features = {
   version: 1,
   defaults: { dim: 4 },
   features: [
-    { name: 'user_id', kind: 'id', column: 'user_id', hash_buckets: 4096 },
-    { name: 'streamer_id', kind: 'id', column: 'streamer_id', hash_buckets: 4096 },
-    { name: 'category', kind: 'id', column: 'category_id', vocab: { min_count: 1 } },
-    { name: 'country', kind: 'id', column: 'country', vocab: { min_count: 1 } },
-    { name: 'scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'] },
+    ...worldIdFeatures(),
     { name: 'position', kind: 'id', column: 'position', vocab: { min_count: 1 } },
     { name: 'followers_log', kind: 'dense', column: 'streamer_followers', ops: ['log1p', 'standardize'] },
     { name: 'wide_scenario', kind: 'id', column: 'scenario', vocab: ['home', 'slide', 'outside'], dim: 2 },
