@@ -20,14 +20,23 @@ export const predName = (task: string) => `pred.${task}`;
  * training base rate's log-odds (or the label mean), so a model starts calibrated on the base rate
  * instead of needing thousands of Adam steps to move a rare task's output from p = 0.5 to 0.003.
  */
-export function forward(g: Graph, m: ResolvedModel, layout: InputLayout, tasks: TaskInfo[], logitBias: Record<string, number> = {}): Forward {
+/**
+ * The serving form of a model (`forward(…, serving)`): the model's bias parts dropped (PAL's
+ * p(seen), a shallow tower's logit: `ModelOutputs.bias`) and, when given, the embeddings of the
+ * `serve_as` features replaced by their canonical values' rows.
+ */
+export interface ServingForm {
+  canonical?: Record<string, Float32Array>;
+}
+
+export function forward(g: Graph, m: ResolvedModel, layout: InputLayout, tasks: TaskInfo[], logitBias: Record<string, number> = {}, serving?: ServingForm): Forward {
   const wide = m.wide ?? [];
   for (const w of wide) {
     const f = layout.fields.find((x) => x.name === w);
     if (!f) throw new Error(`model.wide: "${w}" is not an embedded feature; have ${layout.fields.map((x) => x.name).join(', ')}`);
     if (f.dim !== tasks.length) throw new Error(`model.wide: feature "${w}" has dim ${f.dim}; a wide feature needs dim = number of tasks (${tasks.length}), one logit offset per task`);
   }
-  const inputs = new ModelInputs(g, layout, new Set(wide));
+  const inputs = new ModelInputs(g, layout, new Set(wide), { canonical: serving?.canonical });
   const out = m.def.build(m.cfg as never, inputs, tasks);
   // Wide part: task k's logit += Σ_w e_w[:, k].
   if (wide.length) {
@@ -43,6 +52,19 @@ export function forward(g: Graph, m: ResolvedModel, layout: InputLayout, tasks: 
     if (!z) continue;
     const bias = g.param({ name: `head.${task}.bias`, shape: [1], init: init.constant(b), trainable: true, decay: false });
     out.logits[task] = op.add(z, bias);
+  }
+  // Training form: the bias parts on top (logit + shallow logit, then × p(seen)); serving drops them.
+  if (out.bias && !serving) {
+    for (const [task, b] of Object.entries(out.bias.logits ?? {})) {
+      const z = out.logits[task];
+      if (!z) throw new Error(`model ${m.def.name}: bias logit for task "${task}", which has no logit`);
+      out.logits[task] = op.add(z, b);
+    }
+    for (const [task, p] of Object.entries(out.bias.factors ?? {})) {
+      const z = out.logits[task];
+      if (!z || out.probs?.[task]) throw new Error(`model ${m.def.name}: bias factor for task "${task}" needs a logit and no model probability`);
+      out.probs = { ...out.probs, [task]: op.mul(p, op.sigmoid(z)) };
+    }
   }
   const preds: Record<string, Tensor> = {};
   for (const t of tasks) {

@@ -9,6 +9,13 @@ import { linear, mlp, type MLPOptions } from '../engine/layers/index.js';
 export const EMB_INPUT = 'emb';
 export const DENSE_INPUT = 'dense';
 
+export interface InputsOptions {
+  /** Reuse these input tensors instead of declaring `emb` / `dense` (a view, see `without`). */
+  shared?: { emb: Tensor | null; dense: Tensor | null };
+  /** Serving form: these fields' embeddings replaced by fixed rows (their canonical values' rows). */
+  canonical?: Record<string, Float32Array>;
+}
+
 export interface FieldSlot {
   /** Feature name. */
   name: string;
@@ -47,10 +54,39 @@ export class ModelInputs {
    * `wide` names fields that feed the logits directly (assemble.ts adds them per task): they are
    * left out of `all()` and `stacked()`, the deep part's inputs.
    */
-  constructor(readonly g: Graph, readonly layout: InputLayout, readonly wide: ReadonlySet<string> = new Set()) {
+  constructor(readonly g: Graph, readonly layout: InputLayout, readonly wide: ReadonlySet<string> = new Set(), o: InputsOptions = {}) {
     const embWidth = layout.fields.reduce((s, f) => s + f.dim, 0);
-    this.emb = embWidth > 0 ? g.input(EMB_INPUT, g.float, ['B', embWidth]) : null;
-    this.dense = layout.denseWidth > 0 ? g.input(DENSE_INPUT, g.float, ['B', layout.denseWidth]) : null;
+    this.emb = o.shared ? o.shared.emb : embWidth > 0 ? g.input(EMB_INPUT, g.float, ['B', embWidth]) : null;
+    this.dense = o.shared ? o.shared.dense : layout.denseWidth > 0 ? g.input(DENSE_INPUT, g.float, ['B', layout.denseWidth]) : null;
+    if (o.canonical && Object.keys(o.canonical).length && this.emb) this.emb = this.withRows(this.emb, o.canonical);
+  }
+
+  /**
+   * `emb` with some fields' columns replaced by fixed rows (the serving form's canonical values):
+   * emb ⊙ keep + rows, keep = 0 on those columns and 1 elsewhere — every other column unchanged.
+   */
+  private withRows(emb: Tensor, rows: Record<string, Float32Array>): Tensor {
+    const W = this.embWidth;
+    const keep = new Float32Array(W).fill(1), fill = new Float32Array(W);
+    for (const [name, row] of Object.entries(rows)) {
+      const f = this.layout.fields.find((x) => x.name === name);
+      if (!f) throw new Error(`model input: canonical row for "${name}", which is not an embedded feature; have ${this.layout.fields.map((x) => x.name).join(', ')}`);
+      if (row.length !== f.dim) throw new Error(`model input: canonical row for "${name}" has ${row.length} values; the feature has dim ${f.dim}`);
+      keep.fill(0, f.offset, f.offset + f.dim);
+      fill.set(row, f.offset);
+    }
+    const c = (v: Float32Array) => this.g.constant(this.g.float === 'float32' ? v : Float64Array.from(v), [1, W], this.g.float);
+    return op.add(op.mul(emb, c(keep)), c(fill));
+  }
+
+  /**
+   * A view of the same inputs whose deep part (`all()`, `stacked()`) also leaves out `names`: the
+   * bias features that only a gate, an examination network or a shallow tower reads.
+   */
+  without(names: Iterable<string>): ModelInputs {
+    const v = new ModelInputs(this.g, this.layout, new Set([...this.wide, ...names]), { shared: { emb: this.emb, dense: this.dense } });
+    for (const [k, t] of this.slices) v.slices.set(k, t);
+    return v;
   }
 
   get embWidth(): number {
@@ -159,6 +195,12 @@ export interface ModelOutputs {
   extras?: Record<string, Tensor>;
   /** Weight of the last shared layer (GradNorm). */
   shared?: Tensor;
+  /**
+   * The model of the logging bias, per task: training predicts σ(logit + bias.logits[t]) ·
+   * bias.factors[t] (a shallow bias tower's logit, PAL's p(seen)); the serving form drops both and
+   * predicts σ(logit) (assemble.ts). A task with a factor is trained on that probability.
+   */
+  bias?: { logits?: Record<string, Tensor>; factors?: Record<string, Tensor> };
 }
 
 export interface ModelDef<C extends z.ZodTypeAny = z.ZodTypeAny> {

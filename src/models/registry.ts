@@ -13,11 +13,16 @@ import { epnet } from './epnet.js';
 import { pepnet } from './pepnet.js';
 import { mmoePpnet } from './mmoe-ppnet.js';
 import { star } from './star.js';
+import { dwg } from './dwg.js';
+import { makePal } from './pal.js';
+import { makeShallowTower } from './shallow-tower.js';
 import { formatZodError } from '../util/zod-error.js';
 
 export const MODELS: Record<string, ModelDef> = Object.fromEntries(
-  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star].map((m) => [m.name, m as ModelDef]),
+  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star, dwg].map((m) => [m.name, m as ModelDef]),
 );
+// Wrappers around a nested `base` model (debiasing): they resolve their base through resolveModel.
+for (const m of [makePal(resolveModel), makeShallowTower(resolveModel)]) MODELS[m.name] = m as ModelDef;
 
 export interface ResolvedModel {
   def: ModelDef;
@@ -28,6 +33,11 @@ export interface ResolvedModel {
    * scenario, their cross), whose per-slice base rates a deep part learns slowly.
    */
   wide: string[];
+  /**
+   * Serving-time canonical values (`serve_as: { position: 0 }`, any model): embedded feature →
+   * raw value whose embedding replaces the logged one in the serving form (train/serve-form.ts).
+   */
+  serveAs: Record<string, string | number>;
 }
 
 /** Validate a model section; errors name the key and the allowed values. */
@@ -35,7 +45,7 @@ export function resolveModel(section: unknown, tasks: TaskInfo[], where = 'model
   if (!section || typeof section !== 'object' || !('type' in section)) {
     throw new Error(`${where}.type: missing; allowed: ${Object.keys(MODELS).join(', ')}`);
   }
-  const { type, wide = [], ...rest } = section as { type: unknown; wide?: unknown };
+  const { type, wide = [], serve_as: serveAs = {}, ...rest } = section as { type: unknown; wide?: unknown; serve_as?: unknown };
   const def = typeof type === 'string' ? MODELS[type] : undefined;
   if (!def) throw new Error(`${where}.type: unknown model ${JSON.stringify(type)}; allowed: ${Object.keys(MODELS).join(', ')}`);
   const parsed = def.schema.safeParse(rest);
@@ -44,5 +54,13 @@ export function resolveModel(section: unknown, tasks: TaskInfo[], where = 'model
   if (!Array.isArray(wide) || !wide.every((w) => typeof w === 'string')) {
     throw new Error(`${where}.wide: expected a list of feature names, got ${JSON.stringify(wide)}`);
   }
-  return { def, cfg: parsed.data, wide };
+  if (!serveAs || typeof serveAs !== 'object' || Array.isArray(serveAs)) {
+    throw new Error(`${where}.serve_as: expected a map of feature name → canonical value (e.g. { position: 0 }), got ${JSON.stringify(serveAs)}`);
+  }
+  for (const [k, v] of Object.entries(serveAs)) {
+    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
+      throw new Error(`${where}.serve_as.${k}: expected a string or a finite number (the raw column value served), got ${JSON.stringify(v)}`);
+    }
+  }
+  return { def, cfg: parsed.data, wide, serveAs: serveAs as Record<string, string | number> };
 }
