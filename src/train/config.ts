@@ -8,10 +8,18 @@ import { formatZodError } from '../util/zod-error.js';
 import { weightingSchema } from './weighting.js';
 import { scheduleSchema } from './schedule.js';
 import { balanceSchema, checkBalanceTasks } from './balance.js';
+import { checkDebiasTasks, debiasSchema } from './debias.js';
 import { STOPPING_METRICS } from '../metrics/index.js';
+import { fileReadSchema } from '../data/io/options.js';
+import { labelSpecSchema, type LabelRule } from '../data/label-rules.js';
+
+/** The column a task's label rule writes its 0/1 labels into. */
+export const ruleLabelColumn = (task: string): string => `__label_${task}`;
 
 const fractions = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
   .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) < 1e-9, { message: 'split fractions must add up to 1' });
+
+const filesEntry = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 const dataSchema = z.discriminatedUnion('source', [
   z.object({
@@ -45,23 +53,37 @@ const dataSchema = z.discriminatedUnion('source', [
   }).strict(),
   z.object({
     source: z.literal('files'),
-    train: z.string(),
-    val: z.string().optional(),
-    test: z.string().optional(),
+    /** A path, a list of paths, a glob or a directory (docs/data.md); files are read in sorted order. */
+    train: filesEntry,
+    val: filesEntry.optional(),
+    test: filesEntry.optional(),
     /** A data schema (see src/data/schema.ts): list of { name, type, required?, nullable? }. */
     schema: z.array(z.record(z.string(), z.unknown())),
+    /** Per file: bad rows (parse errors and label values no rule accepts) / rows read above this is an error. */
     max_error_rate: z.number().min(0).max(1).default(0.01),
-    /** When only `train` is given: how to cut it into train / val / test. */
+    /** Splits not given as files are cut from `train`: 'random' (seeded) or 'time' (file order, or `time_column` order). */
     split_by: z.enum(['time', 'random']).default('random'),
     split: fractions.default([0.8, 0.1, 0.1]),
-  }).strict(),
+    /** split_by: time — sort the rows by this column first (numbers, or ISO dates as text). */
+    time_column: z.string().optional(),
+    // format, delimiter, header, columns, trim, comment, null_values, gzip: src/data/io/options.ts
+    ...fileReadSchema.shape,
+  }).strict().superRefine((d, ctx) => {
+    if (d.header === false && !d.columns && d.format !== 'jsonl' && d.format !== 'parquet') {
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'header: false needs columns (the column names in file order)' });
+    }
+    if (d.time_column !== undefined && d.split_by !== 'time') {
+      ctx.addIssue({ code: 'custom', path: ['time_column'], message: 'time_column orders rows for split_by: time; set split_by: time or remove it' });
+    }
+  }),
 ]);
 
 export const LOSSES = ['bce', 'weighted_bce', 'focal', 'mse', 'l1', 'huber', 'weighted_lr', 'poisson', 'tweedie'] as const;
 
 const taskSchema = z.object({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'),
-  label: z.string(),
+  /** A column name, or a rule deriving 0/1 from a column (src/data/label-rules.ts, docs/data.md). */
+  label: labelSpecSchema,
   kind: z.enum(['binary', 'regression']).default('binary'),
   loss: z.enum(LOSSES).optional(),
   loss_options: z.object({
@@ -85,7 +107,10 @@ const taskSchema = z.object({
   true_prob: z.string().optional(),
   /** Regression: transform applied to the label before the loss (predictions are mapped back). */
   label_transform: z.enum(['none', 'log1p']).default('none'),
-}).strict();
+}).strict().transform(({ label, ...t }): typeof t & { label: string; label_rule?: LabelRule } => (typeof label === 'string'
+  ? { ...t, label }
+  // A rule: the data loader writes its 0/1 values into ruleLabelColumn(name); `label` names that column.
+  : { ...t, label: ruleLabelColumn(t.name), label_rule: label }));
 export type TaskConfig = z.infer<typeof taskSchema>;
 
 const optimizerSchema = z.object({
@@ -156,6 +181,8 @@ export const trainConfigSchema = z.object({
   calibration: calibrationSchema.optional(),
   /** Sample balancing across slices and negative down-sampling (src/train/balance.ts, docs/training.md). */
   balance: balanceSchema.optional(),
+  /** Training-side debiasing: IPS weights, D2Q watch-time quantiles (src/train/debias.ts, docs/training.md). */
+  debias: debiasSchema.optional(),
 }).strict();
 
 type ParsedConfig = z.infer<typeof trainConfigSchema>;
@@ -187,6 +214,7 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
     t.loss = loss;
   }
   checkBalanceTasks(cfg.balance, cfg.tasks, where);
+  checkDebiasTasks(cfg.debias, cfg.tasks, where, cfg.balance?.negative_sampling);
   const es = cfg.train.early_stopping;
   if (es) {
     const [task, metric, ...rest] = es.metric.split('.');

@@ -5,7 +5,9 @@ import type { Table } from '../data/table.js';
 import type { BadRow, ReadStats } from '../data/io/types.js';
 import type { TaskConfig } from './config.js';
 import { inSampleSpace, labelProblem, taskColumns } from './heads.js';
-import { takeRows } from '../data/table.js';
+import { isStringColumn, takeRows } from '../data/table.js';
+import type { Schema } from '../data/schema.js';
+import { applyLabelRule, badLabelReason } from '../data/label-rules.js';
 
 /** Column the file readers add: the row's line in its file (1-based; Parquet: 0-based row index). */
 export const LINE_COLUMN = '__line';
@@ -16,6 +18,8 @@ export interface FileReport {
   rows_skipped: number;
   skipped_by_reason: Record<string, number>;
   first_skipped: BadRow[];
+  /** Lines skipped as comments (data.comment). */
+  comment_lines?: number;
 }
 
 export interface DataReport {
@@ -34,6 +38,7 @@ export function fileReport(stats: ReadStats): FileReport {
   return {
     rows_seen: stats.rowsSeen, rows_ok: stats.rowsOk, rows_skipped: stats.rowsBad,
     skipped_by_reason: { ...(stats.badByReason ?? {}) }, first_skipped: [...stats.firstErrors],
+    ...(stats.commentLines ? { comment_lines: stats.commentLines } : {}),
   };
 }
 
@@ -68,6 +73,57 @@ export function dropBadLabels(t: Table, tasks: TaskConfig[], file: string, rep: 
     if (rep.first_skipped.length < maxReported) rep.first_skipped.push({ file, line: lines ? lines[i]! : i, field: task.label, reason: problem });
   }
   return keep.length === t.numRows ? t : takeRows(t, keep);
+}
+
+/** A label rule's column must be read: it has to be in data.schema. */
+export function checkRuleColumns(tasks: TaskConfig[], schema: Schema): void {
+  const names = new Set(schema.map((f) => f.name));
+  for (const t of tasks) {
+    if (t.label_rule && !names.has(t.label_rule.column)) {
+      throw new Error(`tasks "${t.name}".label.column: column "${t.label_rule.column}" is not in data.schema; schema columns: ${[...names].join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Derive the 0/1 label of every task with a label rule (into its ruleLabelColumn), counting each row
+ * whose value no rule accepts in the file's report with its line; those rows are dropped.
+ */
+export function applyLabelRules(t: Table, tasks: TaskConfig[], file: string, rep: FileReport, maxReported = 20): Table {
+  const ruled = tasks.filter((x) => x.label_rule);
+  if (ruled.length === 0) return t;
+  const lines = t.columns[LINE_COLUMN] as Float64Array | undefined;
+  const columns = { ...t.columns };
+  const drop = new Uint8Array(t.numRows);
+  let dropped = 0;
+  for (const task of ruled) {
+    const rule = task.label_rule!;
+    const { label, bad } = applyLabelRule(rule, t.columns[rule.column]!);
+    columns[task.label] = label;
+    const kind = `label of task "${task.name}": value of column "${rule.column}" matches no label rule`;
+    for (const b of bad) {
+      if (drop[b.row]) continue;
+      drop[b.row] = 1; dropped++;
+      rep.rows_ok--; rep.rows_skipped++;
+      rep.skipped_by_reason[kind] = (rep.skipped_by_reason[kind] ?? 0) + 1;
+      if (rep.first_skipped.length < maxReported) rep.first_skipped.push({ file, line: lines ? lines[b.row]! : b.row, field: rule.column, reason: badLabelReason(task.name, rule, b.value) });
+    }
+  }
+  const out: Table = { numRows: t.numRows, columns };
+  if (dropped === 0) return out;
+  const keep: number[] = [];
+  for (let i = 0; i < t.numRows; i++) if (!drop[i]) keep.push(i);
+  return takeRows(out, keep);
+}
+
+/** Rows in ascending order of a column (numbers, or text such as ISO dates); missing values first; stable. */
+export function sortByColumn(t: Table, column: string, where: string): Table {
+  const c = t.columns[column];
+  if (!c) throw new Error(`${where}: column "${column}" is not in the data; columns: ${Object.keys(t.columns).filter((x) => x !== LINE_COLUMN).join(', ')}`);
+  const idx = Array.from({ length: t.numRows }, (_, i) => i);
+  if (isStringColumn(c)) idx.sort((a, b) => { const x = c[a] ?? '', y = c[b] ?? ''; return x < y ? -1 : x > y ? 1 : a - b; });
+  else idx.sort((a, b) => { const x = Number.isNaN(c[a]!) ? -Infinity : c[a]!, y = Number.isNaN(c[b]!) ? -Infinity : c[b]!; return x - y || a - b; });
+  return takeRows(t, idx);
 }
 
 /** Check that every column the tasks name exists before any training starts. */

@@ -1,15 +1,18 @@
 // Loads the train / validation / test tables a config asks for: the synthetic world (generated in
 // memory or read from a file), census-income, or files (CSV / JSONL / Parquet with a schema).
 import { existsSync } from 'node:fs';
-import { sliceTable, takeRows, type Table } from '../data/table.js';
+import { basename } from 'node:path';
+import { concatTables, sliceTable, takeRows, type Table } from '../data/table.js';
 import { loadCensus } from '../data/census.js';
 import { generateWorld } from '../data/world/generate.js';
 import { IMPRESSION_COLUMNS } from '../data/world/schema.js';
 import { parseSchema } from '../data/schema.js';
 import { readAll } from '../data/io/index.js';
+import { toReaderOptions } from '../data/io/options.js';
+import { expandPaths } from '../data/io/paths.js';
 import { Rng } from '../util/rng.js';
 import { resolvePath, type TrainConfig } from './config.js';
-import { checkSplits, checkTaskColumns, dropBadLabels, emptyReport, fileReport, LINE_COLUMN, type DataReport, type SplitOrigin } from './data-checks.js';
+import { applyLabelRules, checkRuleColumns, checkSplits, checkTaskColumns, dropBadLabels, emptyReport, fileReport, LINE_COLUMN, sortByColumn, type DataReport, type SplitOrigin } from './data-checks.js';
 
 export interface Splits {
   train: Table;
@@ -78,38 +81,60 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
     }
     case 'files': {
       const schema = parseSchema(d.schema);
+      checkRuleColumns(cfg.tasks, schema);
       const report = emptyReport('files');
-      const read = async (p: string) => {
-        const path = resolvePath(cfg, p);
-        const { table, stats } = await readAll(path, { schema, maxErrorRate: d.max_error_rate, lineColumn: LINE_COLUMN });
+      const readOpts = toReaderOptions(d);
+      const files = {
+        train: expandPaths(d.train, cfg.baseDir, 'data.train'),
+        val: d.val === undefined ? null : expandPaths(d.val, cfg.baseDir, 'data.val'),
+        test: d.test === undefined ? null : expandPaths(d.test, cfg.baseDir, 'data.test'),
+      };
+      const read = async (path: string, split: string) => {
+        const { table, stats } = await readAll(path, { schema, maxErrorRate: d.max_error_rate, lineColumn: LINE_COLUMN, ...readOpts });
         const rep = fileReport(stats);
         report.files[path] = rep;
-        checkTaskColumns(cfg.tasks, table);
-        const good = dropBadLabels(table, cfg.tasks, path, rep);
+        if (stats.commentLines) log(`${path}: skipped ${stats.commentLines} comment line(s) (data.comment ${JSON.stringify(d.comment)})`);
+        const labelled = applyLabelRules(table, cfg.tasks, path, rep);
+        checkTaskColumns(cfg.tasks, labelled);
+        const good = dropBadLabels(labelled, cfg.tasks, path, rep);
         if (rep.rows_skipped > 0) {
           log(`${path}: skipped ${rep.rows_skipped} bad row(s) of ${rep.rows_seen}; first: ${rep.first_skipped.slice(0, 3).map((e) => `${e.file}:${e.line}: ${e.field ?? ''} ${e.reason}`).join('; ')}`);
           if (rep.rows_seen > 0 && rep.rows_skipped / rep.rows_seen > d.max_error_rate) {
-            throw new Error(`${path}: ${rep.rows_skipped} of ${rep.rows_seen} rows are bad (${(100 * rep.rows_skipped / rep.rows_seen).toFixed(2)} % > data.max_error_rate ${(100 * d.max_error_rate).toFixed(2)} %); first: ${rep.first_skipped.slice(0, 5).map((e) => `${e.file}:${e.line}: ${e.reason}`).join('; ')}`);
+            throw new Error(`${path}: ${rep.rows_skipped} of ${rep.rows_seen} rows are bad (${(100 * rep.rows_skipped / rep.rows_seen).toFixed(2)} % > data.max_error_rate ${(100 * d.max_error_rate).toFixed(2)} %); first: ${rep.first_skipped.slice(0, 5).map((e) => `${e.file}:${e.line}: ${e.reason}`).join('; ')} — fix the file, the read options (data.format, delimiter, header, columns, comment, null_values) or the label rule, or raise data.max_error_rate`);
           }
         }
-        if (stats.rowsSeen === 0) throw new Error(`${path}: no data rows (header only or empty file); nothing to ${p === d.train ? 'train on' : 'evaluate'}`);
-        return prepare(good);
+        if (good.numRows === 0) {
+          throw new Error(`${path}: ${stats.rowsSeen === 0 ? 'no data rows (header only or empty file' : `no usable data rows (all ${rep.rows_seen} rows were bad`}${stats.commentLines ? `; ${stats.commentLines} comment lines` : ''}); nothing to ${split === 'train' ? 'train on' : 'evaluate'} — check data.${split} and the read options`);
+        }
+        return good;
       };
-      const train = await read(d.train);
-      const trainPath = resolvePath(cfg, d.train);
+      const readSplit = async (list: string[], split: string) => {
+        const parts: Table[] = [];
+        for (const f of list) parts.push(await read(f, split));
+        if (list.length > 1) log(`data.${split}: ${list.length} files, ${parts.map((p, i) => `${basename(list[i]!)} ${p.numRows}`).join(', ')} rows`);
+        const all = parts.length === 1 ? parts[0]! : concatTables(parts);
+        return prepare(d.split_by === 'time' && d.time_column ? sortByColumn(all, d.time_column, `data.time_column`) : all);
+      };
+      const train = await readSplit(files.train, 'train');
+      const names = (l: string[]) => (l.length === 1 ? l[0]! : `${l.length} files ${l[0]} … ${l[l.length - 1]}`);
+      const trainPath = names(files.train);
+      // Splits not given as files are cut from train with their fractions of data.split, renormalised.
+      const want = [d.split[0], files.val ? 0 : d.split[1], files.test ? 0 : d.split[2]] as const;
+      const sum = want[0] + want[1] + want[2];
+      const frac: [number, number, number] = sum > 0 ? [want[0] / sum, want[1] / sum, want[2] / sum] : [1, 0, 0];
       const origin: SplitOrigin = {
-        train: d.val && d.test ? trainPath : `${trainPath}, data.split[0] = ${d.split[0]}`,
-        val: d.val ? resolvePath(cfg, d.val) : `${trainPath}, data.split[1] = ${d.split[1]}`,
-        test: d.test ? resolvePath(cfg, d.test) : `${trainPath}, data.split[2] = ${d.split[2]}`,
+        train: files.val && files.test ? trainPath : `${trainPath}, data.split[0] = ${d.split[0]}`,
+        val: files.val ? names(files.val) : `${trainPath}, data.split[1] = ${d.split[1]}`,
+        test: files.test ? names(files.test) : `${trainPath}, data.split[2] = ${d.split[2]}`,
       };
       let splits: { train: Table; val: Table; test: Table };
-      if (d.val && d.test) splits = { train, val: await read(d.val), test: await read(d.test) };
+      if (files.val && files.test) splits = { train, val: await readSplit(files.val, 'val'), test: await readSplit(files.test, 'test') };
       else {
-        const [tr, va, te] = splitByFractions(train, d.split, d.split_by === 'time' ? null : cfg.seed);
-        splits = { train: tr, val: d.val ? await read(d.val) : va, test: d.test ? await read(d.test) : te };
+        const [tr, va, te] = splitByFractions(train, frac, d.split_by === 'time' ? null : cfg.seed);
+        splits = { train: tr, val: files.val ? await readSplit(files.val, 'val') : va, test: files.test ? await readSplit(files.test, 'test') : te };
       }
       finish(report, splits, cfg, origin);
-      return { ...splits, report, slices: {}, description: `files ${d.train}` };
+      return { ...splits, report, slices: {}, description: `files ${trainPath}` };
     }
   }
 }

@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import type { Schema } from '../../data/schema.js';
 import type { Table } from '../../data/table.js';
 import { readTable } from '../../data/io/index.js';
-import type { ReadOptions, TableFormat } from '../../data/io/types.js';
+import type { ReadOptions } from '../../data/io/types.js';
+import { addReadFlags, readOptionsFromFlags, toReaderOptions } from '../../data/io/options.js';
 import {
   FeatureFitter, loadFeatureConfig, loadFitted, outputOf, saveFitted, type FeatureConfig, type FittedFeatures,
 } from '../../features/index.js';
@@ -13,15 +14,7 @@ import { FeatureReporter } from '../../features/report/collect.js';
 import { formatReport } from '../../features/report/format.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 
-interface DataOpts {
-  data: string;
-  format?: TableFormat;
-  header: boolean;
-  columns?: string;
-  delimiter?: string;
-  trim?: boolean;
-  maxRows?: string;
-}
+type DataOpts = Parameters<typeof readOptionsFromFlags>[0] & { data: string; maxRows?: string };
 
 /** A reader schema for the columns a config reads: numeric uses → float, the rest (ids, lists) → string. */
 export function schemaFor(cfg: FeatureConfig, extra: readonly string[] = []): Schema {
@@ -43,12 +36,7 @@ export function schemaFor(cfg: FeatureConfig, extra: readonly string[] = []): Sc
 }
 
 function readOptions(o: DataOpts, schema: Schema, log: (s: string) => void): ReadOptions {
-  const csv: NonNullable<ReadOptions['csv']> = {};
-  if (o.columns) { csv.columns = o.columns.split(',').map((s) => s.trim()); csv.header = o.header; }
-  else if (!o.header) throw new Error('--no-header needs --columns (the column names in file order)');
-  if (o.delimiter) csv.delimiter = o.delimiter;
-  if (o.trim) csv.trim = true;
-  return { schema, csv, ...(o.format ? { format: o.format } : {}), onWarning: () => undefined, onProgress: (n) => { if (n % 200_000 < 8192) log(`  … ${n} rows`); } };
+  return { schema, ...toReaderOptions(readOptionsFromFlags(o)), onWarning: () => undefined, onProgress: (n) => { if (n % 200_000 < 8192) log(`  … ${n} rows`); } };
 }
 
 async function* batches(o: DataOpts, schema: Schema, log: (s: string) => void): AsyncGenerator<Table> {
@@ -62,14 +50,9 @@ async function* batches(o: DataOpts, schema: Schema, log: (s: string) => void): 
 }
 
 function dataOptions(c: Command): Command {
-  return c
+  return addReadFlags(c)
     .requiredOption('-c, --config <file>', 'feature config (YAML or JSON)')
-    .requiredOption('--data <file>', 'data file (.csv, .tsv, .jsonl, .parquet; .gz for text)')
-    .option('--format <format>', 'csv | tsv | jsonl | parquet (when the extension does not tell)')
-    .option('--no-header', 'CSV without a header line (give --columns)')
-    .option('--columns <names>', 'comma-separated column names in file order (CSV)')
-    .option('--delimiter <d>', 'CSV field separator')
-    .option('--trim', 'strip spaces around CSV fields (e.g. census "comma + space")')
+    .requiredOption('--data <file>', 'data file (.csv, .tsv, .jsonl, .parquet; gzip detected by content)')
     .option('--max-rows <n>', 'read at most about n rows');
 }
 

@@ -5,7 +5,7 @@ import type { Table } from '../table.js';
 import { DataReadError, formatBadRow, reasonKind, type ReadOptions, type ReadStats } from './types.js';
 
 export class Collector {
-  readonly stats: ReadStats = { rowsSeen: 0, rowsOk: 0, rowsBad: 0, firstErrors: [], unknownColumns: [], badByReason: {} };
+  readonly stats: ReadStats = { rowsSeen: 0, rowsOk: 0, rowsBad: 0, firstErrors: [], unknownColumns: [], badByReason: {}, commentLines: 0 };
   readonly builder: BatchBuilder;
   private readonly maxErrorRate: number;
   private readonly minRows: number;
@@ -13,6 +13,8 @@ export class Collector {
   private readonly unknown = new Set<string>();
   /** Lines of the rows in the current batch (opts.lineColumn). */
   private lines: Float64Array | null;
+  /** opts.nullValues (string values read as missing). */
+  private readonly nulls: Set<string> | null;
 
   constructor(readonly file: string, readonly schema: Schema, private readonly opts: ReadOptions) {
     const batchSize = opts.batchSize ?? 8192;
@@ -22,13 +24,25 @@ export class Collector {
     this.minRows = opts.minRowsForErrorRate ?? 1000;
     this.maxReported = opts.maxReportedErrors ?? 20;
     this.lines = opts.lineColumn ? new Float64Array(batchSize) : null;
+    this.nulls = opts.nullValues && opts.nullValues.length ? new Set(opts.nullValues) : null;
+  }
+
+  /** Does a line start with the comment prefix? (Counted when it does.) */
+  isComment(line: string): boolean {
+    const p = this.opts.comment;
+    if (p === undefined || !line.startsWith(p)) return false;
+    this.stats.commentLines!++;
+    return true;
   }
 
   /** Offer row fields in schema order: get(j) returns the raw value (undefined = absent). */
   row(line: number, get: (j: number) => unknown): void {
     const b = this.builder;
+    const nulls = this.nulls;
     for (let j = 0; j < this.schema.length; j++) {
-      const reason = b.set(j, get(j));
+      let v = get(j);
+      if (nulls !== null && typeof v === 'string' && nulls.has(v)) v = null;
+      const reason = b.set(j, v);
       if (reason !== null) { this.bad(line, this.schema[j]!.name, reason); return; }
     }
     if (this.lines) this.lines[b.length] = line;

@@ -90,6 +90,7 @@ export async function* readCsv(file: string, gzip: boolean, csv: CsvOptions, def
     for await (const lines of lineChunks(openText(file, gzip))) {
       for (const line of lines) {
         lineNo++;
+        if (pending === null && c.isComment(line)) continue;
         let start = lineNo;
         let r: Rec | string | typeof NOT_CLOSED;
         if (pending !== null) {

@@ -16,7 +16,7 @@ export async function* readJsonl(file: string, gzip: boolean, c: Collector): Asy
     for await (const lines of lineChunks(openText(file, gzip))) {
       for (const line of lines) {
         lineNo++;
-        if (line.trim() === '') continue;
+        if (line.trim() === '' || c.isComment(line)) continue;
         let v: unknown;
         try {
           v = JSON.parse(line);

@@ -1,6 +1,6 @@
 // readTable / readAll: the one entry point for reading CSV, TSV, JSONL and Parquet files into
 // schema-typed Table batches. Bad rows are counted, reported (first N) and skipped; too many abort.
-import { access } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { emptyTable, parseSchema } from '../schema.js';
 import { isStringColumn, type Column, type NumericColumn, type Table } from '../table.js';
 import { Collector } from './collector.js';
@@ -30,14 +30,13 @@ export async function* readTable(path: string, opts: ReadOptions): AsyncGenerato
   const det = detectFormat(path);
   const format = opts.format ?? det?.format;
   if (!format) {
-    throw new DataReadError(path, `${path}: cannot tell the format from the extension (expected .csv, .tsv, .jsonl, .ndjson, .parquet, optionally .gz for text); pass opts.format`);
+    throw new DataReadError(path, `${path}: cannot tell the format from the extension (known: .csv, .tsv, .jsonl, .ndjson, .parquet, optionally .gz for text); set the format (config data.format, flag --format: csv | tsv | jsonl | parquet)`);
   }
-  const gzip = opts.gzip ?? path.toLowerCase().endsWith('.gz');
+  const magic = await firstBytes(path, 4);
+  const gzip = opts.gzip ?? (magic[0] === 0x1f && magic[1] === 0x8b);
   if (gzip && format === 'parquet') throw new DataReadError(path, `${path}: gzip-compressed Parquet is not supported`);
-  try {
-    await access(path);
-  } catch (e) {
-    throw new DataReadError(path, `${path}: cannot open: ${(e as Error).message}`);
+  if (format !== 'parquet' && !gzip && magic.length === 4 && magic.toString('latin1') === 'PAR1') {
+    throw new DataReadError(path, `${path}: this is a Parquet file, read as ${format}; set the format to parquet (config data.format, flag --format)`);
   }
   const c = new Collector(path, schema, opts);
   const src = format === 'parquet' ? readParquet(path, c)
@@ -46,6 +45,25 @@ export async function* readTable(path: string, opts: ReadOptions): AsyncGenerato
   yield* src;
   if (c.builder.length > 0) yield c.take();
   return c.end();
+}
+
+/** The first n bytes of a file (fewer when it is shorter); DataReadError when it cannot be opened. */
+export async function firstBytes(path: string, n: number): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new DataReadError(path, `${path}: cannot open: ${(e as Error).message}`);
+  }
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (e) {
+    throw new DataReadError(path, `${path}: cannot read: ${(e as Error).message}`);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Read a whole file into one Table (plus the stats). */

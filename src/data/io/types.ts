@@ -30,9 +30,13 @@ export interface ReadOptions {
   onWarning?: (message: string) => void;
   /** Override the format detected from the extension. */
   format?: TableFormat;
-  /** Override gzip detection (default: path ends with .gz). */
+  /** Override gzip detection (default: by content — the file starts with the gzip magic bytes). */
   gzip?: boolean;
   csv?: CsvOptions;
+  /** Lines starting with this text are skipped and counted in stats.commentLines (CSV/TSV/JSONL). */
+  comment?: string;
+  /** String values that mean missing (e.g. "?", "NA", "\\N"); compared after trim. */
+  nullValues?: string[];
   /** Add a float column of this name holding each row's line in the file (1-based; Parquet: 0-based row index). */
   lineColumn?: string;
 }
@@ -54,6 +58,8 @@ export interface ReadStats {
   unknownColumns: string[];
   /** Bad rows per kind of problem ("<field>: <reason without the value>"). */
   badByReason?: Record<string, number>;
+  /** Lines skipped because they start with the `comment` prefix. */
+  commentLines?: number;
 }
 
 /** A bad-row reason without the offending value, for counting by kind ("age: expected int, got …"). */
