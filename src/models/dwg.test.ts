@@ -61,7 +61,7 @@ for (const [name, s] of variants) {
     const logged = debiasBuild(s);
     const served = debiasBuild(s, { serving: { canonical: { position: canonical } } });
     const store = storeFor(logged, 2);
-    for (const [k, v] of store.trainable) if (!/^dwg\..*\.1\./.test(k)) { const r = new Rng(k.length); for (let i = 0; i < v.length; i++) v[i] = r.normal() * 0.5; }
+    for (const k of store.trainable.keys()) if (!/^dwg\..*\.1\./.test(k)) { const v = store.get(k), r = new Rng(k.length); for (let i = 0; i < v.length; i++) v[i] = r.normal() * 0.5; }
     const f = feeds(32, 6, EMB);
     // Neutral gates: position cannot reach the score, so serving it at any value changes nothing.
     assert.deepEqual(await run(served, store, f), await run(logged, store, f));
