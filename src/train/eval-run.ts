@@ -44,7 +44,7 @@ export async function evaluateRun(cfg: TrainConfig, dir: string, split: 'test' |
     const { s, store, ckpt } = await openRun(cfg, dir, o);
     const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
     const r = await evaluateTable(s.splits[split], ev, s.asm, cfg.tasks, {
-      batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: o.verbose ?? true, label: split,
+      batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: o.verbose ?? true, label: split, debias: s.debias,
     });
     writeFileAtomic(path, JSON.stringify(r.matrix, null, 1));
     return { matrix: r.matrix, path, checkpoint: ckpt };

@@ -8,6 +8,7 @@ import type { Assembler } from './assembler.js';
 import type { TaskConfig } from './config.js';
 import { hostLabels, predOutput } from './heads.js';
 import { Progress } from './progress.js';
+import type { Debias } from './debias.js';
 
 export interface SliceColumns {
   scenario?: string;
@@ -30,6 +31,8 @@ export interface EvalOptions {
   label?: string;
   /** Only the "all" cells (faster, e.g. for validation during training). */
   allOnly?: boolean;
+  /** The session's debiasing: a D2Q task's scored quantile q̂ becomes Φ_k⁻¹(q̂) seconds (required for D2Q tasks). */
+  debias?: Debias | null;
 }
 
 /** Score `table` and compute the metric matrix. */
@@ -59,7 +62,8 @@ export async function evaluateTable(
     const batchPreds: Record<string, Float32Array> = {};
     const trueProbs: Record<string, ArrayLike<number>> = {};
     for (const t of tasks) {
-      const p = out[predOutput(t.name)]!.data as Float32Array;
+      const q = out[predOutput(t.name)]!.data as Float32Array;
+      const p = o.debias ? o.debias.served(t.name, q, part, start) : q;
       preds[t.name]!.set(p, start);
       batchPreds[t.name] = p;
       if (t.true_prob) {

@@ -12,6 +12,7 @@ import { EMB_INPUT } from '../models/base.js';
 import { MODEL_FILE } from './run-dir.js';
 import { predOutput } from './heads.js';
 import type { Session } from './session.js';
+import { D2Q_FILE } from './d2q.js';
 
 /**
  * Open an exported model for scoring — the loader serving uses: the bytes are checked against
@@ -37,6 +38,10 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
   const path = join(out, MODEL_FILE);
   writeFileAtomic(path, bytes);
   writeSidecar(path, bytes); // serving checks it on load (util/checksum.ts readVerified)
+  // D2Q tasks: the graph outputs the quantile q̂; the inverse maps Φ_k⁻¹ (group boundaries of the
+  // duration column, per-group quantile grid) ride beside the model as d2q.json, seconds = Φ_k⁻¹(q̂).
+  const d2q = Object.values(s.debias?.d2q ?? {});
+  if (d2q.length) writeFileAtomic(join(out, D2Q_FILE), `${JSON.stringify(Object.fromEntries(d2q.map((d) => [d.task.name, d.maps.toJSON()])))}\n`);
   writeFileAtomic(join(out, 'model.json'), JSON.stringify({
     model: MODEL_FILE,
     features: 'features.json',
@@ -45,7 +50,7 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
       ...(s.asm.denseWidth ? [{ name: 'dense', dtype: 'float32', shape: ['B', s.asm.denseWidth], columns: s.asm.denseColumnNames() }] : []),
     ],
     // A task trained on down-sampled negatives (balance.negative_sampling) is served corrected: the graph's last ops compute p = q / (q + (1 − q)/w).
-    outputs: s.cfg.tasks.map((t) => ({ name: predOutput(t.name), task: t.name, kind: t.kind, ...(s.balance?.keep[t.name] !== undefined ? { negative_keep_rate: s.balance.keep[t.name], corrected: 'p = q / (q + (1 - q) / w)' } : {}) })),
+    outputs: s.cfg.tasks.map((t) => ({ name: predOutput(t.name), task: t.name, kind: t.kind, ...(s.balance?.keep[t.name] !== undefined ? { negative_keep_rate: s.balance.keep[t.name], corrected: 'p = q / (q + (1 - q) / w)' } : {}), ...(s.debias?.d2q[t.name] ? { d2q: D2Q_FILE, served: `quantile q in [0, 1]; ${t.label} = inverse map of the duration group of ${s.debias.d2q[t.name]!.cfg.column} at q (${D2Q_FILE})` } : {}) })),
   }, null, 1));
   return path;
 }

@@ -10,10 +10,13 @@ import type { TaskInfo } from '../models/base.js';
 import type { TaskConfig } from './config.js';
 import { isLogLink, reduceTaskLoss, taskLoss, type LossName } from './losses.js';
 import type { TaskWeighting } from './weighting.js';
+import type { Debias } from './debias.js';
 
 export const labelInput = (t: string) => `label.${t}`;
 export const maskInput = (t: string) => `mask.${t}`;
 export const weightInput = (t: string) => `weight.${t}`;
+/** Plain selection IPS: 1 on the batch rows of the task's full space (the loss's denominator). */
+export const denominatorInput = (t: string) => `ips_den.${t}`;
 export const lossOutput = (t: string) => `loss.${t}`;
 export const predOutput = (t: string) => `pred.${t}`;
 export const TASK_WEIGHT_OUTPUT = 'task_weight_values';
@@ -49,7 +52,7 @@ export interface HeadGraph {
  * Losses of every task (over its sample space) combined by the weighting. `scales`: per log-link
  * task, the label scale its loss is normalized by (`labelScales`; 1 when absent).
  */
-export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting, scales: Record<string, number> = {}): HeadGraph {
+export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting, scales: Record<string, number> = {}, debias: Debias | null = null): HeadGraph {
   const outputs: Record<string, Tensor> = {};
   const losses = tasks.map((t) => {
     const y = g.input(labelInput(t.name), g.float, ['B', 1]);
@@ -68,7 +71,8 @@ export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting:
         power: o.power, scale: scales[t.name],
       });
     }
-    const l = reduceTaskLoss(perRow, m, w);
+    const den = debias?.needsDenominator(t.name) ? g.input(denominatorInput(t.name), g.float, ['B', 1]) : null;
+    const l = reduceTaskLoss(perRow, m, w, den);
     outputs[lossOutput(t.name)] = l;
     return l;
   });
@@ -96,6 +100,8 @@ export interface HostLabels {
   weight: Record<string, Float32Array>;
   /** Raw labels for metrics (NaN outside the task's space). */
   metricLabel: Record<string, Float32Array>;
+  /** Plain selection IPS (debias.ts): per task, 1 on the rows of the full space. */
+  denominator?: Record<string, Float32Array>;
 }
 
 /** The columns a task reads from a table (label, sample space, weight). */
@@ -164,6 +170,8 @@ export function labelFeeds(h: HostLabels, tasks: TaskConfig[]): Record<string, F
     f[labelInput(t.name)] = { data: h.label[t.name]!, dims: [B, 1] };
     f[maskInput(t.name)] = { data: h.mask[t.name]!, dims: [B, 1] };
     if (weighted(t)) f[weightInput(t.name)] = { data: h.weight[t.name]!, dims: [B, 1] };
+    const den = h.denominator?.[t.name];
+    if (den) f[denominatorInput(t.name)] = { data: den, dims: [B, 1] };
   }
   return f;
 }

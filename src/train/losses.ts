@@ -125,10 +125,11 @@ export function taskLoss(name: LossName, z: Tensor, y: Tensor, o: LossOptions = 
 
 /**
  * Weighted mean of per-row losses over the task's sample space: Σ m·w·ℓ / max(Σ m·w, ε). `mask`
- * (1 = the row belongs to the task's space) and `weight` are [B, 1] or null.
+ * (1 = the row belongs to the task's space) and `weight` are [B, 1] or null. With `denominator`
+ * ([B, 1], plain IPS: 1 on the rows of the full space) it is Σ m·w·ℓ / max(Σ denominator, ε).
  */
-export function reduceTaskLoss(perRow: Tensor, mask: Tensor | null, weight: Tensor | null): Tensor {
+export function reduceTaskLoss(perRow: Tensor, mask: Tensor | null, weight: Tensor | null, denominator: Tensor | null = null): Tensor {
   const w = mask && weight ? op.mul(mask, weight) : (mask ?? weight);
   if (!w) return op.reduceMean(perRow);
-  return op.div(op.reduceSum(op.mul(perRow, w)), op.maximum(op.reduceSum(w), 1e-6));
+  return op.div(op.reduceSum(op.mul(perRow, w)), op.maximum(op.reduceSum(denominator ?? w), 1e-6));
 }

@@ -21,6 +21,7 @@ import { verifyRunFile } from './checkpoints.js';
 import { readManifest } from './manifest.js';
 import { TaskWeighting } from './weighting.js';
 import { Balance } from './balance.js';
+import { Debias } from './debias.js';
 
 export interface Session {
   cfg: TrainConfig;
@@ -32,6 +33,8 @@ export interface Session {
   slices: SliceColumns;
   /** The config's `balance` section on this training split (null when absent). */
   balance: Balance | null;
+  /** The config's `debias` section on this training split: IPS propensities, D2Q maps (null when absent). */
+  debias: Debias | null;
 }
 
 export function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
@@ -73,13 +76,15 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   const scales = labelScales(bias, cfg.tasks);
   const balance = cfg.balance ? new Balance(cfg.balance, splits.train, cfg.tasks, cfg.seed) : null;
   balance?.adjustBias(bias);
+  const debias = cfg.debias ? new Debias(cfg.debias, splits.train, cfg.tasks) : null;
+  debias?.adjustBias(bias);
   const build: BuildFn = (g: Graph) => {
     const f = forward(g, model, layout, infos, bias);
     const outputs: Record<string, Tensor> = {};
     for (const t of cfg.tasks) outputs[predOutput(t.name)] = balance ? balance.correct(t, predictionOf(t, f)) : predictionOf(t, f);
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
-    const heads = buildHeads(g, cfg.tasks, f, weighting, scales);
+    const heads = buildHeads(g, cfg.tasks, f, weighting, scales, debias);
     return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: (f.inputs.emb ? { emb: f.inputs.emb } : {}) as Record<string, Tensor> };
   };
   const slices: SliceColumns = {
@@ -91,6 +96,6 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   if (es && es.metric.endsWith('.gauc') && !slices.group) {
     throw new Error(`train.early_stopping.metric: "${es.metric}" needs a user column for GAUC; this data has none by default — set eval.group_column`);
   }
-  return { cfg, splits, fitted, asm, build, weighting, slices, balance };
+  return { cfg, splits, fitted, asm, build, weighting, slices, balance, debias };
 }
 

@@ -82,6 +82,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   const tasks = cfg.tasks;
   const evaluator = await Evaluator.create(s.build, step.store, { substitute: asm.substitute });
   for (const note of s.balance?.notes ?? []) log(`balance: ${note}`);
+  for (const note of s.debias?.notes ?? []) log(`debias: ${note}`);
 
   const B = cfg.train.batch_size;
   const N = splits.train.numRows;
@@ -103,7 +104,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   let epochLoss = st.batchInEpoch > 0 && st.epochLoss ? [...st.epochLoss] : tasks.map(() => 0);
   let epochBatches = st.batchInEpoch > 0 ? (st.epochBatches ?? 0) : 0;
   const validate = async (): Promise<boolean> => {
-    const v = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, allOnly: true });
+    const v = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, allOnly: true, debias: s.debias });
     const summary = tasks.map((t) => `${t.name} ${t.kind === 'binary' ? `auc ${fmt(metricValue(v.matrix, `${t.name}.auc`))}` : `rmse ${fmt(metricValue(v.matrix, `${t.name}.rmse`))}`}`).join(' | ');
     appendLog(logPath, { kind: 'val', step: st.globalStep, epoch: st.epoch, metrics: Object.fromEntries(tasks.map((t) => [t.name, v.matrix.tasks[t.name]?.all])) });
     faultPoint('train.val-logged');
@@ -133,6 +134,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
       const fb = transform(s.fitted, batch);
       const hl = hostLabels(batch, tasks, b * B);
       s.balance?.apply(hl, idx, st.epoch); // row weights and negative down-sampling, into the task masks
+      s.debias?.apply(hl, idx); // IPS targets / weights, D2Q quantile labels
       const feeds = { ...asm.feeds(fb), ...labelFeeds(hl, tasks), ...weighting.feeds(st.epoch) };
       const lr = scheduledLr(cfg.schedule, cfg.optimizer.lr, st.globalStep, total, st.epoch);
       let taskLosses: number[] = [];
@@ -187,12 +189,12 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     st.calibrated = true;
     writeCheckpoint(o.out, step, asm, snapshot({ epochLoss, epochBatches }), { value: null, best: false, final: true, metric, suffix: '-calibrated' });
   }
-  const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test' });
+  const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test', debias: s.debias });
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
   faultPoint('train.metrics-written');
   let val: EvalResult | null = null;
   if (o.valMetrics) {
-    val = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'val' });
+    val = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'val', debias: s.debias });
     writeFileAtomic(join(o.out, VAL_METRICS_FILE), JSON.stringify(val.matrix, null, 1));
   }
   exportModel(o.out, s, step.store);

@@ -8,10 +8,11 @@ import { CATEGORIES, COUNTRIES, NUM_POSITIONS, POPULATION as P, POSITION_DECAY, 
 import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, viewersAt, TimeOfDaySampler } from './population.js';
 import { History, seedPriorHistory } from './history.js';
 import { LiveIndex } from './exposure.js';
-import { computeTruth, drawLabels, emptyLabels, emptyTruth, type TruthInput } from './truth.js';
+import { computeTruth, drawLabels, emptyLabels, emptyTruth, examination, type TruthInput } from './truth.js';
 import { computeTruthHetero, heteroModel, parseHeterogeneity } from './hetero.js';
 import type { Heterogeneity, HeteroSpec } from './hetero-params.js';
 import { SCENARIOS } from './schema.js';
+import { BIASED_LOG, BiasedLogger, logit, parseLoggingNoise, parseLoggingPolicy, type LoggingPolicy } from './biased-log.js';
 import { buildRoomsTable, buildUsersTable } from './sidetables.js';
 
 export interface WorldOptions {
@@ -37,14 +38,27 @@ export interface WorldOptions {
    * are the same; only the true probabilities (and so the labels) change.
    */
   heterogeneity?: Heterogeneity;
+  /**
+   * 'random' (default): positions are drawn independently of the room (docs/world.md §2).
+   * 'biased': the logging policy orders each request's cards by a noisy estimate of relevance and
+   * the counterfactual truth (p_click_relevance, click_at_top, p_examine) is written beside every
+   * impression (docs/world.md §12). Combines with any heterogeneity.
+   */
+  loggingPolicy?: LoggingPolicy;
+  /** Biased policy only: sd of its per-proposal error on the click logit (default 0.5, docs/world.md §12). */
+  loggingNoise?: number;
+  /** Biased policy only: sd of its persistent per-streamer error on the click logit (default 1.0, docs/world.md §12). */
+  loggingStreamerNoise?: number;
   /** Called every ~5 % with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface WorldMeta {
-  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number; heterogeneity?: Heterogeneity };
+  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number; heterogeneity?: Heterogeneity; loggingPolicy?: LoggingPolicy; loggingNoise?: number; loggingStreamerNoise?: number };
   /** The coefficients of a heterogeneous world (absent in the default world, whose meta is unchanged). */
   heterogeneity?: HeteroSpec;
+  /** The biased logging policy and its exact examination curves (absent in today's world). */
+  loggingPolicy?: BiasedLogMeta;
   sizes: { users: number; streamers: number; rooms: number; avgLiveRooms: number; seqLen: number };
   countries: string[];
   categories: string[];
@@ -57,6 +71,13 @@ export interface WorldMeta {
   generationMs: number;
   /** Wall time of the phases: population + prior history, impression times, the impression loop, side tables. */
   phaseMs: { population: number; times: number; impressions: number; tables: number };
+}
+
+export interface BiasedLogMeta {
+  kind: 'biased';
+  noise: number; streamerNoise: number; requestSize: number; scrollDecay: number; poolSize: number;
+  /** e_s(k), k = 0..19, of each positional scenario: p_click = examination[s][position] · p_click_relevance. */
+  examination: Record<string, number[]>;
 }
 
 export interface World {
@@ -80,10 +101,18 @@ export function generateWorld(opts: WorldOptions = {}): World {
   if (!Number.isInteger(startTs) || startTs < 0 || startTs + days * DAY > 2147483647) throw new Error(`world: startTs ${startTs} out of range`);
   const heterogeneity = parseHeterogeneity(opts.heterogeneity, 'world: heterogeneity');
   const hetero = heteroModel(heterogeneity);
+  const loggingPolicy = parseLoggingPolicy(opts.loggingPolicy, 'world: loggingPolicy');
+  const biased = loggingPolicy === 'biased';
+  const loggingNoise = parseLoggingNoise(opts.loggingNoise, loggingPolicy, 'world: loggingNoise');
+  const loggingStreamerNoise = parseLoggingNoise(opts.loggingStreamerNoise, loggingPolicy, 'world: loggingStreamerNoise', BIASED_LOG.streamerNoise);
+  const examAt = (g: number, pos: number) => (hetero ? hetero.exam[g * NUM_POSITIONS + pos]! : examination(pos));
 
   const root = new Rng(seed);
   const rUsers = root.fork(); const rStreamers = root.fork(); const rSessions = root.fork();
   const rPrior = root.fork(); const rTime = root.fork(); const rImp = root.fork(); const rExpo = root.fork(); const rLabel = root.fork();
+  // Biased log only (forked after the others, so today's streams are unchanged): the policy's noise,
+  // request and scroll draws; the uniform coupling click and click_at_top.
+  const rPolicy = root.fork(); const rCf = root.fork();
 
   const usersPerImpression = opts.usersPerImpression ?? P.usersPerImpression;
   if (!(usersPerImpression > 0 && usersPerImpression <= 1)) throw new Error(`world: usersPerImpression must be in (0, 1], got ${usersPerImpression}`);
@@ -95,6 +124,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
   const st = makeStreamers(streamerCount(N, days, liveRooms), rStreamers);
   const se = makeSessions(st, days, rSessions);
   const hist = new History(nUsers, st.extId, P.seqLen, Math.max(1024, nUsers * 8));
+  const policy = biased ? new BiasedLogger(nUsers, st.n, SCENARIOS.length, loggingNoise, loggingStreamerNoise, rPolicy) : null;
   const priorFollows = seedPriorHistory(hist, users, st, rPrior);
   const live = new LiveIndex(se, st);
 
@@ -125,6 +155,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     p_click: new Float64Array(N), p_effective_view: new Float64Array(N), p_follow: new Float64Array(N),
     p_gift: new Float64Array(N), p_order: new Float64Array(N), e_watch_s: new Float64Array(N), watch_mu: new Float64Array(N),
   };
+  const cf = biased ? { p_click_relevance: new Float64Array(N), click_at_top: new Float32Array(N), p_examine: new Float64Array(N) } : null;
   const ages = ['18-24', '25-34', '35-44', '45+']; const genders = ['f', 'm', 'u']; const devices = ['android', 'ios'];
   const codes = COUNTRIES.map((c) => c.code);
   const userImps = new Int32Array(nUsers); const roomImps = new Int32Array(se.n);
@@ -148,20 +179,38 @@ export function generateWorld(opts: WorldOptions = {}): World {
     const u = userAlias.sample(rImp);
     const g = rImp.next() < users.outsideProp[u]! ? 2 : rImp.next() < homeGivenInside ? 0 : 1;
     const spec = SCENARIO_SPECS[SCENARIOS[g]!];
-    const pos = spec.positional ? posAlias.sample(rImp) : 0;
-    const r = live.choose(u, g, users, hist, rExpo);
-    const s = se.streamer[r]!; const c = st.category[s]!; const k = users.country[u]!;
+    const k = users.country[u]!;
     const hour = Math.floor((t % DAY) / 3600);
-    const viewers = viewersAt(se, r, t);
-    const slot = hist.slot(u, s);
-    const followed = hist.followed(slot);
-    const sw = hist.streamerWatch(slot);
-
-    x.scenario = g; x.position = pos; x.country = k; x.category = c; x.affinity = users.affinity[u * CATEGORIES.length + c]!;
-    x.followed = followed; x.streamerWatchS = sw; x.followers = st.followers[s]!; x.viewers = viewers;
-    x.sameCountry = st.country[s] === k ? 1 : 0; x.activityZ = users.activityZ[u]!; x.seqHits = hist.seqHits(u, c);
-    x.hour = hour; x.style = st.style[s]!; x.quality = st.quality[s]!;
-    if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
+    let pos = 0; let r = 0; let s = 0; let c = 0; let viewers = 0; let followed = 0; let sw = 0;
+    /** The truth inputs of room r shown at position p (no random draws). */
+    const describe = (room: number, p: number) => {
+      r = room; s = se.streamer[r]!; c = st.category[s]!;
+      viewers = viewersAt(se, r, t);
+      const slot = hist.slot(u, s);
+      followed = hist.followed(slot);
+      sw = hist.streamerWatch(slot);
+      x.scenario = g; x.position = p; x.country = k; x.category = c; x.affinity = users.affinity[u * CATEGORIES.length + c]!;
+      x.followed = followed; x.streamerWatchS = sw; x.followers = st.followers[s]!; x.viewers = viewers;
+      x.sameCountry = st.country[s] === k ? 1 : 0; x.activityZ = users.activityZ[u]!; x.seqHits = hist.seqHits(u, c);
+      x.hour = hour; x.style = st.style[s]!; x.quality = st.quality[s]!;
+      if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
+    };
+    let pRel = NaN;
+    if (policy && spec.positional) {
+      // Biased log: candidates are proposed until one is logged at its rank in the request.
+      for (let tries = 0; ; tries++) {
+        if (tries >= BIASED_LOG.maxProposals) throw new Error(`world: the biased logging policy logged no card in ${tries} proposals (impression ${i})`);
+        describe(live.choose(u, g, users, hist, rExpo), 0);
+        pRel = tr.pClick; // examination 1 at position 0
+        const rank = policy.rank(u, g, policy.score(logit(pRel), s, rPolicy), rPolicy);
+        if (policy.logged(rank, rPolicy)) { pos = rank; break; }
+      }
+      x.position = pos;
+      if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
+    } else {
+      pos = spec.positional ? posAlias.sample(rImp) : 0;
+      describe(live.choose(u, g, users, hist, rExpo), pos);
+    }
 
     col.impression_id[i] = i; col.ts[i] = startTs + t; col.hour[i] = hour;
     col.scenario.push(SCENARIOS[g]!); col.scenario_id[i] = g; col.position[i] = pos;
@@ -177,7 +226,17 @@ export function generateWorld(opts: WorldOptions = {}): World {
     col.p_gift[i] = tr.pGift; col.p_order[i] = tr.pOrder; col.e_watch_s[i] = tr.eWatch; col.watch_mu[i] = tr.watchMu;
 
     // Labels: enter (click, or always on slide) -> watch seconds -> effective view -> follow/gift/order.
-    drawLabels(tr, rLabel, lab);
+    if (cf) {
+      if (spec.positional) {
+        // One uniform: click_at_top = [U < p_rel], click = [U < e(pos)·p_rel], so click implies click_at_top.
+        const U = rCf.next();
+        cf.p_click_relevance[i] = pRel; cf.click_at_top[i] = U < pRel ? 1 : 0; cf.p_examine[i] = examAt(g, pos);
+        drawLabels(tr, rLabel, lab, U);
+      } else {
+        cf.p_click_relevance[i] = NaN; cf.click_at_top[i] = NaN; cf.p_examine[i] = 1;
+        drawLabels(tr, rLabel, lab);
+      }
+    } else drawLabels(tr, rLabel, lab);
     col.click[i] = spec.positional ? lab.entered : NaN;
     col.watch_s[i] = lab.watch; col.effective_view[i] = lab.ev;
     col.follow[i] = lab.follow; col.gift[i] = lab.gift; col.order[i] = lab.order;
@@ -191,10 +250,11 @@ export function generateWorld(opts: WorldOptions = {}): World {
   }
 
   const tTables = Date.now();
-  const impressions = makeTable(col);
+  const impressions = makeTable(cf ? { ...col, ...cf } : col);
   const meta: WorldMeta = {
-    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression, ...(hetero ? { heterogeneity } : {}) },
+    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression, ...(hetero ? { heterogeneity } : {}), ...(biased ? { loggingPolicy, loggingNoise, loggingStreamerNoise } : {}) },
     ...(hetero ? { heterogeneity: hetero.spec } : {}),
+    ...(biased ? { loggingPolicy: biasedLogMeta(loggingNoise, loggingStreamerNoise, examAt) } : {}),
     sizes: { users: nUsers, streamers: st.n, rooms: se.n, avgLiveRooms: Math.round(liveSum / N), seqLen: P.seqLen },
     countries: codes,
     categories: CATEGORIES.map((c) => c.name),
@@ -223,3 +283,11 @@ export function generateWorld(opts: WorldOptions = {}): World {
   return world;
 }
 
+
+function biasedLogMeta(noise: number, streamerNoise: number, examAt: (g: number, pos: number) => number): BiasedLogMeta {
+  const examination: Record<string, number[]> = {};
+  SCENARIOS.forEach((name, g) => {
+    if (SCENARIO_SPECS[name].positional) examination[name] = Array.from({ length: NUM_POSITIONS }, (_, p) => examAt(g, p));
+  });
+  return { kind: 'biased', noise, streamerNoise, requestSize: BIASED_LOG.requestSize, scrollDecay: BIASED_LOG.scrollDecay, poolSize: BIASED_LOG.poolSize, examination };
+}

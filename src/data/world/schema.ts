@@ -96,13 +96,29 @@ export const ROOM_COLUMNS: readonly ColumnSpec[] = [
   { name: 'n_impressions', type: 'int32', role: 'history', meaning: 'impressions of this room in the world' },
 ];
 
+/**
+ * Counterfactual truth written beside every impression when the logging policy is biased
+ * (docs/world.md §12); absent from today's world. Role 'truth': never model inputs, never training
+ * labels (click_at_top is the label of the *counterfactual*: what the user would do at the top).
+ */
+export const BIASED_LOG_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'p_click_relevance', type: 'float64', role: 'truth', meaning: 'true position-free P(click) = sigma(l_click): the click probability at examination 1 (the top); NaN on slide' },
+  { name: 'click_at_top', type: 'float32', role: 'truth', meaning: 'counterfactual label: 1/0 whether the user would have clicked the card at the top (drawn from p_click_relevance, coupled so click = 1 implies click_at_top = 1); NaN on slide' },
+  { name: 'p_examine', type: 'float64', role: 'truth', meaning: 'true examination probability e(position) of the logged position (p_click = p_examine * p_click_relevance); 1 on slide' },
+];
+
+/** The impression columns of a world generated with this logging policy. */
+export function impressionColumnsOf(loggingPolicy: 'random' | 'biased' | undefined): readonly ColumnSpec[] {
+  return loggingPolicy === 'biased' ? [...IMPRESSION_COLUMNS, ...BIASED_LOG_COLUMNS] : IMPRESSION_COLUMNS;
+}
+
 const byRole = (role: ColumnRole) => IMPRESSION_COLUMNS.filter((c) => c.role === role).map((c) => c.name);
 /** Columns a ranker may use as inputs (everything except labels and truth). */
 export const FEATURE_COLUMNS: readonly string[] = IMPRESSION_COLUMNS
   .filter((c) => c.role !== 'label' && c.role !== 'truth' && c.role !== 'key').map((c) => c.name);
 export const LABEL_COLUMNS: readonly string[] = byRole('label');
-/** Ground truth: for oracle metrics only, never model inputs. */
-export const TRUTH_COLUMNS: readonly string[] = byRole('truth');
+/** Ground truth: for oracle metrics only, never model inputs (the biased log's counterfactual columns included). */
+export const TRUTH_COLUMNS: readonly string[] = [...byRole('truth'), ...BIASED_LOG_COLUMNS.map((c) => c.name)];
 /** Binary label -> its true-probability column. */
 export const TRUE_PROB_OF: Readonly<Record<string, string>> = {
   click: 'p_click', effective_view: 'p_effective_view', follow: 'p_follow', gift: 'p_gift', order: 'p_order',

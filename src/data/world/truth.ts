@@ -109,10 +109,11 @@ export function emptyLabels(): LabelDraw {
  * Draws one impression's labels from its truth: enter ~ Bernoulli(pEnter) (the click on home/outside,
  * always on slide); if entered, watch = exp(watchMu + watchSigma z) (stored as float32), ev = watch >=
  * threshold, then follow/gift/order ~ Bernoulli(sigmoid(logit + k * ev)). Not entered: all zero.
- * The random draws happen in this order, so the same Rng state gives the same labels.
+ * The random draws happen in this order, so the same Rng state gives the same labels. `enterU`, when
+ * given, is the uniform of the enter draw (the biased log couples click and click_at_top through it).
  */
-export function drawLabels(t: TruthOutput, rng: Rng, out: LabelDraw): LabelDraw {
-  out.entered = t.pEnter >= 1 ? 1 : rng.next() < t.pEnter ? 1 : 0;
+export function drawLabels(t: TruthOutput, rng: Rng, out: LabelDraw, enterU?: number): LabelDraw {
+  out.entered = t.pEnter >= 1 ? 1 : (enterU ?? rng.next()) < t.pEnter ? 1 : 0;
   if (!out.entered) { out.watch = 0; out.ev = 0; out.follow = 0; out.gift = 0; out.order = 0; return out; }
   out.watch = Math.fround(Math.exp(t.watchMu + t.watchSigma * rng.normal()));
   out.ev = out.watch >= t.threshold ? 1 : 0;

@@ -4,7 +4,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { writeTable } from '../io/index.js';
 import type { Schema } from '../schema.js';
 import type { ColumnSpec } from './schema.js';
-import { IMPRESSION_COLUMNS, ROOM_COLUMNS, USER_COLUMNS } from './schema.js';
+import { impressionColumnsOf, ROOM_COLUMNS, USER_COLUMNS } from './schema.js';
 import type { World } from './generate.js';
 import type { WorldStats } from './stats.js';
 import { writeFileAtomic } from '../../util/atomic.js';
@@ -14,7 +14,7 @@ export function worldSchema(cols: readonly ColumnSpec[]): Schema {
   return cols.map((c) => ({
     name: c.name,
     type: c.type === 'string' ? 'string' : c.type.startsWith('float') ? 'float' : 'int',
-    nullable: c.name === 'click' || c.name === 'p_click',
+    nullable: c.name === 'click' || c.name === 'p_click' || c.name === 'click_at_top' || c.name === 'p_click_relevance',
   }));
 }
 
@@ -33,7 +33,7 @@ export function worldPaths(out: string): WorldPaths {
 
 export async function writeWorld(out: string, world: World, stats: WorldStats): Promise<WorldPaths> {
   const p = worldPaths(out);
-  await writeTable(p.impressions, world.impressions, { schema: worldSchema(IMPRESSION_COLUMNS) });
+  await writeTable(p.impressions, world.impressions, { schema: worldSchema(impressionColumnsOf(world.meta.options.loggingPolicy)) });
   await writeTable(p.users, world.users, { schema: worldSchema(USER_COLUMNS) });
   await writeTable(p.rooms, world.rooms, { schema: worldSchema(ROOM_COLUMNS) });
   // Timings are left out so the same seed gives byte-identical files, meta.json included.
