@@ -12,6 +12,7 @@ import { EMB_INPUT } from '../models/base.js';
 import { MODEL_FILE } from './run-dir.js';
 import { predOutput } from './heads.js';
 import type { Session } from './session.js';
+import { canonicalIds, canonicalRows, servingBuild } from './serve-form.js';
 import { D2Q_FILE } from './d2q.js';
 
 /**
@@ -29,7 +30,9 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
   const tables: Record<string, EmbeddingTableValues> = {};
   for (const [name, t] of s.asm.tables) tables[name] = { values: t.values, rows: t.rows, dim: t.dim };
   const outputs = s.cfg.tasks.map((t) => predOutput(t.name));
-  const bytes = exportForward(s.build, store, {
+  // The serving form (serve-form.ts): bias parts dropped, serve_as features at their canonical rows.
+  const canonical = canonicalIds(s);
+  const bytes = exportForward(servingBuild(s, canonicalRows(s, canonical)), store, {
     folds: parts.length ? [{ input: EMB_INPUT, parts }] : [],
     tables,
     outputs,
@@ -50,6 +53,7 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
       ...(s.asm.denseWidth ? [{ name: 'dense', dtype: 'float32', shape: ['B', s.asm.denseWidth], columns: s.asm.denseColumnNames() }] : []),
     ],
     // A task trained on down-sampled negatives (balance.negative_sampling) is served corrected: the graph's last ops compute p = q / (q + (1 − q)/w).
+    ...(Object.keys(canonical).length ? { serve_as: { values: (s.cfg.model as { serve_as?: unknown }).serve_as, ids: canonical, note: 'these features\' inputs are ignored: the graph uses the canonical values\' embeddings' } } : {}),
     outputs: s.cfg.tasks.map((t) => ({ name: predOutput(t.name), task: t.name, kind: t.kind, ...(s.balance?.keep[t.name] !== undefined ? { negative_keep_rate: s.balance.keep[t.name], corrected: 'p = q / (q + (1 - q) / w)' } : {}), ...(s.debias?.d2q[t.name] ? { d2q: D2Q_FILE, served: `quantile q in [0, 1]; ${t.label} = inverse map of the duration group of ${s.debias.d2q[t.name]!.cfg.column} at q (${D2Q_FILE})` } : {}) })),
   }, null, 1));
   return path;

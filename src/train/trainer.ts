@@ -16,6 +16,8 @@ import { Progress } from './progress.js';
 import { findCheckpoint, METRICS_FILE, VAL_METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
 import { scheduledLr } from './schedule.js';
 import { exportModel } from './export-model.js';
+import { writeExamination } from './examination.js';
+import { canonicalIds } from './serve-form.js';
 import { labelNoise, type LabelNoise } from './label-noise.js';
 import { calibrate } from './calibrate.js';
 import { denseOptimizer, openSession, type Session } from './session.js';
@@ -62,6 +64,7 @@ export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainS
     const resumeFrom = prepareRunDir(o.out, cfg, { resume: !!o.resume, overwrite: !!o.overwrite }, log);
     faultPoint('run.prepared');
     const s = await openSession(cfg, o.out, log, resumeFrom !== null);
+    canonicalIds(s); // model.serve_as checked against the fitted features before the first step
     writeFileAtomic(join(o.out, 'data_report.json'), `${JSON.stringify(s.splits.report, null, 1)}\n`);
     const skipped = summarizeSkipped(s.splits.report);
     if (skipped) log(`${skipped}; see ${join(o.out, 'data_report.json')}`);
@@ -198,6 +201,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     writeFileAtomic(join(o.out, VAL_METRICS_FILE), JSON.stringify(val.matrix, null, 1));
   }
   exportModel(o.out, s, step.store);
+  await writeExamination(o.out, s, step.store, splits.val, log); // PAL: the learned examination curve
   faultPoint('train.exported');
   const trainLabelNoise = labelNoise(splits.train, tasks, s.slices);
   return { test, val, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out, dataReport: splits.report };
