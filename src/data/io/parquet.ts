@@ -103,3 +103,21 @@ function gather(file: string, name: string, list: { rowStart: number; data: Valu
   if (filled < n) throw new DataReadError(file, `${file}: column "${name}" is short: ${filled} of ${n} values in rows ${start}–${start + n - 1}`);
   return out;
 }
+
+/** The top-level column names of a Parquet file (e.g. for `liverank init`). */
+export async function parquetColumnNames(file: string): Promise<string[]> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw new DataReadError(file, `${file}: cannot open: ${(e as Error).message}`);
+  }
+  try {
+    const md = await parquetMetadataAsync(fileBuffer(fh, (await fh.stat()).size));
+    return parquetSchema(md).children.map((ch) => ch.element.name);
+  } catch (e) {
+    throw new DataReadError(file, `${file}: not a valid Parquet file (truncated or corrupt?): ${(e as Error).message}`);
+  } finally {
+    await fh.close();
+  }
+}
