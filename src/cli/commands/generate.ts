@@ -1,4 +1,4 @@
-// `liverank generate [--impressions N] [--seed S] [--days D] [--heterogeneity none|multi_scenario] [--out PATH]`:
+// `liverank generate [--impressions N] [--seed S] [--days D] [--heterogeneity none|multi_scenario] [--logging-policy random|biased] [--out PATH]`:
 // writes the synthetic live-stream world (impressions + users + rooms side tables + meta.json with realised statistics).
 import type { Command } from 'commander';
 import { generateWorld } from '../../data/world/generate.js';
@@ -6,6 +6,7 @@ import { formatWorldStats, summarizeWorld } from '../../data/world/stats.js';
 import { writeWorld, worldPaths } from '../../data/world/write.js';
 import { parseHeterogeneity } from '../../data/world/hetero.js';
 import { HETEROGENEITY_KINDS } from '../../data/world/hetero-params.js';
+import { BIASED_LOG, LOGGING_POLICIES, parseLoggingNoise, parseLoggingPolicy } from '../../data/world/biased-log.js';
 
 function posInt(v: string, name: string, min: number): number {
   const n = Number(v.replace(/_/g, ''));
@@ -29,20 +30,32 @@ export function register(program: Command): void {
     .option('--live-rooms <n>', 'rooms live at a time per million impressions a day (default 10500)')
     .option('--users-per-impression <x>', 'users per impression (default 0.05)')
     .option('--heterogeneity <kind>', `${HETEROGENEITY_KINDS.join(' | ')}: per-scenario and per-country coefficients (docs/world.md §10)`, 'none')
+    .option('--logging-policy <kind>', `${LOGGING_POLICIES.join(' | ')}: biased orders each request by a noisy estimate of relevance and writes the counterfactual truth (docs/world.md §12)`, 'random')
+    .option('--logging-noise <sd>', `biased policy: sd of its per-proposal error on the click logit (default ${BIASED_LOG.noise})`)
+    .option('--logging-streamer-noise <sd>', `biased policy: sd of its persistent per-streamer error on the click logit (default ${BIASED_LOG.streamerNoise})`)
     .option('-o, --out <path>', 'impressions file; .parquet, .csv or .jsonl (side tables and meta.json go next to it)', 'data/generated/world.parquet')
     .option('-q, --quiet', 'no progress line or summary table')
-    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string; usersPerImpression?: string; heterogeneity: string }) => {
+    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string; usersPerImpression?: string; heterogeneity: string; loggingPolicy: string; loggingNoise?: string; loggingStreamerNoise?: string }) => {
       const impressions = posInt(o.impressions, '--impressions', 1000);
       const seed = posInt(o.seed, '--seed', 0);
       const days = posInt(o.days, '--days', 1);
       const liveRoomsPerMillionPerDay = o.liveRooms === undefined ? undefined : posInt(o.liveRooms, '--live-rooms', 1);
       const usersPerImpression = o.usersPerImpression === undefined ? undefined : fraction(o.usersPerImpression, '--users-per-impression');
       const heterogeneity = parseHeterogeneity(o.heterogeneity, '--heterogeneity');
+      const loggingPolicy = parseLoggingPolicy(o.loggingPolicy, '--logging-policy');
+      const sd = (v: string | undefined, name: string) => {
+        if (v === undefined) return undefined;
+        const x = v.trim() === '' ? NaN : Number(v);
+        if (!Number.isFinite(x)) throw new Error(`${name}: expected a finite number >= 0, got ${JSON.stringify(v)}`);
+        return parseLoggingNoise(x, loggingPolicy, name);
+      };
+      const loggingNoise = sd(o.loggingNoise, '--logging-noise');
+      const loggingStreamerNoise = sd(o.loggingStreamerNoise, '--logging-streamer-noise');
       const paths = worldPaths(o.out); // validates the extension before the work
       const say = (s: string) => { if (!o.quiet) process.stderr.write(s); };
       const t0 = Date.now();
       const world = generateWorld({
-        impressions, seed, days, liveRoomsPerMillionPerDay, usersPerImpression, heterogeneity,
+        impressions, seed, days, liveRoomsPerMillionPerDay, usersPerImpression, heterogeneity, loggingPolicy, loggingNoise, loggingStreamerNoise,
         onProgress: (done, total) => say(`\rgenerating: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} impressions (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
       });
       say(`\ngenerated ${impressions.toLocaleString('en-US')} impressions, ${world.meta.sizes.users.toLocaleString('en-US')} users, `

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '../../util/rng.js';
 import { isStringColumn, type NumericColumn, type StringColumn, type Table } from '../table.js';
 import { generateWorld, type World } from './generate.js';
@@ -197,4 +199,23 @@ test('BiasedLogger: the rank counts the request\'s higher scores (own recent can
   const noisy = new BiasedLogger(1, 3, 1, 0, 2, new Rng(9));
   assert.notEqual(noisy.streamerError[0], noisy.streamerError[1]);
   assert.equal(noisy.score(0.3, 1, rng), 0.3 + noisy.streamerError[1]!);
+});
+
+test('liverank generate --logging-policy biased writes the counterfactual columns; bad options name the flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'liverank-gen-biased-'));
+  const bin = fileURLToPath(new URL('../../../bin/liverank.mjs', import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'generate', '-q', '-n', '3000', ...args], { encoding: 'utf8' });
+  try {
+    const r = run('--logging-policy', 'biased', '--logging-noise', '0.3', '--heterogeneity', 'multi_scenario', '--out', join(dir, 'w.jsonl'));
+    assert.equal(r.status, 0, r.stderr);
+    const row = JSON.parse(readFileSync(join(dir, 'w.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    for (const c of CF) assert.ok(c in row, `column ${c}`);
+    const meta = JSON.parse(readFileSync(join(dir, 'w.meta.json'), 'utf8')) as { options: Record<string, unknown> };
+    assert.deepEqual([meta.options.loggingPolicy, meta.options.loggingNoise, meta.options.heterogeneity], ['biased', 0.3, 'multi_scenario']);
+    assert.match(run('--logging-noise', '0.3', '--out', join(dir, 'x.csv')).stderr, /--logging-noise: only the biased logging policy has a noise/);
+    assert.match(run('--logging-policy', 'biased', '--logging-streamer-noise', 'lots', '--out', join(dir, 'x.csv')).stderr, /--logging-streamer-noise: expected a finite number >= 0, got "lots"/);
+    assert.match(run('--logging-policy', 'top', '--out', join(dir, 'x.csv')).stderr, /--logging-policy: expected one of random, biased, got "top"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
