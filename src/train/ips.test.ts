@@ -177,6 +177,8 @@ test('config errors name the field', () => {
   assert.throws(() => one([1, 2], [1, 0]), /debias\.ips\.fit\.reference: value 0 of "position" never occurs/);
   assert.throws(() => one([0, 1], [0, 1]), /debias\.ips\.fit\.reference: task "t" has no positive at position = 0/);
   assert.throws(() => one([0, 1], [1, 1]), /debias\.ips\.fit\.min_rows: position = 0 has 1 training rows/);
+  const fit1 = cfgOf({}, { ips: { task: 't', fit: { column: 'position', min_rows: 1 } } });
+  assert.throws(() => new Debias(fit1.debias!, { numRows: 3, columns: { y: Float64Array.of(1, 0, 0), position: Float64Array.of(0, 1, 1) } }, fit1.tasks), /debias\.ips\.fit: position = 1 has no positive of task "t" among its 2 training rows: its fitted propensity would be 0/);
 });
 
 test('Ips on its own: selection IPS asks the graph for the full-space denominator, SNIPS does not', () => {

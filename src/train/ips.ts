@@ -106,6 +106,7 @@ export function fitPropensity(train: Table, t: TaskConfig, f: NonNullable<IpsCon
     const row = new Map<string, number>();
     for (const [k, c] of [...m].sort((a, b) => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0]))) {
       if (c.n < f.min_rows) throw new Error(`${key}.fit.min_rows: ${f.column} = ${k}${by ? ` in ${f.by} = ${s}` : ''} has ${c.n} training rows of task "${t.name}" (fewer than ${f.min_rows}); its rate ratio would be noise`);
+      if (c.pos === 0) throw new Error(`${key}.fit: ${f.column} = ${k}${by ? ` in ${f.by} = ${s}` : ''} has no positive of task "${t.name}" among its ${c.n} training rows: its fitted propensity would be 0 (raise fit.min_rows, or fit without \`by\`)`);
       const e = Math.min(1, c.pos / c.n / r0);
       row.set(k, e);
       curve.values[k] = { rows: c.n, rate: c.pos / c.n, propensity: e };
