@@ -118,6 +118,10 @@ test('ties (zero watches) share their mid-rank; batch labels are replaced only i
   new Debias(cfg.debias!, table, cfg.tasks).adjustBias(bias);
   assert.ok(Math.abs(bias.watch! - 0.5) < 0.01, `initial bias ${bias.watch}`);
   assert.equal(quantileSorted([1, 2, 3, 10], 0.5), 2.5);
+  // train --only-task click drops the watch task after the config check: its D2Q is skipped, and said so.
+  const only = new Debias(cfg.debias!, table, [cfg.tasks[0]!]);
+  assert.deepEqual(Object.keys(only.d2q), []);
+  assert.deepEqual(only.notes, ['debias.d2q: task "watch" is not trained in this run; skipped']);
 });
 
 test('config and data errors name the field and the row', () => {

@@ -44,12 +44,22 @@ export class Debias {
   readonly notes: string[] = [];
 
   constructor(readonly cfg: DebiasConfig, train: Table, tasks: TaskConfig[]) {
-    const task = (n: string) => tasks.find((t) => t.name === n)!;
+    // The config was checked against its task list; a task missing here was dropped after that
+    // (train --only-task), and its debiasing with it — said in the notes.
+    const task = (n: string, key: string) => {
+      const t = tasks.find((x) => x.name === n);
+      if (!t) this.notes.push(`${key}: task "${n}" is not trained in this run; skipped`);
+      return t;
+    };
     list(cfg.ips).forEach((c, i) => {
-      this.ips[c.task] = new Ips(c, train, task(c.task), `debias.ips${Array.isArray(cfg.ips) ? `[${i}]` : ''}`);
+      const key = `debias.ips${Array.isArray(cfg.ips) ? `[${i}]` : ''}`;
+      const t = task(c.task, key);
+      if (t) this.ips[c.task] = new Ips(c, train, t, key);
     });
     list(cfg.d2q).forEach((c, i) => {
-      this.d2q[c.task] = new D2Q(c, train, task(c.task), `debias.d2q${Array.isArray(cfg.d2q) ? `[${i}]` : ''}`);
+      const key = `debias.d2q${Array.isArray(cfg.d2q) ? `[${i}]` : ''}`;
+      const t = task(c.task, key);
+      if (t) this.d2q[c.task] = new D2Q(c, train, t, key);
     });
     for (const x of [...Object.values(this.ips), ...Object.values(this.d2q)]) this.notes.push(...x.notes);
   }
