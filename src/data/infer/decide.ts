@@ -2,7 +2,7 @@
 //   label source                           → not a feature
 //   always missing / one value             → dropped
 //   unix seconds (or ISO dates)            → rows ordered by it for split_by: time (+ hour / weekday features for seconds)
-//   integer codes, ≤ 64 distinct values    → id with a fitted vocabulary
+//   integer codes: ≤ 64 distinct values and ≤ 10 % of the rows → id with a fitted vocabulary
 //   other numbers                          → dense (log1p, standardize when skewed positive; else standardize)
 //                                            plus a bucketized twin (10 quantiles) for non-linear effects
 //   text, ≤ 10 000 distinct in the sample  → id with a fitted vocabulary
@@ -42,8 +42,8 @@ export function decideColumn(p: ColumnProfile, rows: number): Decision {
   }
   if (!p.allNumeric && p.isoDates === present) return { kind: 'time', unit: 'iso', reason: 'ISO dates: split by time (text dates are not a feature)' };
   if (p.allNumeric) {
-    if (p.allInteger && p.distinct <= MAX_INT_CODES && !p.overflow) {
-      return { kind: 'id_vocab', minCount: vocabMinCount(rows), reason: `integers with ${p.distinct} distinct values: codes → id (vocabulary)${miss}` };
+    if (p.allInteger && p.distinct <= Math.min(MAX_INT_CODES, Math.max(3, present / 10)) && !p.overflow) {
+      return { kind: 'id_vocab', minCount: vocabMinCount(rows), reason: `integers with ${p.distinct} distinct values (≤ ${MAX_INT_CODES} and ≤ 10 % of the rows): codes → id (vocabulary)${miss}` };
     }
     const skew = p.skewness;
     const log1p = p.min >= 0 && skew > SKEW_LIMIT;

@@ -97,7 +97,7 @@ export function configYaml(c: ConfigParts): string {
   L.push(`optimizer: { type: adam, lr: ${small ? 0.003 : 0.001} }`, `embedding: { optimizer: adam, lr: ${small ? 0.03 : 0.01} }`);
   const first = c.tasks[0]!;
   const metric = `${first.task}.${first.kind === 'binary' ? 'auc' : 'rmse'}`;
-  const batch = small ? 32 : c.rows < 50_000 ? 256 : 512;
-  L.push(`train: { epochs: ${small ? 20 : 6}, batch_size: ${batch}, early_stopping: { metric: ${metric}, patience: ${small ? 4 : 2} } }   # sized for ${c.rows.toLocaleString('en-US')} sampled rows`);
+  const batch = small ? 16 : c.rows < 50_000 ? 256 : 512;
+  L.push(`train: { epochs: ${small ? 30 : 6}, batch_size: ${batch}, early_stopping: { metric: ${metric}, patience: ${small ? 5 : 2} } }   # sized for ${c.rows.toLocaleString('en-US')} sampled rows`);
   return `${L.join('\n')}\n`;
 }
