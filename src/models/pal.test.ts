@@ -35,7 +35,7 @@ test('pal: training form = p(seen) · served; served = the base model; only `tas
   const build = debiasBuild(section());
   const served = debiasBuild(section(), { serving: {} });
   const store = storeFor(build, 2);
-  assert.ok(Math.abs(store.get('pal.seen.out.bias')[0]! - SEEN_INIT) < 1e-6, 'p(seen) starts at 0.9');
+  assert.ok(Math.abs(1 / (1 + Math.exp(-store.get('pal.seen.out.bias')[0]!)) - SEEN_INIT) < 1e-6, 'p(seen) starts at seen_init');
   randomize(store, 11);
   const f = feeds(24, 5, EMB);
   const a = await run(build, store, f), s = await run(served, store, f);

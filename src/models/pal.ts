@@ -1,7 +1,8 @@
 // PAL, position-bias aware learning (Guo et al., RecSys 2019): a click needs the card to be seen,
 //   p(click | x, pos) = p(seen | pos, scenario) · p(click | x, seen)
 // p(seen) = σ(MLP([E(bias features) ⊕ E(context features)])) (position, and the scenario whose feed
-// is scrolled differently), p(click | x, seen) = σ(base model on x without the bias features).
+// is scrolled differently; starts at `seen_init`, 0.5), p(click | x, seen) = σ(base model on x
+// without the bias features).
 // Training fits the product with BCE; serving drops p(seen) and ranks by p(click | x, seen) —
 // `ModelOutputs.bias.factors`, dropped by the serving form (assemble.ts). The base is any
 // registered model (`base: { type: shared_bottom, … }`); `tasks` names the tasks that need the card
@@ -28,8 +29,13 @@ export function resolveBase(resolve: ResolveBase, section: unknown, tasks: TaskI
   return b;
 }
 
-/** The examination logit starts at logit(0.9): seen is likely, and σ is not saturated yet. */
-export const SEEN_INIT = Math.log(0.9 / 0.1);
+/**
+ * p(seen) starts at 0.5 by default: far from σ's saturation at 1, where p(seen | top) and
+ * p(seen | 1) would both stick near 1 (a start at 0.9 learned e_1/e_0 = 0.98 instead of 0.76 on
+ * today's world, validation split) — the main model's logit absorbs the factor 2 (its level is free:
+ * PAL identifies p(seen) only up to a factor).
+ */
+export const SEEN_INIT = 0.5;
 
 export function makePal(resolve: ResolveBase) {
   const schema = z.object({
@@ -38,6 +44,8 @@ export function makePal(resolve: ResolveBase) {
     tasks: z.array(z.string().min(1)).min(1).default(['click']),
     /** Hidden widths of the examination network ([] = logistic regression on the embeddings). */
     seen_hidden: dims.default([]),
+    /** p(seen) at the start, the same for every position. */
+    seen_init: z.number().gt(0).lt(1).default(SEEN_INIT),
   }).strict();
   const def: ModelDef<typeof schema> = {
     name: 'pal',
@@ -56,7 +64,7 @@ export function makePal(resolve: ResolveBase) {
       const u = biasInput(x, cfg.bias_features, cfg.context_features);
       const out = base.def.build(base.cfg as never, x.without(cfg.bias_features), tasks);
       const h = cfg.seen_hidden.length ? mlp(u, 'pal.seen', cfg.seen_hidden) : u;
-      const seen = op.sigmoid(linear(h, 'pal.seen.out', 1, { init: init.zeros, biasInit: init.constant(SEEN_INIT) }));
+      const seen = op.sigmoid(linear(h, 'pal.seen.out', 1, { init: init.zeros, biasInit: init.constant(Math.log(cfg.seen_init / (1 - cfg.seen_init))) }));
       out.bias = { ...out.bias, factors: { ...out.bias?.factors, ...Object.fromEntries(cfg.tasks.map((t) => [t, seen])) } };
       out.extras = { ...out.extras, 'pal.seen': seen };
       return out;
