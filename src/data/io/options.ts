@@ -102,12 +102,12 @@ export function readOptionsFromFlags(o: Flags): FileReadOptions {
   if (raw.header === false && raw.columns === undefined && raw.format !== 'jsonl' && raw.format !== 'parquet') {
     throw new Error('--no-header needs --columns (the column names in file order)');
   }
-  try {
-    return parseFileReadOptions(raw, '');
-  } catch (e) {
-    // Name the flag instead of the config key.
-    let msg = (e as Error).message;
-    for (const f of READ_FLAGS) msg = msg.replace(new RegExp(`(^|\\n|\\.)${f.key}\\b`, 'g'), `$1${f.flag.split(' ')[0]}`);
-    throw new Error(msg.replace(/^\./, ''));
-  }
+  const r = fileReadSchema.safeParse(raw);
+  if (r.success) return r.data;
+  // Name the flag instead of the config key.
+  throw new Error(r.error.issues.map((i) => {
+    const f = READ_FLAGS.find((x) => x.key === i.path[0]);
+    const line = formatZodError(new z.ZodError([i]), '', raw).replace(/^invalid config:\n\s*/, '');
+    return f ? line.replace(new RegExp(`^${f.key}`), f.flag.split(' ')[0]!) : line;
+  }).join('\n'));
 }
