@@ -16,6 +16,8 @@ import { evaluateRun } from './eval-run.js';
 import { predOutput } from './heads.js';
 import { openSession, train } from './trainer.js';
 import { worldIdFeatures } from './fixtures/world-features.js';
+import { Balance } from './balance.js';
+import type { Table } from '../data/table.js';
 
 const cfg = parseTrainConfig({
   name: 'debias',
@@ -90,4 +92,14 @@ test('IPS (fitted) + D2Q train together; metrics, liverank eval and model.onnx +
   });
   const trainerPreds = s.debias!.served('watch_time', q, part);
   served.forEach((v, i) => assert.ok(Math.abs(v - trainerPreds[i]!) <= 1e-4 * Math.max(1, v), `row ${i}: ${v} vs ${trainerPreds[i]}`));
+});
+
+test('exposure-count weights w = n_exp^−α are balance.exposure with cap 1 (docs/training.md "Debiasing")', () => {
+  const users = [1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3];
+  const table: Table = { numRows: users.length, columns: { user_id: Float64Array.from(users), click: new Float64Array(users.length) } };
+  const n = (u: number) => users.filter((x) => x === u).length;
+  for (const alpha of [0.3, 0.5, 1]) {
+    const b = new Balance({ exposure: { column: 'user_id', cap: 1, power: alpha } }, table, cfg.tasks.slice(0, 1), 1);
+    users.forEach((u, i) => assert.ok(Math.abs(b.rowWeight![i]! - n(u) ** -alpha) < 1e-6, `α ${alpha}, row ${i}: ${b.rowWeight![i]} vs ${n(u) ** -alpha}`));
+  }
 });
