@@ -105,6 +105,12 @@ const taskSchema = z.object({
   weight_column: z.string().optional(),
   /** Column holding the true probability of the label (oracle metrics on synthetic data). */
   true_prob: z.string().optional(),
+  /**
+   * Counterfactual truth (e.g. the biased-log world's click_at_top / p_click_relevance): the task's
+   * SERVED score (serve_as canonical values, bias parts dropped) is judged against `label` beside
+   * the oracle `true_prob`; metrics.json gains a "counterfactual" block (src/train/counterfactual-eval.ts).
+   */
+  counterfactual: z.object({ label: z.string(), true_prob: z.string() }).strict().optional(),
   /** Regression: transform applied to the label before the loss (predictions are mapped back). */
   label_transform: z.enum(['none', 'log1p']).default('none'),
 }).strict().transform(({ label, ...t }): typeof t & { label: string; label_rule?: LabelRule } => (typeof label === 'string'
