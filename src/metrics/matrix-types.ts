@@ -1,4 +1,5 @@
 // The metric matrix's JSON (metrics.json). Every undefined metric is null, never NaN.
+import type { CounterfactualResult } from './counterfactual.js';
 import type { BinMode, CalibrationCurve } from './calibration.js';
 import type { GroupWeighting } from './gauc.js';
 
@@ -121,6 +122,8 @@ export interface MatrixJSON {
   tasks: Record<string, TaskJSON>;
   /** The same matrix with the true probabilities as scores (tasks that carry them), or null. */
   oracle: { tasks: Record<string, TaskJSON> } | null;
+  /** Tasks with counterfactual truth: the served score against the counterfactual label (counterfactual.ts). */
+  counterfactual?: Record<string, CounterfactualResult>;
 }
 
 /** Finite number or null (for JSON). */

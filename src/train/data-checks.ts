@@ -132,6 +132,7 @@ export function checkTaskColumns(tasks: TaskConfig[], t: Table): void {
   for (const task of tasks) {
     const need: [string, string | undefined][] = [
       ['label', task.label], ['sample_space.column', task.sample_space?.column], ['weight_column', task.weight_column], ['true_prob', task.true_prob],
+      ['counterfactual.label', task.counterfactual?.label], ['counterfactual.true_prob', task.counterfactual?.true_prob],
     ];
     for (const [key, col] of need) {
       if (col && !have.has(col)) throw new Error(`tasks "${task.name}".${key}: column "${col}" is not in the data; columns: ${[...have].join(', ')}`);

@@ -8,6 +8,7 @@ import { ParameterStore } from '../engine/store.js';
 import type { MatrixJSON } from '../metrics/index.js';
 import type { TrainConfig } from './config.js';
 import { evaluateTable } from './evaluate.js';
+import { counterfactualReport } from './counterfactual-eval.js';
 import { FEATURES_FILE, findCheckpoint, MODEL_FILE, restoreParams } from './run-dir.js';
 import { openSession, type Session } from './session.js';
 import { exportModel } from './export-model.js';
@@ -46,6 +47,8 @@ export async function evaluateRun(cfg: TrainConfig, dir: string, split: 'test' |
     const r = await evaluateTable(s.splits[split], ev, s.asm, cfg.tasks, {
       batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: o.verbose ?? true, label: split, debias: s.debias,
     });
+    const cf = await counterfactualReport(s, store, s.splits[split], cfg.tasks, s.slices.scenario);
+    if (cf) r.matrix.counterfactual = cf;
     writeFileAtomic(path, JSON.stringify(r.matrix, null, 1));
     return { matrix: r.matrix, path, checkpoint: ckpt };
   });

@@ -20,6 +20,7 @@ import { writeExamination } from './examination.js';
 import { canonicalIds } from './serve-form.js';
 import { labelNoise, type LabelNoise } from './label-noise.js';
 import { calibrate } from './calibrate.js';
+import { counterfactualReport, describeCounterfactual } from './counterfactual-eval.js';
 import { denseOptimizer, openSession, type Session } from './session.js';
 import { lockRunDir } from './run-lock.js';
 import { prepareRunDir } from './run-prepare.js';
@@ -193,11 +194,15 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     writeCheckpoint(o.out, step, asm, snapshot({ epochLoss, epochBatches }), { value: null, best: false, final: true, metric, suffix: '-calibrated' });
   }
   const test = await evaluateTable(splits.test, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'test', debias: s.debias });
+  const cfTest = await counterfactualReport(s, step.store, splits.test, tasks, s.slices.scenario);
+  if (cfTest) { test.matrix.counterfactual = cfTest; log(describeCounterfactual('test', cfTest)); }
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
   faultPoint('train.metrics-written');
   let val: EvalResult | null = null;
   if (o.valMetrics) {
     val = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, calibrationBins: cfg.eval.calibration_bins, progress: verbose, label: 'val', debias: s.debias });
+    const cfVal = await counterfactualReport(s, step.store, splits.val, tasks, s.slices.scenario);
+    if (cfVal) val.matrix.counterfactual = cfVal;
     writeFileAtomic(join(o.out, VAL_METRICS_FILE), JSON.stringify(val.matrix, null, 1));
   }
   exportModel(o.out, s, step.store);
