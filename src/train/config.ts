@@ -33,6 +33,12 @@ const dataSchema = z.discriminatedUnion('source', [
     users_per_impression: z.number().positive().max(1).optional(),
     /** 'multi_scenario': per-scenario / per-country coefficients (docs/world.md §10); default 'none' = today's world. */
     heterogeneity: z.enum(['none', 'multi_scenario']).optional(),
+    /** 'biased': each request ordered by a noisy estimate of relevance, counterfactual truth columns written (docs/world.md §12); default 'random' = today's world. */
+    logging_policy: z.enum(['random', 'biased']).optional(),
+    /** Biased policy: sd of its per-proposal error on the click logit (world default 0.5). */
+    logging_noise: z.number().nonnegative().optional(),
+    /** Biased policy: sd of its persistent per-streamer error on the click logit (world default 1.0). */
+    logging_streamer_noise: z.number().nonnegative().optional(),
     /** Read a generated world file instead of generating in memory. */
     path: z.string().optional(),
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */
@@ -218,6 +224,11 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
     }
     if (t.loss_options.power !== undefined && loss !== 'tweedie') throw new Error(`${where}: tasks "${t.name}".loss_options.power: only loss "tweedie" has a power (loss is "${loss}")`);
     t.loss = loss;
+  }
+  if (cfg.data.source === 'world' && cfg.data.logging_policy !== 'biased') {
+    for (const k of ['logging_noise', 'logging_streamer_noise'] as const) {
+      if (cfg.data[k] !== undefined) throw new Error(`${where}: data.${k}: only logging_policy: biased has a noise (logging_policy is "${cfg.data.logging_policy ?? 'random'}")`);
+    }
   }
   checkBalanceTasks(cfg.balance, cfg.tasks, where);
   checkDebiasTasks(cfg.debias, cfg.tasks, where, cfg.balance?.negative_sampling);

@@ -19,6 +19,8 @@ import { BIASED_LOG, BiasedLogger, parseLoggingNoise, parseLoggingPolicy } from 
 import { BIASED_LOG_COLUMNS, FEATURE_COLUMNS, IMPRESSION_COLUMNS, TRUTH_COLUMNS, impressionColumnsOf } from './schema.js';
 import { summarizeWorld } from './stats.js';
 import { writeWorld } from './write.js';
+import { loadTrainConfig, parseTrainConfig } from '../../train/config.js';
+import { loadSplits } from '../../train/dataset.js';
 
 function hashTable(t: Table): string {
   const h = createHash('sha256');
@@ -218,4 +220,22 @@ test('liverank generate --logging-policy biased writes the counterfactual column
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('data.logging_policy in a training config reaches the world (examples/world-biased.yaml); bad keys name the field', async () => {
+  const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+  const cfg = loadTrainConfig(root('examples/world-biased.yaml'));
+  assert.ok(cfg.data.source === 'world' && cfg.data.logging_policy === 'biased');
+  const cf = loadTrainConfig(root('examples/world-biased-cf.yaml'));
+  assert.deepEqual([cf.tasks[0]!.label, cf.tasks[0]!.true_prob], ['click_at_top', 'p_click_relevance']);
+  const { baseDir: _b, ...parsed } = cfg;
+  const raw = { ...parsed, data: { source: 'world', logging_policy: 'biased', logging_noise: 0.2, impressions: 4000, world_seed: 3, split: [0.5, 0.25, 0.25] } };
+  const splits = await loadSplits(parseTrainConfig(raw, cfg.baseDir));
+  const w = generateWorld({ impressions: 4000, seed: 3, loggingPolicy: 'biased', loggingNoise: 0.2 });
+  for (const c of ['p_click_relevance', 'click_at_top', 'position']) {
+    assert.deepEqual(Array.from((splits.train.columns[c] as NumericColumn).slice(0, 50)), Array.from(num(w, c).slice(0, 50)), c);
+  }
+  assert.throws(() => parseTrainConfig({ ...raw, data: { ...raw.data, logging_policy: 'ranked' } }, cfg.baseDir), /data\.logging_policy/);
+  assert.throws(() => parseTrainConfig({ ...raw, data: { ...raw.data, logging_policy: 'random' } }, cfg.baseDir), /data\.logging_noise: only logging_policy: biased has a noise/);
+  assert.throws(() => parseTrainConfig({ ...raw, data: { ...raw.data, logging_streamer_noise: -1 } }, cfg.baseDir), /data\.logging_streamer_noise/);
 });
