@@ -47,6 +47,30 @@ export function formatCompare(r: CompareResult): string {
     out.push('', `test Σ pred / Σ true p per slice${several ? ' (mean over seeds)' : ''}:`);
     out.push(table(['slice', ...names], keys.map((k) => [k.label, ...names.map((n) => cell(sliceMean(r.models, n, k.key, 'pcoc_true'), 3))])));
   }
+  const cf = counterfactualTable(r);
+  if (cf) out.push('', cf);
   for (const e of failed) out.push(`FAILED ${e.name}${e.seed !== undefined ? ` seed ${e.seed}` : ''}: ${e.error}`);
   return out.join('\n');
+}
+
+/** Counterfactual AUCs (served score against the counterfactual label; mean over seeds), when the runs have them. */
+function counterfactualTable(r: CompareResult): string | null {
+  const ok = r.models.filter((e) => e.counterfactual && !e.error);
+  if (!ok.length) return null;
+  const tasks = [...new Set(ok.flatMap((e) => Object.keys(e.counterfactual!)))];
+  const scenarios = [...new Set(ok.flatMap((e) => Object.values(e.counterfactual!).flatMap((c) => Object.keys(c.by_scenario))))];
+  const mean = (xs: (number | null | undefined)[]) => { const v = xs.filter((x): x is number => typeof x === 'number'); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null; };
+  const f = (x: number | null) => (x === null ? '-' : x.toFixed(4));
+  const rows: string[][] = [];
+  for (const t of tasks) {
+    for (const name of r.summary.map((s) => s.name)) {
+      const es = ok.filter((e) => e.name === name && e.counterfactual![t]).map((e) => e.counterfactual![t]!);
+      if (!es.length) continue;
+      const auc = mean(es.map((c) => c.auc)), oracle = mean(es.map((c) => c.oracle_auc));
+      rows.push([t, name, f(mean(es.map((c) => c.val_auc))), f(auc), f(oracle), f(auc !== null && oracle !== null ? oracle - auc : null),
+        ...scenarios.map((sc) => f(mean(es.map((c) => c.by_scenario[sc]?.auc))))]);
+    }
+  }
+  return [`counterfactual: the served score (bias features at their serve_as values, bias parts dropped) against the counterfactual label, beside the oracle${r.seeds.length > 1 ? ' (mean over seeds)' : ''}:`,
+    table(['task', 'model', 'AUC (val)', 'AUC (test)', 'oracle (test)', 'gap (test)', ...scenarios.map((s) => `${s} (test)`)], rows, 2)].join('\n');
 }

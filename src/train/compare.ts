@@ -28,7 +28,18 @@ export interface CompareEntry {
   steps: number | null;
   small_countries: string[];
   slices: GapSummary['slices'];
+  /** Tasks with counterfactual truth (metrics.json "counterfactual"): the served score's AUC against the counterfactual label. */
+  counterfactual?: Record<string, CounterfactualSummary>;
   error?: string;
+}
+
+/** One task's counterfactual AUCs of a run: validation and test, all rows and per scenario (test). */
+export interface CounterfactualSummary {
+  val_auc: number | null;
+  val_oracle_auc: number | null;
+  auc: number | null;
+  oracle_auc: number | null;
+  by_scenario: Record<string, { auc: number | null; oracle_auc: number | null }>;
 }
 
 export interface CompareSummaryRow {
@@ -82,6 +93,17 @@ function summarize(entries: CompareEntry[], order: string[]): CompareSummaryRow[
 }
 
 const fmtGap = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+const finite = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+/** The counterfactual AUCs of a run (undefined when its metrics have none). */
+function counterfactualOf(test: MatrixJSON, val: MatrixJSON): Record<string, CounterfactualSummary> | undefined {
+  if (!test.counterfactual) return undefined;
+  return Object.fromEntries(Object.entries(test.counterfactual).map(([task, r]) => [task, {
+    val_auc: finite(val.counterfactual?.[task]?.all.auc), val_oracle_auc: finite(val.counterfactual?.[task]?.all.oracle_auc),
+    auc: finite(r.all.auc), oracle_auc: finite(r.all.oracle_auc),
+    by_scenario: Object.fromEntries(Object.entries(r.by_scenario).map(([sc, v]) => [sc, { auc: finite(v.auc), oracle_auc: finite(v.oracle_auc) }])),
+  }]));
+}
 
 export async function runCompare(cc: CompareConfig, o: CompareOptions): Promise<CompareResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
@@ -118,15 +140,19 @@ export async function runCompare(cc: CompareConfig, o: CompareOptions): Promise<
           const res = await train(m.config, { out: runDir, seed, resume: o.resume, overwrite: o.overwrite, verbose: !!o.verbose, valMetrics: true, command: `liverank compare ${cc.path}` });
           entry = { ...base, samples_per_s: res.trainSamplesPerSecond, train_seconds: res.seconds, steps: res.steps };
         }
-        const test = gapSummary(readMatrix(join(runDir, METRICS_FILE)), { tasks: cc.gapTasks, smallCountries: cc.smallCountries });
-        const val = gapSummary(readMatrix(join(runDir, VAL_METRICS_FILE)), { tasks: cc.gapTasks, smallCountries: cc.smallCountries });
+        const testM = readMatrix(join(runDir, METRICS_FILE)), valM = readMatrix(join(runDir, VAL_METRICS_FILE));
+        const test = gapSummary(testM, { tasks: cc.gapTasks, smallCountries: cc.smallCountries });
+        const val = gapSummary(valM, { tasks: cc.gapTasks, smallCountries: cc.smallCountries });
+        const cf = counterfactualOf(testM, valM);
+        if (cf) entry.counterfactual = cf;
         gapTasks = test.tasks;
         Object.assign(entry, {
           mean_gap_all: test.mean_gap_all, mean_gap_small_countries: test.mean_gap_small_countries,
           val_mean_gap_all: val.mean_gap_all, val_mean_gap_small_countries: val.mean_gap_small_countries,
           small_countries: test.small_countries, slices: test.slices,
         });
-        log(`${tag}: ${entry.train_seconds?.toFixed(0) ?? '?'} s, ${Math.round(entry.samples_per_s ?? 0).toLocaleString('en-US')} samples/s; mean AUC gap to the oracle (val / test): all ${fmtGap(entry.val_mean_gap_all)} / ${fmtGap(entry.mean_gap_all)}, small countries ${fmtGap(entry.val_mean_gap_small_countries)} / ${fmtGap(entry.mean_gap_small_countries)}`);
+        log(`${tag}: ${entry.train_seconds?.toFixed(0) ?? '?'} s, ${Math.round(entry.samples_per_s ?? 0).toLocaleString('en-US')} samples/s; mean AUC gap to the oracle (val / test): all ${fmtGap(entry.val_mean_gap_all)} / ${fmtGap(entry.mean_gap_all)}, small countries ${fmtGap(entry.val_mean_gap_small_countries)} / ${fmtGap(entry.mean_gap_small_countries)}`
+          + Object.entries(cf ?? {}).map(([t, c]) => `; counterfactual ${t} AUC (val / test) ${fmtGap(c.val_auc)} / ${fmtGap(c.auc)}, oracle ${fmtGap(c.oracle_auc)}`).join(''));
       } catch (e) {
         entry = { ...base, error: (e as Error).message };
         log(`${tag}: FAILED: ${entry.error}`);
