@@ -7,6 +7,7 @@ import type { Table } from '../../data/table.js';
 import { readTable } from '../../data/io/index.js';
 import type { ReadOptions } from '../../data/io/types.js';
 import { addReadFlags, readOptionsFromFlags, toReaderOptions } from '../../data/io/options.js';
+import { expandPaths } from '../../data/io/paths.js';
 import {
   FeatureFitter, loadFeatureConfig, loadFitted, outputOf, saveFitted, type FeatureConfig, type FittedFeatures,
 } from '../../features/index.js';
@@ -42,17 +43,19 @@ function readOptions(o: DataOpts, schema: Schema, log: (s: string) => void): Rea
 async function* batches(o: DataOpts, schema: Schema, log: (s: string) => void): AsyncGenerator<Table> {
   const max = o.maxRows ? Number(o.maxRows) : Infinity;
   let seen = 0;
-  for await (const t of readTable(o.data, readOptions(o, schema, log))) {
-    yield t;
-    seen += t.numRows;
-    if (seen >= max) break;
+  for (const file of expandPaths(o.data, process.cwd(), '--data')) {
+    for await (const t of readTable(file, readOptions(o, schema, log))) {
+      yield t;
+      seen += t.numRows;
+      if (seen >= max) return;
+    }
   }
 }
 
 function dataOptions(c: Command): Command {
   return addReadFlags(c)
     .requiredOption('-c, --config <file>', 'feature config (YAML or JSON)')
-    .requiredOption('--data <file>', 'data file (.csv, .tsv, .jsonl, .parquet; gzip detected by content)')
+    .requiredOption('--data <path>', 'data: a file, a glob (quote it) or a directory (.csv, .tsv, .jsonl, .parquet; gzip detected by content)')
     .option('--max-rows <n>', 'read at most about n rows');
 }
 
