@@ -130,6 +130,9 @@ export function sortByColumn(t: Table, column: string, where: string): Table {
 export function checkTaskColumns(tasks: TaskConfig[], t: Table): void {
   const have = new Set(Object.keys(t.columns).filter((c) => c !== LINE_COLUMN));
   for (const task of tasks) {
+    if (task.label_rule && !have.has(task.label)) {
+      throw new Error(`tasks "${task.name}".label: a label rule (on column "${task.label_rule.column}") is applied by data.source: files; with this data source give the label column's name`);
+    }
     const need: [string, string | undefined][] = [
       ['label', task.label], ['sample_space.column', task.sample_space?.column], ['weight_column', task.weight_column], ['true_prob', task.true_prob],
       ['counterfactual.label', task.counterfactual?.label], ['counterfactual.true_prob', task.counterfactual?.true_prob],

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig } from './config.js';
 import { loadSplits } from './dataset.js';
+import { checkTaskColumns } from './data-checks.js';
 import { RAW_DIR, ADULT_COLUMNS } from '../data/io/fixtures/make-raw-fixtures.js';
 
 const ADULT_SCHEMA = [
@@ -108,4 +109,10 @@ test('split_by time with time_column orders rows by it (JSONL log, label from tr
   assert.ok(Math.max(...ts(s.train)) < Math.min(...ts(s.val)) && Math.max(...ts(s.val)) < Math.min(...ts(s.test)));
   const y = s.train.columns.__label_clicked as Float32Array;
   assert.ok(y.every((v) => v === 0 || v === 1));
+});
+
+test('a label rule with a source that does not apply rules is an error naming the key', () => {
+  const cfg = adultConfig({});
+  const t = { numRows: 1, columns: { income: ['>50K'] } };
+  assert.throws(() => checkTaskColumns(cfg.tasks, t), /tasks "income"\.label: a label rule \(on column "income"\) is applied by data\.source: files/);
 });

@@ -68,7 +68,7 @@ export async function sniffFile(path: string, given: FileReadOptions): Promise<S
   else {
     const first = buf.toString('utf8').replace(/^\uFEFF/, '').split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
     format = first.trimStart().startsWith('{') ? 'jsonl' : 'csv';
-    notes.push(`format ${format}: the extension does not tell, and the first line ${format === 'jsonl' ? 'is a JSON object' : 'is not JSON'}`);
+    notes.push(`format ${format === 'jsonl' ? 'jsonl' : 'delimited text'}: the extension does not tell, and the first line ${format === 'jsonl' ? 'is a JSON object' : 'is not JSON'}`);
   }
   if (!ext || ext.format !== format) options.format = format;
   if (format === 'parquet') return { options, columns: [], notes };
@@ -109,8 +109,10 @@ export async function sniffFile(path: string, given: FileReadOptions): Promise<S
     }
     delimiter = best ? best.d : ',';
     notes.push(best ? `delimiter ${show(delimiter)}: ${best.fields} fields on ${(best.share * 100).toFixed(0)} % of the first lines` : 'delimiter ",": no separator splits the lines (one column)');
-    if (delimiter !== ',' || format !== 'csv') options.delimiter = delimiter;
-    if (delimiter === ',' && format === 'csv') options.delimiter = ',';
+    if (delimiter === '\t' && format === 'csv' && !given.format) {
+      format = 'tsv';
+      if (ext?.format === 'tsv') delete options.format; else options.format = 'tsv';
+    } else options.delimiter = delimiter;
   }
   const fieldsOf = (l: string) => l.split(delimiter!);
   const expected = mode(counts(probe, delimiter)).value;
