@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { concatTables, sliceTable, takeRows, type Table } from '../data/table.js';
 import { loadCensus } from '../data/census.js';
 import { generateWorld } from '../data/world/generate.js';
-import { IMPRESSION_COLUMNS } from '../data/world/schema.js';
+import { dropAbsentCounterfactual, worldFileColumns } from '../data/world/schema.js';
 import { parseSchema } from '../data/schema.js';
 import { readAll } from '../data/io/index.js';
 import { toReaderOptions } from '../data/io/options.js';
@@ -48,7 +48,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         const path = resolvePath(cfg, d.path);
         if (!existsSync(path)) throw new Error(`data.path: ${path} does not exist (generate it with \`liverank generate --out ${d.path}\`)`);
         const r = await readAll(path, { schema: worldReadSchema(), maxErrorRate: 0 });
-        impressions = r.table;
+        impressions = dropAbsentCounterfactual(r.table);
         report.files[path] = fileReport(r.stats);
       } else {
         const t0 = Date.now();
@@ -156,11 +156,12 @@ export function dropWarmup(t: Table, column: string, hours: number): Table {
   return sliceTable(t, lo, t.numRows);
 }
 
-/** Reading a generated world file back: every impression column as written by `liverank generate`. */
+/** Reading a generated world file back: every impression column as written by `liverank generate` (plus a biased world's counterfactual columns, when the file has them). */
 function worldReadSchema() {
-  return parseSchema(IMPRESSION_COLUMNS.map((c) => ({
+  return parseSchema(worldFileColumns().map(({ spec: c, required }) => ({
     name: c.name,
     type: c.type === 'string' ? 'string' : c.type.startsWith('float') ? 'float' : 'int',
     nullable: true,
+    required,
   })));
 }

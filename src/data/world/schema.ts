@@ -2,6 +2,7 @@
 // The impressions table carries everything a ranker may see (FEATURE columns), the drawn labels
 // (LABEL columns) and the ground truth the labels were drawn from (TRUTH columns: never features).
 // Numbers are typed arrays (NaN = missing); strings are (string|null)[].
+import { makeTable, type Table } from '../table.js';
 
 export type ColumnType = 'int32' | 'uint8' | 'float32' | 'float64' | 'string';
 export type ColumnRole = 'key' | 'context' | 'user' | 'room' | 'history' | 'label' | 'truth';
@@ -110,6 +111,28 @@ export const BIASED_LOG_COLUMNS: readonly ColumnSpec[] = [
 /** The impression columns of a world generated with this logging policy. */
 export function impressionColumnsOf(loggingPolicy: 'random' | 'biased' | undefined): readonly ColumnSpec[] {
   return loggingPolicy === 'biased' ? [...IMPRESSION_COLUMNS, ...BIASED_LOG_COLUMNS] : IMPRESSION_COLUMNS;
+}
+
+/**
+ * The columns to read from a world file: every impression column, plus the counterfactual ones as
+ * optional (a biased world's file has them, today's does not).
+ */
+export function worldFileColumns(): { spec: ColumnSpec; required: boolean }[] {
+  return [...IMPRESSION_COLUMNS.map((spec) => ({ spec, required: true })), ...BIASED_LOG_COLUMNS.map((spec) => ({ spec, required: false }))];
+}
+
+/**
+ * A world file read with `worldFileColumns()`: when the file had no counterfactual columns (the
+ * reader filled them with missing values; p_examine is never missing in a biased world) they are
+ * dropped, so the table looks like today's world.
+ */
+export function dropAbsentCounterfactual(t: Table): Table {
+  const pe = t.columns.p_examine as ArrayLike<number> | undefined;
+  if (!pe) return t;
+  for (let i = 0; i < t.numRows; i++) if (!Number.isNaN(pe[i]!)) return t;
+  if (t.numRows === 0) return t;
+  const keep = Object.fromEntries(Object.entries(t.columns).filter(([k]) => !BIASED_LOG_COLUMNS.some((c) => c.name === k)));
+  return makeTable(keep);
 }
 
 const byRole = (role: ColumnRole) => IMPRESSION_COLUMNS.filter((c) => c.role === role).map((c) => c.name);
