@@ -162,7 +162,8 @@ export function checkSplits(splits: Record<'train' | 'val' | 'test', Table>, tas
       }
       if (pos === 0 || neg === 0) {
         throw new Error(`task "${task.name}": the ${name} split (${origin[name]}) has ${pos} positive and ${neg} negative labels in column "${task.label}"` +
-          `${task.sample_space ? ` within its sample space (${task.sample_space.column})` : ''}; a binary task needs both classes in every split (its AUC and loss are undefined otherwise)`);
+          `${task.sample_space ? ` within its sample space (${task.sample_space.column})` : ''}; a binary task needs both classes in every split (its AUC and loss are undefined otherwise)` +
+          `${task.label_rule ? ` — check tasks "${task.name}".label (rule: column "${task.label_rule.column}")` : ''}`);
       }
     }
   }

@@ -56,7 +56,7 @@ test('a label value no rule accepts is a bad row with file and line; above max_e
 });
 
 test('a file whose rows all fail to parse stops the run: file, line, reason and the read options to check', async () => {
-  await assert.rejects(loadSplits(adultConfig({ delimiter: ';' })), /adult\.data: 60 bad rows of 60 read .*adult\.data:1: expected 9 fields, got 1/s);
+  await assert.rejects(loadSplits(adultConfig({ delimiter: ';' })), /adult\.data: 60 bad rows of 60 read .*adult\.data:1: expected 9 fields, got 1.*check the delimiter \(";"; data\.delimiter \/ --delimiter\).*data\.max_error_rate/s);
 });
 
 test('no rows after parsing, one class in a split, an unknown extension: errors naming the file and the key', async () => {

@@ -86,9 +86,15 @@ export class Collector {
     if (s.rowsSeen === 0 || s.rowsBad / s.rowsSeen <= this.maxErrorRate) return;
     const rate = s.rowsBad / s.rowsSeen;
     const shown = s.firstErrors.slice(0, 5).map((e) => `  ${formatBadRow(e)}`).join('\n');
+    const fields = s.firstErrors.some((e) => /^expected \d+ fields/.test(e.reason));
+    const csv = this.opts.csv ?? {};
+    const hint = fields
+      ? `the field count differs from the columns: check the delimiter (${csv.delimiter !== undefined ? JSON.stringify(csv.delimiter) : 'default'}; data.delimiter / --delimiter), header / columns, and comment lines (data.comment / --comment)`
+      : 'check the schema types and the read options (data.null_values / --null-values for missing-value spellings, data.trim / --trim)';
     throw new DataReadError(this.file,
       `${this.file}: ${s.rowsBad} bad rows of ${s.rowsSeen} ${final ? 'read' : 'seen so far'} ` +
-      `(error rate ${(rate * 100).toFixed(2)} % exceeds maxErrorRate ${(this.maxErrorRate * 100).toFixed(2)} %); first bad rows:\n${shown}`,
+      `(error rate ${(rate * 100).toFixed(2)} % exceeds maxErrorRate ${(this.maxErrorRate * 100).toFixed(2)} %); first bad rows:\n${shown}\n` +
+      `${hint}; or raise the limit (config data.max_error_rate)`,
       { ...s, firstErrors: [...s.firstErrors], unknownColumns: [...s.unknownColumns] });
   }
 
