@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
 import * as op from '../engine/ops/index.js';
-import { linear } from '../engine/layers/index.js';
+import { linear, type ExpertBank } from '../engine/layers/index.js';
 
 export const dims = z.array(z.number().int().positive());
 export const activation = z.enum(['relu', 'sigmoid', 'tanh', 'leaky_relu']).default('relu');
@@ -37,4 +37,13 @@ export function singleTask(model: string) {
   return (_cfg: unknown, tasks: { name: string }[]): void => {
     if (tasks.length !== 1) throw new Error(`model ${model}: single-task, got ${tasks.length} tasks`);
   };
+}
+
+/**
+ * A bank's member outputs as [B, n, d] for the diagnostics extras (`experts.<bank>`): deeper banks
+ * end in [n, B, d] and get a transpose that exists only when the extra is fetched (unfetched
+ * outputs are pruned before serialization).
+ */
+export function bankOutputs(bank: ExpertBank): Tensor {
+  return bank.layout === 'bnd' ? bank.out : op.transpose(bank.out, [1, 0, 2]);
 }

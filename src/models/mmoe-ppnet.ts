@@ -15,7 +15,7 @@ import * as op from '../engine/ops/index.js';
 import { init } from '../engine/params.js';
 import { linear, mixExperts, parallelMlp, type ExpertBank } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { crossNetwork, dims, moeFields } from './common.js';
+import { bankOutputs, crossNetwork, dims, moeFields } from './common.js';
 import { epnetFields, epnetLayer } from './epnet.js';
 import { featureInput, featureList, gateFields, gateInput, gateNU } from './gate-nu.js';
 import { softmaxGate } from './gates.js';
@@ -61,6 +61,7 @@ export const mmoePpnet: ModelDef<typeof schema> = {
     const input = crossNetwork(E, 'mmoe.cross', cfg.input_cross_layers);
     const n = cfg.experts;
     let experts = parallelMlp(input, 'mmoe.experts', n, cfg.expert);
+    out.extras!['experts.mmoe.experts'] = bankOutputs(experts);
     if (cfg.pattern === 'gated_experts') {
       const delta = gateNU(gateInput(prior, E), 'ppnet.experts', n * cfg.expert[cfg.expert.length - 1]!, { hidden: cfg.gate_hidden });
       out.extras!['delta.ppnet.experts'] = delta;
@@ -74,7 +75,9 @@ export const mmoePpnet: ModelDef<typeof schema> = {
         : undefined;
       const w = softmaxGate(input, name, n, { ...gate, logits });
       out.extras![`gate.${t.name}`] = w;
-      return mixExperts(experts, w);
+      const mix = mixExperts(experts, w);
+      out.extras![`g.${t.name}`] = mix; // the tower's input (diagnostics)
+      return mix;
     });
     if (cfg.pattern === 'pepnet_towers') {
       const towers = ppnetTowers(mixtures, gateInput(prior, E), tasks, cfg.tower, {

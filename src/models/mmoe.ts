@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { mixExperts, parallelMlp } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { crossNetwork, dims, moeFields } from './common.js';
+import { bankOutputs, crossNetwork, dims, moeFields } from './common.js';
 import { softmaxGate } from './gates.js';
 
 const schema = z.object({
@@ -19,11 +19,13 @@ export const mmoe: ModelDef<typeof schema> = {
   build(cfg, x, tasks) {
     const input = crossNetwork(x.all(), 'mmoe.cross', cfg.input_cross_layers);
     const E = parallelMlp(input, 'mmoe.experts', cfg.experts, cfg.expert);
-    const out: ModelOutputs = { logits: {}, extras: {} };
+    const out: ModelOutputs = { logits: {}, extras: { 'experts.mmoe.experts': bankOutputs(E) } };
     for (const t of tasks) {
       const w = softmaxGate(input, `mmoe.gate.${t.name}`, cfg.experts, { temperature: cfg.gate_temperature, dropout: cfg.gate_dropout });
       out.extras![`gate.${t.name}`] = w;
-      out.logits[t.name] = tower(mixExperts(E, w), `tower.${t.name}`, cfg.tower, cfg);
+      const mix = mixExperts(E, w);
+      out.extras![`g.${t.name}`] = mix; // the tower's input (diagnostics)
+      out.logits[t.name] = tower(mix, `tower.${t.name}`, cfg.tower, cfg);
     }
     out.shared = x.g.params.get(`mmoe.experts.${cfg.expert.length - 1}.weight`)!.tensor;
     return out;

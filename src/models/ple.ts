@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Tensor } from '../engine/graph.js';
 import { mixExperts, parallelMlp, type ExpertBank } from '../engine/layers/index.js';
 import { tower, type ModelDef, type ModelOutputs } from './base.js';
-import { crossNetwork, dims, moeFields } from './common.js';
+import { bankOutputs, crossNetwork, dims, moeFields } from './common.js';
 import { softmaxGate } from './gates.js';
 
 const base = z.object({
@@ -32,7 +32,12 @@ export function buildPle(cfg: Cfg, input: Tensor, tasks: { name: string }[], pre
   for (let j = 0; j < levels; j++) {
     const last = j === levels - 1;
     const lvl = `${prefix}.l${j}`;
-    const bank = (who: string, input: Tensor, n: number) => (n === 0 ? null : parallelMlp(input, `${lvl}.experts.${who}`, n, cfg.expert));
+    const bank = (who: string, input: Tensor, n: number) => {
+      if (n === 0) return null;
+      const b = parallelMlp(input, `${lvl}.experts.${who}`, n, cfg.expert);
+      out.extras![`experts.${lvl}.experts.${who}`] = bankOutputs(b); // diagnostics
+      return b;
+    };
     const taskE = tasks.map((t, k) => bank(t.name, taskIn[k]!, mk));
     const sharedE = bank('shared', sharedIn, ms);
     if (sharedE) lastShared = input.graph.params.get(`${lvl}.experts.shared.${cfg.expert.length - 1}.weight`)!.tensor;

@@ -21,6 +21,6 @@ export const sharedBottom: ModelDef<typeof schema> = {
     const last = g.params.get(`bottom.${cfg.bottom.length - 1}.weight`)!.tensor;
     const logits: Record<string, ReturnType<typeof tower>> = {};
     for (const t of tasks) logits[t.name] = tower(h, `tower.${t.name}`, cfg.tower, cfg);
-    return { logits, shared: last };
+    return { logits, shared: last, extras: { 'g.bottom': h } }; // g.bottom: every tower's input (diagnostics)
   },
 };
