@@ -10,6 +10,7 @@ import { scheduleSchema } from './schedule.js';
 import { balanceSchema, checkBalanceTasks } from './balance.js';
 import { checkDebiasTasks, debiasSchema } from './debias.js';
 import { STOPPING_METRICS } from '../metrics/index.js';
+import { checkLogNormalTasks, hurdleSchema, varianceSchema } from './hurdle.js';
 import { fileReadSchema } from '../data/io/options.js';
 import { labelSpecSchema, type LabelRule } from '../data/label-rules.js';
 
@@ -84,7 +85,7 @@ const dataSchema = z.discriminatedUnion('source', [
   }),
 ]);
 
-export const LOSSES = ['bce', 'weighted_bce', 'focal', 'mse', 'l1', 'huber', 'weighted_lr', 'poisson', 'tweedie'] as const;
+export const LOSSES = ['bce', 'weighted_bce', 'focal', 'mse', 'l1', 'huber', 'weighted_lr', 'poisson', 'tweedie', 'lognormal'] as const;
 
 const taskSchema = z.object({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'),
@@ -119,6 +120,10 @@ const taskSchema = z.object({
   counterfactual: z.object({ label: z.string(), true_prob: z.string() }).strict().optional(),
   /** Regression: transform applied to the label before the loss (predictions are mapped back). */
   label_transform: z.enum(['none', 'log1p']).default('none'),
+  /** loss lognormal: served value p_enter · exp(μ + σ²/2), p_enter a binary task's probability (src/train/hurdle.ts). */
+  hurdle: hurdleSchema.optional(),
+  /** loss lognormal: where the post-training variance term is fitted (src/train/lognormal-fit.ts). */
+  variance: varianceSchema.optional(),
 }).strict().transform(({ label, ...t }): typeof t & { label: string; label_rule?: LabelRule } => (typeof label === 'string'
   ? { ...t, label }
   // A rule: the data loader writes its 0/1 values into ruleLabelColumn(name); `label` names that column.
@@ -218,13 +223,14 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
     const loss = t.loss ?? (t.kind === 'binary' ? 'bce' : 'mse');
     const binaryLoss = ['bce', 'weighted_bce', 'focal'].includes(loss);
     if (t.kind === 'binary' && !binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a binary loss; allowed: bce, weighted_bce, focal`);
-    if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr, poisson, tweedie`);
+    if (t.kind === 'regression' && binaryLoss) throw new Error(`${where}: tasks "${t.name}".loss: "${loss}" is not a regression loss; allowed: mse, l1, huber, weighted_lr, poisson, tweedie, lognormal`);
     if ((loss === 'poisson' || loss === 'tweedie') && t.label_transform !== 'none') {
       throw new Error(`${where}: tasks "${t.name}".label_transform: "${t.label_transform}" cannot be combined with loss "${loss}" (it fits E[label] on the raw label through a log link; use label_transform: none)`);
     }
     if (t.loss_options.power !== undefined && loss !== 'tweedie') throw new Error(`${where}: tasks "${t.name}".loss_options.power: only loss "tweedie" has a power (loss is "${loss}")`);
     t.loss = loss;
   }
+  checkLogNormalTasks(cfg.tasks, where);
   if (cfg.data.source === 'world' && cfg.data.logging_policy !== 'biased') {
     for (const k of ['logging_noise', 'logging_streamer_noise'] as const) {
       if (cfg.data[k] !== undefined) throw new Error(`${where}: data.${k}: only logging_policy: biased has a noise (logging_policy is "${cfg.data.logging_policy ?? 'random'}")`);

@@ -38,7 +38,7 @@ function weighted(t: TaskConfig): boolean {
 export function predictionOf(t: TaskConfig, f: Forward): Tensor {
   const z = f.out.logits[t.name];
   if (t.kind === 'binary' || !z) return f.preds[t.name]!;
-  if (t.loss === 'weighted_lr' || isLogLink(t.loss)) return op.exp(z);
+  if (t.loss === 'weighted_lr' || isLogLink(t.loss) || t.loss === 'lognormal') return op.exp(z); // lognormal: exp(μ); hurdle.ts adds σ²/2 and p_enter
   if (t.label_transform === 'log1p') return op.sub(op.exp(z), 1);
   return z;
 }
@@ -129,6 +129,7 @@ export function labelProblem(t: TaskConfig, c: ReturnType<typeof taskColumns>, i
   if (!(weight >= 0 && Number.isFinite(weight))) return `task "${t.name}": weight column "${t.weight_column}" is ${weight}; weights must be finite and ≥ 0`;
   if (t.loss === 'weighted_lr' && v < 0) return `task "${t.name}": weighted_lr label "${t.label}" is negative (${v})`;
   if (isLogLink(t.loss) && v < 0) return `task "${t.name}": ${t.loss} label "${t.label}" is negative (${v}); a log-link loss needs labels ≥ 0`;
+  if (t.loss === 'lognormal' && v < 0) return `task "${t.name}": lognormal label "${t.label}" is negative (${v}); it needs labels ≥ 0 (0 = not entered)`;
   if (t.loss !== 'weighted_lr' && t.label_transform === 'log1p' && v <= -1) return `task "${t.name}": log1p label "${t.label}" is ${v} (must be > -1)`;
   if (!Number.isFinite(v)) return `task "${t.name}": label column "${t.label}" is ${v}`;
   return null;
@@ -154,8 +155,11 @@ export function hostLabels(table: Table, tasks: TaskConfig[], rowOffset = 0): Ho
       } else if (t.label_transform === 'log1p') {
         target = Math.log1p(v);
       }
-      if (!inSpace) { target = 0; weight = 0; }
-      y[i] = target; m[i] = inSpace ? 1 : 0; w[i] = weight; raw[i] = inSpace ? v : NaN;
+      // lognormal: a Gaussian on ln y over the rows with y > 0 (the zeros are the hurdle's; metricLabel keeps them)
+      const fits = inSpace && (t.loss !== 'lognormal' || v > 0);
+      if (t.loss === 'lognormal' && fits) target = Math.log(v);
+      if (!fits) { target = 0; weight = 0; }
+      y[i] = target; m[i] = fits ? 1 : 0; w[i] = weight; raw[i] = inSpace ? v : NaN;
     }
     out.label[t.name] = y; out.mask[t.name] = m; out.weight[t.name] = w; out.metricLabel[t.name] = raw;
   }

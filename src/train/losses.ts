@@ -3,7 +3,7 @@
 import type { Tensor } from '../engine/graph.js';
 import * as op from '../engine/ops/index.js';
 
-export type LossName = 'bce' | 'weighted_bce' | 'focal' | 'mse' | 'l1' | 'huber' | 'weighted_lr' | 'poisson' | 'tweedie';
+export type LossName = 'bce' | 'weighted_bce' | 'focal' | 'mse' | 'l1' | 'huber' | 'weighted_lr' | 'poisson' | 'tweedie' | 'lognormal';
 
 /** Losses whose output z is the log of the prediction: the served value is exp(z), an estimate of E[y | x]. */
 export const LOG_LINK_LOSSES: readonly LossName[] = ['poisson', 'tweedie'];
@@ -25,6 +25,7 @@ export interface LossOptions {
    * loss is divided by s^(2−p), which makes it the same loss as on y/s with z − ln s: gradients of
    * order 1 whatever the label's unit, so a task in seconds does not outweigh the binary tasks in
    * the shared layers. The minimizer (exp z = E[y | x]) does not depend on s. Default 1.
+   * lognormal: the Gaussian's fixed variance (the training variance of ln y).
    */
   scale?: number;
 }
@@ -104,6 +105,17 @@ export function tweedie(z: Tensor, y: Tensor, power = 1.5, scale = 1): Tensor {
 }
 
 /**
+ * Gaussian negative log-likelihood of y (here ln of a positive label) with mean z and a fixed
+ * variance s² (the trainer passes the training variance of ln y): ½(z − y)²/s², so its gradient
+ * (z − y)/s² is of order 1/s whatever the label's spread. The `lognormal` head's μ (hurdle.ts).
+ */
+export function gaussian(z: Tensor, y: Tensor, variance = 1): Tensor {
+  if (!(variance > 0 && Number.isFinite(variance))) throw new Error(`gaussian: variance ${variance} must be a positive number`);
+  const d = op.sub(z, y);
+  return op.mul(op.mul(d, d), 0.5 / variance);
+}
+
+/**
  * Per-row loss of a task. Binary losses read logits; regression losses read the raw prediction.
  * `weighted_lr` (YouTube watch time) is BCE on the logit whose per-row weights (positives weighted
  * by watch time, negatives 1) the caller supplies; at inference exp(z) estimates the watch time.
@@ -120,6 +132,7 @@ export function taskLoss(name: LossName, z: Tensor, y: Tensor, o: LossOptions = 
     case 'huber': return huber(z, y, o.delta ?? 1);
     case 'poisson': return tweedie(z, y, 1, o.scale ?? 1);
     case 'tweedie': return tweedie(z, y, o.power ?? 1.5, o.scale ?? 1);
+    case 'lognormal': return gaussian(z, y, o.scale ?? 1);
   }
 }
 

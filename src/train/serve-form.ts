@@ -21,6 +21,7 @@ import { resolveModel } from '../models/registry.js';
 import { layoutOf } from './assembler.js';
 import { initialLogitBias, predictionOf, predOutput, taskInfos } from './heads.js';
 import type { Session } from './session.js';
+import { resolveHurdles, servedOutputs } from './hurdle.js';
 
 /** Extra outputs of the serving graph that reports read (PAL's p(seen) per row). */
 export const SERVING_EXTRAS = ['pal.seen'] as const;
@@ -105,10 +106,12 @@ export function servingBuild(s: Session, canonical?: Record<string, Float32Array
   const infos = taskInfos(s.cfg.tasks);
   const bias = initialLogitBias(s.splits.train, s.cfg.tasks); // values unused (the store has them); declares the same heads
   s.balance?.adjustBias(bias);
+  const hurdles = resolveHurdles(s.cfg.tasks, s.fitted, s.splits.train, model.wide);
   return (g) => {
     const f = forward(g, model, layout, infos, bias, { canonical });
     const outputs: Record<string, Tensor> = {};
-    for (const t of s.cfg.tasks) outputs[predOutput(t.name)] = s.balance ? s.balance.correct(t, predictionOf(t, f)) : predictionOf(t, f);
+    // pred.<task> as in the session's build (hurdle.ts: a lognormal task's p_enter · exp(μ + σ²/2))
+    Object.assign(outputs, servedOutputs(s.cfg.tasks, f, (t) => (s.balance ? s.balance.correct(t, predictionOf(t, f)) : predictionOf(t, f)), hurdles));
     for (const k of SERVING_EXTRAS) if (f.out.extras?.[k]) outputs[k] = f.out.extras[k]!;
     return { outputs };
   };

@@ -13,7 +13,7 @@ import { Assembler, layoutOf } from './assembler.js';
 import type { TrainConfig } from './config.js';
 import { loadSplits, type Splits } from './dataset.js';
 import type { SliceColumns } from './evaluate.js';
-import { buildHeads, initialLogitBias, labelScales, predictionOf, predOutput, taskInfos } from './heads.js';
+import { buildHeads, initialLogitBias, labelScales, predictionOf, taskInfos } from './heads.js';
 import { loadFeatures } from './features-config.js';
 import { counterPreparer } from './counters.js';
 import { FEATURES_FILE } from './run-dir.js';
@@ -21,6 +21,8 @@ import { verifyRunFile } from './checkpoints.js';
 import { readManifest } from './manifest.js';
 import { TaskWeighting } from './weighting.js';
 import { Balance } from './balance.js';
+import { resolveHurdles, servedOutputs } from './hurdle.js';
+import { logNormalScales } from './lognormal-fit.js';
 import { Debias } from './debias.js';
 
 export interface Session {
@@ -73,7 +75,8 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   });
   const layout = layoutOf(fitted);
   const bias = initialLogitBias(splits.train, cfg.tasks);
-  const scales = labelScales(bias, cfg.tasks);
+  const scales = { ...labelScales(bias, cfg.tasks), ...logNormalScales(splits.train, cfg.tasks) };
+  const hurdles = resolveHurdles(cfg.tasks, fitted, splits.train, model.wide);
   const balance = cfg.balance ? new Balance(cfg.balance, splits.train, cfg.tasks, cfg.seed) : null;
   balance?.adjustBias(bias);
   const debias = cfg.debias ? new Debias(cfg.debias, splits.train, cfg.tasks) : null;
@@ -81,7 +84,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   const build: BuildFn = (g: Graph) => {
     const f = forward(g, model, layout, infos, bias);
     const outputs: Record<string, Tensor> = {};
-    for (const t of cfg.tasks) outputs[predOutput(t.name)] = balance ? balance.correct(t, predictionOf(t, f)) : predictionOf(t, f);
+    Object.assign(outputs, servedOutputs(cfg.tasks, f, (t) => (balance ? balance.correct(t, predictionOf(t, f)) : predictionOf(t, f)), hurdles)); // hurdle.ts: lognormal products
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
     const heads = buildHeads(g, cfg.tasks, f, weighting, scales, debias);

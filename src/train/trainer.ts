@@ -21,6 +21,8 @@ import { canonicalIds } from './serve-form.js';
 import { labelNoise, type LabelNoise } from './label-noise.js';
 import { calibrate } from './calibrate.js';
 import { counterfactualReport, describeCounterfactual } from './counterfactual-eval.js';
+import { isLogNormal } from './hurdle.js';
+import { describeLogNormal, fitLogNormalTasks, LOGNORMAL_FILE } from './lognormal-fit.js';
 import { denseOptimizer, openSession, type Session } from './session.js';
 import { lockRunDir } from './run-lock.js';
 import { prepareRunDir } from './run-prepare.js';
@@ -183,13 +185,21 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
 
   const best = findCheckpoint(o.out, 'best');
   if (es && best && !st.calibrated) { restoreParams(best, step.store, asm); log(`restored the best checkpoint ${best} (${es.metric} ${fmt(st.best)})`); }
-  if (cfg.calibration && !st.calibrated) {
-    const rep = await calibrate(splits.train, evaluator, asm, tasks, cfg.calibration, cfg.seed, cfg.eval.batch_size);
-    for (const r of rep) {
-      const by = Object.entries(r.byFeature).map(([f, v]) => `${f}: ${v.rows} rows, max |δ| ${v.maxAbs.toFixed(3)}`).join('; ');
-      log(`calibration ${r.task}: PCOC on ${r.rows.toLocaleString('en-US')} training rows ${r.pcocBefore.toFixed(3)} → ${r.pcocAfter.toFixed(3)} (global δ ${r.globalOffset.toFixed(3)}${by ? `; ${by}` : ''})`);
+  const lognormal = tasks.some(isLogNormal);
+  if ((cfg.calibration || lognormal) && !st.calibrated) {
+    if (cfg.calibration) {
+      const rep = await calibrate(splits.train, evaluator, asm, tasks, cfg.calibration, cfg.seed, cfg.eval.batch_size);
+      for (const r of rep) {
+        const by = Object.entries(r.byFeature).map(([f, v]) => `${f}: ${v.rows} rows, max |δ| ${v.maxAbs.toFixed(3)}`).join('; ');
+        log(`calibration ${r.task}: PCOC on ${r.rows.toLocaleString('en-US')} training rows ${r.pcocBefore.toFixed(3)} → ${r.pcocAfter.toFixed(3)} (global δ ${r.globalOffset.toFixed(3)}${by ? `; ${by}` : ''})`);
+      }
+      writeFileAtomic(join(o.out, 'calibration.json'), JSON.stringify(rep, null, 1));
     }
-    writeFileAtomic(join(o.out, 'calibration.json'), JSON.stringify(rep, null, 1));
+    if (lognormal) { // the variance term σ²/2 of every lognormal task, into the model (lognormal-fit.ts)
+      const rep = await fitLogNormalTasks(splits.train, evaluator, asm, tasks, cfg.seed, cfg.eval.batch_size);
+      for (const r of rep) log(describeLogNormal(r));
+      writeFileAtomic(join(o.out, LOGNORMAL_FILE), JSON.stringify(rep, null, 1));
+    }
     st.calibrated = true;
     writeCheckpoint(o.out, step, asm, snapshot({ epochLoss, epochBatches }), { value: null, best: false, final: true, metric, suffix: '-calibrated' });
   }
