@@ -1,0 +1,63 @@
+// Section "Representations" from RUN/diagnostics/representations.json (`liverank representations
+// RUN`): explained variance of each layer's leading principal components, the linear-probe AUC per
+// layer and task (with the shuffled-label floor), and 2-D PCA scatters coloured by scenario and by
+// the label of the task the layer feeds.
+import type { LayerReport, RepresentationsFile } from '../types.js';
+import { heatmap, scatter } from './charts.js';
+import type { ChartDef } from './render.js';
+import { sourceLine } from './gates-section.js';
+import { chart, html, htmlTable, notComputed, para, type Part, type Section, type TableCell } from './html.js';
+import { hasKeys, readJsonIfExists } from './read.js';
+
+export const REPR_EXPECTED = 'representations.json as written by `liverank representations RUN` (src/diagnostics/types.ts RepresentationsFile: source, probe, layers[])';
+
+/** Scatter charts are drawn for at most this many layers (tables cover all of them). */
+export const MAX_SCATTER_LAYERS = 8;
+
+export function readRepresentations(path: string): RepresentationsFile | null {
+  return readJsonIfExists<RepresentationsFile>(path, REPR_EXPECTED, hasKeys(['source', 'probe'], ['layers']));
+}
+
+function scatters(l: LayerReport): ChartDef[] {
+  if (!l.points.length) return [];
+  const ev = l.explained_variance;
+  const sub = `${l.kind.replace('_', ' ')}, width ${l.width}; PC1 ${((ev[0] ?? 0) * 100).toFixed(1)} %, PC2 ${((ev[1] ?? 0) * 100).toFixed(1)} % of the variance`;
+  const out: ChartDef[] = [];
+  if (l.points.some((p) => p.scenario !== '')) {
+    out.push(scatter(`PCA of ${l.layer} by scenario`, l.points.map((p) => ({ x: p.x, y: p.y, scenario: p.scenario })), { x: 'x', y: 'y', color: 'scenario', xTitle: 'PC1', yTitle: 'PC2', subtitle: sub }));
+  }
+  const task = l.task ?? Object.keys(l.probe_auc)[0];
+  if (task) {
+    const pts = l.points.filter((p) => p.labels[task] !== null && p.labels[task] !== undefined);
+    if (pts.length) out.push(scatter(`PCA of ${l.layer} by ${task} label`, pts.map((p) => ({ x: p.x, y: p.y, label: String(p.labels[task]) })), { x: 'x', y: 'y', color: 'label', colorTitle: `${task} label`, xTitle: 'PC1', yTitle: 'PC2', subtitle: sub }));
+  }
+  return out;
+}
+
+export function pcaSection(path: string, run: string): Section {
+  const sec: Section = { id: 'representations', title: 'Representations (PCA, linear probes)', parts: [] };
+  const r = readRepresentations(path);
+  if (!r) {
+    sec.parts.push(notComputed('PCA of tower inputs and linear probes', `liverank representations ${run}`));
+    return sec;
+  }
+  const parts: Part[] = [sourceLine(r.source, path)];
+  if (!r.layers.length) {
+    parts.push(para('No layers were analysed.', 'missing'));
+  } else {
+    const tasks = [...new Set(r.layers.flatMap((l) => Object.keys(l.probe_auc)))];
+    const rows: TableCell[][] = r.layers.map((l) => [l.layer, l.kind, String(l.width), l.explained_variance[0] ?? null, l.explained_variance.slice(0, 2).reduce((a, b) => a + b, 0),
+      ...tasks.map((t) => l.probe_auc[t] ?? null), ...tasks.map((t) => l.probe_auc_shuffled[t] ?? null)]);
+    parts.push(html(htmlTable(['layer', 'kind', 'width', 'PC1 var', 'PC1+2 var', ...tasks.map((t) => `probe AUC ${t}`), ...tasks.map((t) => `shuffled ${t}`)], rows,
+      `Linear probe: logistic regression (L2 ${r.probe.l2}) fit on ${r.probe.fit_rows} rows, scored on ${r.probe.score_rows}; the shuffled-label probe is the ≈ 0.5 floor`)));
+    const ev = r.layers.flatMap((l) => l.explained_variance.map((v, i) => ({ layer: l.layer, pc: `PC${i + 1}`, v })));
+    parts.push(chart(heatmap('Explained variance per component', ev, { x: 'pc', y: 'layer', value: 'v', xTitle: 'component', valueTitle: 'variance ratio', domain: [0, 1], digits: 2 })));
+    const probe = r.layers.flatMap((l) => tasks.map((t) => ({ layer: l.layer, task: t, auc: l.probe_auc[t] ?? null })));
+    parts.push(chart(heatmap('Linear-probe AUC per layer', probe, { x: 'task', y: 'layer', value: 'auc', valueTitle: 'AUC', domain: [0.5, 1], scheme: 'greens', digits: 3 })));
+    for (const l of r.layers.slice(0, MAX_SCATTER_LAYERS)) for (const c of scatters(l)) parts.push(chart(c));
+    if (r.layers.length > MAX_SCATTER_LAYERS) parts.push(para(`Scatter plots for the first ${MAX_SCATTER_LAYERS} of ${r.layers.length} layers; the table covers all.`, 'meta'));
+  }
+  for (const n of r.notes) parts.push(para(n, 'meta'));
+  sec.parts = parts;
+  return sec;
+}
