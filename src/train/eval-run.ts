@@ -21,7 +21,8 @@ export interface RunOptions {
 
 const logger = (o: RunOptions) => (l: string) => { if (o.verbose ?? true) process.stderr.write(`${l}\n`); };
 
-async function openRun(cfg: TrainConfig, dir: string, o: RunOptions): Promise<{ s: Session; store: ParameterStore; ckpt: string }> {
+/** Open a run directory for reading: its session (features reloaded), parameters restored from the final checkpoint. */
+export async function openRun(cfg: TrainConfig, dir: string, o: RunOptions): Promise<{ s: Session; store: ParameterStore; ckpt: string }> {
   if (!existsSync(join(dir, FEATURES_FILE))) throw new Error(`--checkpoint ${dir}: no ${FEATURES_FILE}; is this a liverank run directory?`);
   const ckpt = findCheckpoint(dir, 'final');
   if (!ckpt) throw new Error(`--checkpoint ${dir}: no committed checkpoint (checkpoints/MANIFEST.json is missing or names none)`);
