@@ -4,12 +4,15 @@ import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setDefaultTrainHooks } from '../train/hooks.js';
+import { diagnosticsHooks } from '../diagnostics/hooks.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
 export async function buildProgram(): Promise<Command> {
+  setDefaultTrainHooks(diagnosticsHooks); // train.tensorboard: RUN/tb + feature statistics for every command that trains
   const program = new Command();
   program
     .name('liverank')

@@ -162,6 +162,10 @@ const trainSchema = z.object({
   log_every: z.number().int().positive().default(50),
   /** Dense optimizer update on a worker thread, overlapping the sparse embedding update (same numbers). */
   optimizer_thread: z.boolean().default(true),
+  /** RUN/tb event files and RUN/diagnostics/feature_stats.jsonl (docs/diagnostics.md); false writes neither. */
+  tensorboard: z.boolean().default(true),
+  /** Steps between histogram / feature-statistics snapshots (a diagnostic forward pass); 0 = scalars only. */
+  diagnostics_every: z.number().int().nonnegative().default(100),
 }).strict();
 
 const evalSchema = z.object({
@@ -193,7 +197,7 @@ export const trainConfigSchema = z.object({
   optimizer: optimizerSchema.default({ type: 'adam', lr: 1e-3, weight_decay: 0, momentum: 0 }),
   embedding: embeddingSchema.default({ optimizer: 'adam', lr: 1e-3, init_std: 0.01, l2: 0 }),
   schedule: scheduleSchema.default({ type: 'constant', warmup_steps: 0 }),
-  train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50, optimizer_thread: true }),
+  train: trainSchema.default({ epochs: 1, batch_size: 1024, shuffle: 'full', eval_every: 0, log_every: 50, optimizer_thread: true, tensorboard: true, diagnostics_every: 100 }),
   eval: evalSchema.default({ batch_size: 8192, calibration_bins: 10 }),
   calibration: calibrationSchema.optional(),
   /** Sample balancing across slices and negative down-sampling (src/train/balance.ts, docs/training.md). */

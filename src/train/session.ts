@@ -7,7 +7,7 @@ import type { Graph, Tensor } from '../engine/graph.js';
 import type { BuildFn } from '../engine/step.js';
 import type { OptimizerConfig } from '../engine/optim.js';
 import { fitFeatures, loadFitted, saveFitted, type FittedFeatures } from '../features/index.js';
-import { forward } from '../models/assemble.js';
+import { forward, type Forward } from '../models/assemble.js';
 import { resolveModel } from '../models/registry.js';
 import { Assembler, layoutOf } from './assembler.js';
 import type { TrainConfig } from './config.js';
@@ -37,6 +37,8 @@ export interface Session {
   balance: Balance | null;
   /** The config's `debias` section on this training split: IPS propensities, D2Q maps (null when absent). */
   debias: Debias | null;
+  /** The model on a graph (logits, predictions, extras), for diagnostic passes (train/diag-pass.ts). */
+  forward: (g: Graph) => Forward;
 }
 
 export function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
@@ -99,6 +101,6 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   if (es && es.metric.endsWith('.gauc') && !slices.group) {
     throw new Error(`train.early_stopping.metric: "${es.metric}" needs a user column for GAUC; this data has none by default — set eval.group_column`);
   }
-  return { cfg, splits, fitted, asm, build, weighting, slices, balance, debias };
+  return { cfg, splits, fitted, asm, build, weighting, slices, balance, debias, forward: (g: Graph) => forward(g, model, layout, infos, bias) };
 }
 

@@ -28,6 +28,8 @@ import { lockRunDir } from './run-lock.js';
 import { prepareRunDir } from './run-prepare.js';
 import { appendLog, TRAIN_LOG, truncateLog } from './train-log.js';
 import { summarizeSkipped, type DataReport } from './data-checks.js';
+import { resolveTrainHooks, type TrainHooks, type TrainHooksFactory } from './hooks.js';
+import { TrainDiagnostics } from './diag-pass.js';
 
 export { openSession, type Session } from './session.js';
 
@@ -44,6 +46,8 @@ export interface TrainOptions {
   command?: string;
   /** Also evaluate the final model on the validation split (all slices) into metrics_val.json. */
   valMetrics?: boolean;
+  /** Training hooks (hooks.ts); default: the factory set by setDefaultTrainHooks (the CLI's: TensorBoard), null = none. */
+  hooks?: TrainHooks | TrainHooksFactory | null;
 }
 
 export interface TrainSummary {
@@ -103,6 +107,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     weighting.l0 = st.l0;
     log(`resumed from ${resumeFrom} (epoch ${st.epoch + 1}, step ${st.globalStep})`);
   }
+  const diag = TrainDiagnostics.open(s, step.store, resolveTrainHooks(cfg, o.out, resumeFrom ? st.globalStep : null, o.hooks));
   const logPath = join(o.out, TRAIN_LOG);
   const cut = truncateLog(logPath, resumeFrom ? st.globalStep : -1);
   if (cut.dropped > 0 && resumeFrom) log(`${logPath}: dropped ${cut.dropped} line(s) written after step ${st.globalStep} by the interrupted run`);
@@ -113,6 +118,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     const v = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, allOnly: true, debias: s.debias });
     const summary = tasks.map((t) => `${t.name} ${t.kind === 'binary' ? `auc ${fmt(metricValue(v.matrix, `${t.name}.auc`))}` : `rmse ${fmt(metricValue(v.matrix, `${t.name}.rmse`))}`}`).join(' | ');
     appendLog(logPath, { kind: 'val', step: st.globalStep, epoch: st.epoch, metrics: Object.fromEntries(tasks.map((t) => [t.name, v.matrix.tasks[t.name]?.all])) });
+    diag?.onEval(st.globalStep, 'val', v.matrix);
     faultPoint('train.val-logged');
     let improved = true;
     let value: number | null = null;
@@ -154,7 +160,9 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
             (bad ? `; task "${bad.name}" has loss ${taskLosses[tasks.indexOf(bad)]} (tensor ${lossOutput(bad.name)})` : '; every task loss is finite, the combined loss or the gradient is not') +
             (input ? `; input: ${input}` : '; all inputs finite') + `. Last good checkpoint: ${findCheckpoint(o.out) ?? 'none'}`);
         }
-        asm.backward(fb, r.inputGrads.emb ? (r.inputGrads.emb.data as Float32Array) : new Float32Array(0), lr / cfg.optimizer.lr);
+        const embGrad = r.inputGrads.emb ? (r.inputGrads.emb.data as Float32Array) : new Float32Array(0);
+        diag?.beforeSparse(st.globalStep + 1, fb, embGrad); // per-feature statistics on snapshot steps
+        asm.backward(fb, embGrad, lr / cfg.optimizer.lr);
       });
       weighting.observeStep(taskLosses);
       taskLosses.forEach((l, i) => (epochLoss[i]! += l));
@@ -162,6 +170,10 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
       st.globalStep++; st.batchInEpoch = b + 1;
       samples += idx.length;
       progress.update(st.globalStep * B, r.loss, `ep ${st.epoch + 1}/${cfg.train.epochs}`);
+      if (diag) {
+        const w = r.outputs[TASK_WEIGHT_OUTPUT]!.data as Float32Array;
+        await diag.afterStep(st.globalStep, batch, feeds, { epoch: st.epoch, lr, loss: r.loss, gradNorm: r.gradNorm, taskLoss: Object.fromEntries(tasks.map((t, i) => [t.name, taskLosses[i]!])), taskWeight: Object.fromEntries(tasks.map((t, i) => [t.name, w[i]!])) });
+      }
       if (st.globalStep % cfg.train.log_every === 0) {
         const w = Array.from(r.outputs[TASK_WEIGHT_OUTPUT]!.data as Float32Array);
         appendLog(logPath, { kind: 'train', step: st.globalStep, epoch: st.epoch, lr, loss: r.loss, grad_norm: r.gradNorm, task_loss: Object.fromEntries(tasks.map((t, i) => [t.name, taskLosses[i]])), task_weight: Object.fromEntries(tasks.map((t, i) => [t.name, w[i]])) });
@@ -207,6 +219,8 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   const cfTest = await counterfactualReport(s, step.store, splits.test, tasks, s.slices.scenario);
   if (cfTest) { test.matrix.counterfactual = cfTest; log(describeCounterfactual('test', cfTest)); }
   writeFileAtomic(join(o.out, METRICS_FILE), JSON.stringify(test.matrix, null, 1));
+  diag?.onEval(st.globalStep, 'test', test.matrix);
+  diag?.end();
   faultPoint('train.metrics-written');
   let val: EvalResult | null = null;
   if (o.valMetrics) {
