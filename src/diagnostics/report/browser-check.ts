@@ -24,7 +24,7 @@ export interface ChartSeen {
   /** Rendered size of the SVG in CSS pixels. */
   width: number;
   height: number;
-  /** Mark items drawn (path, rect, circle, line, text elements inside vega mark groups). */
+  /** Data mark items drawn (children of vega's role-mark groups: rects, lines, symbols, texts). */
   marks: number;
 }
 
@@ -56,9 +56,10 @@ export async function checkPage(file: string, o: { chromium: string; screenshot?
     const seen = await page.$$eval('figure.chart', (figs) => figs.map((f) => {
       const svg = f.querySelector('svg');
       const box = svg?.getBoundingClientRect();
-      const titles = svg ? [...svg.querySelectorAll('.role-title-text text, .role-title-text')].map((t) => t.textContent ?? '') : [];
-      const marks = svg ? svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] rect, g[class*="mark-"] circle, g[class*="mark-"] line').length : 0;
-      return { title: f.getAttribute('data-chart-title') ?? '', svgTitle: [...new Set(titles)].join(' '), width: box?.width ?? 0, height: box?.height ?? 0, marks };
+      const titles = svg ? [...svg.querySelectorAll('.role-title-text text')].map((t) => t.textContent ?? '') : [];
+      // data marks only: the items of vega's role-mark groups (axes, legends and titles have other roles)
+      const marks = svg ? svg.querySelectorAll('g.role-mark > *').length : 0;
+      return { title: f.getAttribute('data-chart-title') ?? '', svgTitle: titles.join(' '), width: box?.width ?? 0, height: box?.height ?? 0, marks };
     }));
     r.charts = seen;
     r.sections = await page.$$eval('h2', (hs) => hs.map((h) => h.textContent ?? ''));

@@ -14,7 +14,7 @@ import { esc, figure, html, page, sectionHtml, type Section } from './html.js';
 import { metricsSection } from './metrics-section.js';
 import { pcaSection } from './pca-section.js';
 import { hasKeys, isObject, readJsonIfExists } from './read.js';
-import { renderChart } from './render.js';
+import { prefixIds, renderChart } from './render.js';
 import { seesawSection } from './seesaw-section.js';
 import { computeShift, readShift, SHIFT_FILE, type ShiftFile } from './shift.js';
 import { shiftSection } from './shift-section.js';
@@ -129,7 +129,7 @@ export async function writeReport(run: string, o: ReportOptions = {}): Promise<R
     const rendered: string[] = [];
     for (const p of s.parts) {
       if (p.kind !== 'chart') { rendered.push(''); continue; }
-      rendered.push(figure(p.chart.title, await renderChart(p.chart, warnings)));
+      rendered.push(figure(p.chart.title, prefixIds(await renderChart(p.chart, warnings), `c${charts.length}-`)));
       charts.push(p.chart.title);
     }
     bodies.push(sectionHtml(s, rendered));

@@ -72,3 +72,18 @@ export async function renderChart(chart: ChartDef, warnings: string[] = []): Pro
     view.finalize();
   }
 }
+
+/**
+ * Prefix every id of an SVG (and its url(#…) / href="#…" references) so that many inline SVGs can
+ * share one page: vega names its gradients and clip paths gradient_0, clip1, … in every chart.
+ */
+export function prefixIds(svg: string, prefix: string): string {
+  const ids = new Set([...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!));
+  if (!ids.size) return svg;
+  const ref = (id: string) => (ids.has(id) ? `${prefix}${id}` : id);
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_m, a: string, id: string) => `${a}${ref(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${ref(id)})`)
+    .replace(/(href=")#([^"]+)"/g, (_m, a: string, id: string) => `${a}#${ref(id)}"`);
+}
+
