@@ -11,6 +11,7 @@ import { findCheckpoint } from './run-dir.js';
 /** Config keys a resumed run may change (they do not change what was already trained). */
 export const RESUMABLE_KEYS = [
   'train.epochs', 'train.max_steps', 'train.early_stopping.patience', 'train.log_every', 'train.optimizer_thread',
+  'train.tensorboard', 'train.diagnostics_every',
   'eval.batch_size', 'eval.calibration_bins', 'name',
 ];
 

@@ -45,6 +45,10 @@ export function dumpLines(files: EventFile[], o: DumpOptions = {}): { lines: str
         if (!o.summary) lines.push(`  step ${event.step ?? 0}  file_version ${event.fileVersion}`);
         continue;
       }
+      if (event.sessionLog !== undefined) {
+        if (!o.summary) lines.push(`  step ${event.step ?? 0}  session_log ${['UNSPECIFIED', 'START', 'STOP', 'CHECKPOINT'][event.sessionLog.status ?? 0] ?? event.sessionLog.status}${event.sessionLog.msg ? ` "${event.sessionLog.msg}"` : ''}`);
+        continue;
+      }
       for (const v of event.summary?.value ?? []) {
         if (o.tag && !o.tag.test(v.tag)) continue;
         const d = describeValue(v);

@@ -28,6 +28,8 @@ export interface EventMessage {
   wallTime: number;
   step: number;
   fileVersion?: string;
+  /** status 1 = START (a restart at this step). */
+  sessionLog?: { status?: number; msg?: string };
   summary?: { value: SummaryValue[] };
 }
 

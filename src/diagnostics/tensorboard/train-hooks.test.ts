@@ -96,3 +96,24 @@ test('train.tensorboard: false writes no tb directory and no feature statistics'
     assert.equal(existsSync(join(out, 'diagnostics')), false);
   } finally { rmSync(out, { recursive: true, force: true }); }
 });
+
+test('a resumed run adds an event file that starts with SessionLog START at the resumed step; feature statistics continue', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lr-tb-resume-'));
+  try {
+    await train(config({ diagnostics_every: 3, max_steps: 6 }), { out, verbose: false, hooks: diagnosticsHooks });
+    await train(config({ diagnostics_every: 3, max_steps: 9 }), { out, verbose: false, hooks: diagnosticsHooks, resume: true });
+    const files = readdirSync(join(out, 'tb')).sort();
+    assert.equal(files.length, 2);
+    const evs = files.map((f) => readEventFile(join(out, 'tb', f)));
+    const second = evs.find((e) => e.events.some((x) => x.event.sessionLog))!;
+    assert.ok(second, 'one file holds the restart');
+    const first = evs.find((e) => e !== second)!;
+    const restart = second.events.find((x) => x.event.sessionLog)!;
+    assert.equal(restart.event.step, 6);
+    assert.equal(restart.event.sessionLog!.status, 1);
+    const lossSteps = (f: typeof first) => f.events.filter((x) => x.event.summary?.value.some((v) => v.tag === 'loss/total')).map((x) => x.event.step);
+    assert.deepEqual(lossSteps(first), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(lossSteps(second), [7, 8, 9]);
+    assert.deepEqual(readFeatureStats(join(out, FEATURE_STATS_FILE)).map((l) => l.step), [3, 6, 9]);
+  } finally { rmSync(out, { recursive: true, force: true }); }
+});

@@ -38,6 +38,7 @@ export class TensorBoardHooks implements TrainHooks {
     this.stats = new FeatureStatsWriter(runDir, resumeStep);
     const { baseDir: _, ...shown } = cfg;
     const text = stringify(shown).split('\n').map((l) => `    ${l}`).join('\n'); // indented: a markdown code block
+    if (resumeStep !== null) this.writer.restart(resumeStep, `resumed at step ${resumeStep}`);
     this.writer.add(resumeStep ?? 0, new SummaryBatch().text('config', text));
     this.writer.flush();
   }

@@ -1,7 +1,7 @@
 // A tfevents writer: RUN/tb/events.out.tfevents.<unix seconds>.<host>, TFRecord-framed Event protobufs
 // (record.ts, schema.ts) that stock TensorBoard reads. The first record is the file_version event;
 // each later record is one Event holding a Summary with every value of one step.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { frameRecord } from './record.js';
@@ -59,8 +59,11 @@ export class EventWriter {
   /** Creates `dir` and the event file, and writes the file_version record. */
   constructor(dir: string, o: { now?: number; host?: string; flushBytes?: number } = {}) {
     mkdirSync(dir, { recursive: true });
-    this.path = join(dir, eventFileName(o.now, o.host));
-    this.fd = openSync(this.path, 'a');
+    const base = join(dir, eventFileName(o.now, o.host));
+    let path = base;
+    for (let k = 1; existsSync(path); k++) path = `${base}.${k}`; // a second writer within the same second
+    this.path = path;
+    this.fd = openSync(this.path, 'wx');
     this.flushBytes = o.flushBytes ?? 1 << 16;
     this.write({ wallTime: (o.now ?? Date.now()) / 1000, step: 0, fileVersion: FILE_VERSION });
     this.flush();
@@ -80,6 +83,14 @@ export class EventWriter {
   add(step: number, batch: SummaryBatch, wallTime = Date.now() / 1000): void {
     if (batch.values.length === 0) return;
     this.write({ wallTime, step, summary: { value: batch.values } });
+  }
+
+  /**
+   * SessionLog START at `step`: the run restarted there (a resume), so TensorBoard discards the events
+   * with a larger step that the interrupted attempt had written.
+   */
+  restart(step: number, msg = '', wallTime = Date.now() / 1000): void {
+    this.write({ wallTime, step, sessionLog: { status: 1, msg } });
   }
 
   /** Writes what is buffered (TensorBoard sees it from then on). */
