@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { train } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
+import { diagnosticsHooks } from './hooks.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -28,7 +29,9 @@ export function writeSignalNoiseCsv(dir: string, rows = 6000, seed = 1): string 
   return path;
 }
 
-export function signalNoiseConfig(csv: string, model: Record<string, unknown> = { type: 'mmoe', experts: 3, expert: [16], tower: [8] }): TrainConfig {
+const MMOE = { type: 'mmoe', experts: 3, expert: [16], tower: [8] };
+
+export function signalNoiseConfig(csv: string, model: Record<string, unknown> = MMOE, train: Record<string, unknown> = {}): TrainConfig {
   const id = (name: string) => ({ name, kind: 'id', column: name, vocab: { min_count: 1 } });
   return parseTrainConfig({
     name: 'diag-tiny', seed: 5,
@@ -41,16 +44,19 @@ export function signalNoiseConfig(csv: string, model: Record<string, unknown> = 
     model,
     optimizer: { type: 'adam', lr: 0.01 },
     embedding: { optimizer: 'adam', lr: 0.05 },
-    train: { epochs: 4, batch_size: 128 },
+    train: { epochs: 4, batch_size: 128, ...train },
     eval: { scenario_column: 'scenario' },
   }, process.cwd(), 'diagnostics test config');
 }
 
-/** Train the tiny run; returns its directory and config. */
-export async function trainTinyRun(model?: Record<string, unknown>): Promise<{ dir: string; cfg: TrainConfig }> {
+/**
+ * Train the tiny run; returns its directory and config. `stats`: with the diagnostics hooks
+ * (RUN/diagnostics/feature_stats.jsonl every 5 steps, RUN/tb); otherwise no hooks at all.
+ */
+export async function trainTinyRun(model: Record<string, unknown> = MMOE, o: { stats?: boolean } = {}): Promise<{ dir: string; cfg: TrainConfig }> {
   const dir = mkdtempSync(join(tmpdir(), 'lr-diag-'));
-  const cfg = signalNoiseConfig(writeSignalNoiseCsv(dir), model);
+  const cfg = signalNoiseConfig(writeSignalNoiseCsv(dir), model, { diagnostics_every: 5, tensorboard: o.stats ?? false });
   const out = join(dir, 'run');
-  await train(cfg, { out, verbose: false });
+  await train(cfg, { out, verbose: false, hooks: o.stats ? diagnosticsHooks : null });
   return { dir: out, cfg };
 }

@@ -14,6 +14,7 @@ import {
 import { FeatureReporter } from '../../features/report/collect.js';
 import { formatReport } from '../../features/report/format.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { registerHealth } from './features-health.js';
 
 type DataOpts = Parameters<typeof readOptionsFromFlags>[0] & { data: string; maxRows?: string };
 
@@ -62,7 +63,8 @@ function dataOptions(c: Command): Command {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 export function register(program: Command): void {
-  const features = program.command('features').description('feature configs: check, fit, report');
+  const features = program.command('features').description('feature configs: check, fit, report; health of a trained run');
+  registerHealth(features);
 
   features.command('check')
     .description('validate a feature config and list the features')
