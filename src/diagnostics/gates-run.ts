@@ -93,9 +93,12 @@ function extrasBuild(r: DiagRun, keep: (name: string) => boolean): BuildFn {
     const f = forward(g, model, layout, infos, {});
     const outputs: Record<string, Tensor> = {};
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (keep(k)) outputs[k] = v;
+    if (!Object.keys(outputs).length) outputs[PLACEHOLDER] = Object.values(f.preds)[0]!; // a graph needs an output
     return { outputs };
   };
 }
+
+const PLACEHOLDER = '__no_extras';
 
 export interface Fetched {
   data: Float32Array;
@@ -145,7 +148,9 @@ export function sliceBatch(fb: FeatureBatch, start: number, end: number): Featur
 /** The model's extras whose name passes `keep`, over every analysed row. */
 export async function fetchExtras(r: DiagRun, keep: (name: string) => boolean, batch = 1024): Promise<Record<string, Fetched>> {
   const ev = await Evaluator.create(extrasBuild(r, keep), r.store, { substitute: r.s.asm.substitute });
-  return gather(ev, r, null, undefined, batch);
+  const got = await gather(ev, r, null, undefined, batch);
+  delete got[PLACEHOLDER];
+  return got;
 }
 
 /** Predictions per task (the session's served outputs) for a feature batch of the analysed rows. */

@@ -129,3 +129,20 @@ test('tiny trained PLE (2 levels): level gates with their expert labels, the sha
   assert.deepEqual(g.divergence.map((d) => [d.level, d.aligned]), [[0, 'position'], [1, 'position']]);
   assert.deepEqual(g.banks.map((b) => b.bank), ['ple.l0.experts.click', 'ple.l0.experts.like', 'ple.l0.experts.shared', 'ple.l1.experts.click', 'ple.l1.experts.like', 'ple.l1.experts.shared']);
 });
+
+test('tiny trained PEPNet: Gate NU δ summaries in (0, 2), no softmax gates (said so); representations report no layers', async () => {
+  const { dir } = await trainTinyRun({ type: 'pepnet', domain_features: ['scenario'], prior_features: ['scenario'], tower: [8] });
+  const r = await openDiagRun(dir, { rows: 300 });
+  const g = await analyseGates(r);
+  assert.deepEqual(g.gates, []);
+  assert.deepEqual(g.deltas.map((d) => d.name), ['delta.epnet', 'delta.ppnet.h0', 'delta.ppnet.h1']);
+  for (const d of g.deltas) {
+    assert.ok(d.min > 0 && d.max < 2 && d.p05 <= d.p50 && d.p50 <= d.p95, JSON.stringify(d));
+    assert.deepEqual(Object.keys(d.by_scenario!), ['home', 'slide']);
+  }
+  assert.match(g.notes.join('\n'), /no softmax gates/);
+  const { analyseRepresentations } = await import('./representations.js');
+  const rep = await analyseRepresentations(r);
+  assert.deepEqual(rep.layers, []);
+  assert.match(rep.notes.join('\n'), /exposes no intermediate layers/);
+});
