@@ -47,6 +47,7 @@ test('dead features: zero gradient, or no touched rows; alarms name them', () =>
   assert.equal(untouched.status, 'dead');
   const a = traceAlarms([zero, untouched, featureTrace('g', pts([0.3, 0.3, 0.3, 0.3]))]);
   assert.deepEqual(a.map((x) => `${x.kind}:${x.subject}`), ['dead_feature:z', 'dead_feature:u', 'never_converged:g']);
+  assert.match(traceAlarms([featureTrace('r', pts([0.1, 0.2, 0.3]), { window: 1 })])[0]!.message, /still at its peak 3\.00e-1 at the last logged step 30: still learning/);
   assert.match(a[1]!.message, /no table rows touched/);
 });
 

@@ -94,7 +94,11 @@ export function traceAlarms(traces: FeatureTrace[], o: ConvergenceOptions = {}):
       return [{ kind: 'dead_feature', subject: t.feature, message: t.touched_rows_total === 0 ? `no table rows touched in ${t.points} logged steps` : `peak gradient norm ${t.peak_grad_norm.toExponential(2)} ≤ ${c.deadGradNorm}: the feature receives ≈ no gradient` }];
     }
     if (t.status === 'not_converged') {
-      return [{ kind: 'never_converged', subject: t.feature, message: `gradient norm ${t.last_grad_norm.toExponential(2)} at the last logged step is above ${c.fraction} × its peak ${t.peak_grad_norm.toExponential(2)} (step ${t.peak_step})` }];
+      const lastStep = t.series[t.series.length - 1]?.step;
+      const message = t.peak_step === lastStep
+        ? `gradient norm still at its peak ${t.peak_grad_norm.toExponential(2)} at the last logged step ${lastStep}: still learning`
+        : `gradient norm ${t.last_grad_norm.toExponential(2)} at the last logged step is above ${c.fraction} × its peak ${t.peak_grad_norm.toExponential(2)} (step ${t.peak_step})`;
+      return [{ kind: 'never_converged', subject: t.feature, message }];
     }
     return [];
   });

@@ -58,4 +58,5 @@ test('tiny trained MMoE: tower inputs and experts; own-label probe ≥ shuffled 
   const file = JSON.parse(readFileSync(join(dir, 'diagnostics', 'representations.json'), 'utf8')) as RepresentationsFile;
   assert.deepEqual(file.layers.map((l) => l.layer), ['g.click', 'g.like']);
   assert.equal(file.probe.fit_rows + file.probe.score_rows, 300);
+  assert.deepEqual(file.probe.by_task, { click: { fit_rows: 150, score_rows: 150 }, like: { fit_rows: 150, score_rows: 150 } });
 });

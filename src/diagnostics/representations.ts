@@ -96,10 +96,14 @@ export async function analyseRepresentations(r: DiagRun, o: RepresentationOption
   if (!layers.length) notes.push(`model ${r.source.model} exposes no intermediate layers (g.* / experts.* outputs); MMoE, MMoE-PPNet, PLE, CGC and shared-bottom do`);
   const nonBinary = tasks.filter((t) => !binary.includes(t));
   if (nonBinary.length) notes.push(`no probes for regression tasks: ${nonBinary.join(', ')}`);
-  const valid = binary.length ? Array.from(r.labels[binary[0]!]!).filter((v) => !Number.isNaN(v)).length : N;
+  const rows = (t: string) => {
+    const valid = Array.from(r.labels[t]!).filter((v) => !Number.isNaN(v)).length;
+    return { fit_rows: Math.floor(valid / 2), score_rows: valid - Math.floor(valid / 2) };
+  };
+  const first = binary.length ? rows(binary[0]!) : { fit_rows: Math.floor(N / 2), score_rows: N - Math.floor(N / 2) };
   return {
     version: 1, source: r.source,
-    probe: { l2: o.l2 ?? 1, fit_rows: Math.floor(valid / 2), score_rows: valid - Math.floor(valid / 2) },
+    probe: { l2: o.l2 ?? 1, ...first, by_task: Object.fromEntries(binary.map((t) => [t, rows(t)])) },
     layers, notes,
   };
 }
@@ -116,7 +120,8 @@ export function formatRepresentations(f: RepresentationsFile): string {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   const s = f.source;
   return [
-    `${s.run}: model ${s.model}, ${s.rows} ${s.split} rows; probes: L2 ${f.probe.l2}, fit on ${f.probe.fit_rows} rows, AUC on ${f.probe.score_rows}`,
+    `${s.run}: model ${s.model}, ${s.rows} ${s.split} rows; probes (L2 ${f.probe.l2}) fit on one half of the labelled rows, AUC on the other: ${
+      Object.entries(f.probe.by_task ?? {}).map(([t, n]) => `${t} ${n.fit_rows}/${n.score_rows}`).join(', ')}`,
     line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line),
     ...f.notes.map((n) => `note: ${n}`),
   ].join('\n');

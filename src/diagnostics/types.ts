@@ -228,7 +228,8 @@ export interface LayerReport {
 export interface RepresentationsFile {
   version: 1;
   source: DiagnosticsSource;
-  probe: { l2: number; fit_rows: number; score_rows: number };
+  /** fit_rows / score_rows: of the first binary task; by_task: per binary task (rows with a label in its space). */
+  probe: { l2: number; fit_rows: number; score_rows: number; by_task?: Record<string, { fit_rows: number; score_rows: number }> };
   layers: LayerReport[];
   notes: string[];
 }
