@@ -16,7 +16,7 @@ import { pcaSection } from './pca-section.js';
 import { hasKeys, isObject, readJsonIfExists } from './read.js';
 import { prefixIds, renderChart } from './render.js';
 import { seesawSection } from './seesaw-section.js';
-import { computeShift, readShift, SHIFT_FILE, type ShiftFile } from './shift.js';
+import { computeShift, currentShift, SHIFT_FILE, type ShiftFile } from './shift.js';
 import { shiftSection } from './shift-section.js';
 import { trainingSection } from './training-section.js';
 
@@ -83,7 +83,7 @@ async function shiftPart(run: string, o: ReportOptions, errors: string[]): Promi
   const mode = o.shift ?? 'auto';
   if (mode === 'off') return shiftSection(null, { path, skipped: true, run });
   try {
-    let file: ShiftFile | null = mode === 'auto' ? readShift(path) : null;
+    let file: ShiftFile | null = mode === 'auto' ? currentShift(run, o.log) : null;
     if (file && o.shiftSplit && file.split !== o.shiftSplit) file = null;
     file ??= await computeShift(run, { split: o.shiftSplit, maxRows: o.shiftMaxRows, config: o.config, log: o.log });
     return shiftSection(file, { path, run });

@@ -4,7 +4,7 @@
 import type { Alarm, DiagnosticsSource, GatesFile } from '../types.js';
 import { bars, heatmap } from './charts.js';
 import { chart, esc, fmt, fmtInt, html, htmlTable, notComputed, para, type Part, type Section, type TableCell } from './html.js';
-import { hasKeys, readJsonIfExists } from './read.js';
+import { hasKeys, readJsonIfExists, staleNote } from './read.js';
 
 export const GATES_EXPECTED = 'gates.json as written by `liverank gates RUN` (src/diagnostics/types.ts GatesFile: source, gates[], divergence[], banks[], deltas[], alarms[])';
 
@@ -29,6 +29,8 @@ export function gatesSection(path: string, run: string): Section {
     return sec;
   }
   const parts: Part[] = [sourceLine(g.source, path)];
+  const stale = staleNote(path, `liverank gates ${run}`);
+  if (stale) parts.push(para(stale, 'missing'));
   parts.push(alarmList(g.alarms));
   if (g.gates.length) {
     const rows: TableCell[][] = g.gates.map((x) => [x.name, x.task, x.level, x.all.entropy, x.all.entropy_of_mean, x.all.collapsed_rows,

@@ -5,7 +5,7 @@ import type { FeatureHealthFile } from '../types.js';
 import { heatmap, lines } from './charts.js';
 import { alarmList, sourceLine } from './gates-section.js';
 import { chart, fmtInt, html, htmlTable, notComputed, para, type Part, type Section, type TableCell } from './html.js';
-import { hasKeys, readJsonIfExists } from './read.js';
+import { hasKeys, readJsonIfExists, staleNote } from './read.js';
 
 export const HEALTH_EXPECTED = 'feature_health.json as written by `liverank features health RUN` (src/diagnostics/types.ts FeatureHealthFile: source, convergence, traces[], permutation, alarms[])';
 
@@ -28,6 +28,8 @@ export function healthSection(path: string, run: string): Section {
     return sec;
   }
   const parts: Part[] = [sourceLine(h.source, path), alarmList(h.alarms)];
+  const stale = staleNote(path, `liverank features health ${run}`);
+  if (stale) parts.push(para(stale, 'missing'));
   if (h.traces.length) {
     const c = h.convergence;
     parts.push(para(`Converged: the gradient norm (mean over ${c.window} points) stays ≤ ${c.fraction} × its peak; dead: peak gradient norm ≤ ${c.dead_grad_norm} or no touched rows.`));

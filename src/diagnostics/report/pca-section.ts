@@ -7,7 +7,7 @@ import { heatmap, scatter } from './charts.js';
 import type { ChartDef } from './render.js';
 import { sourceLine } from './gates-section.js';
 import { chart, html, htmlTable, notComputed, para, type Part, type Section, type TableCell } from './html.js';
-import { hasKeys, readJsonIfExists } from './read.js';
+import { hasKeys, readJsonIfExists, staleNote } from './read.js';
 
 export const REPR_EXPECTED = 'representations.json as written by `liverank representations RUN` (src/diagnostics/types.ts RepresentationsFile: source, probe, layers[])';
 
@@ -42,6 +42,8 @@ export function pcaSection(path: string, run: string): Section {
     return sec;
   }
   const parts: Part[] = [sourceLine(r.source, path)];
+  const stale = staleNote(path, `liverank representations ${run}`);
+  if (stale) parts.push(para(stale, 'missing'));
   if (!r.layers.length) {
     parts.push(para('No layers were analysed.', 'missing'));
   } else {

@@ -1,8 +1,8 @@
 // Reading a run directory's files for the report. A missing optional file is `null`; a file that
 // exists but cannot be read or parsed, or has the wrong shape, is an error naming the file and
 // what was expected.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 function readText(path: string): string {
   try {
@@ -66,3 +66,15 @@ export function readJsonl(path: string): { rows: Record<string, unknown>[]; trun
 }
 
 export const runFile = (run: string, ...parts: string[]): string => join(run, ...parts);
+
+/**
+ * A note when `path` (a post-hoc analysis in RUN/diagnostics/) is older than the run's
+ * features.json, i.e. was computed for an earlier run in the same directory; null otherwise.
+ */
+export function staleNote(path: string, cmd: string): string | null {
+  const features = join(dirname(dirname(path)), 'features.json');
+  if (!existsSync(path) || !existsSync(features)) return null;
+  if (statSync(path).mtimeMs >= statSync(features).mtimeMs) return null;
+  return `${path} is older than the run's features.json: it describes an earlier run in this directory; re-run \`${cmd}\``;
+}
+

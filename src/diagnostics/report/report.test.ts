@@ -2,7 +2,7 @@
 // chart data, the "not computed" notes, bad inputs named in the errors, self-containment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BinaryCell } from '../../metrics/index.js';
@@ -13,6 +13,8 @@ import { seesawSection } from './seesaw-section.js';
 import { trainingSeries } from './training-section.js';
 import { fixtureMatrix, writeFixtureRun } from './report.fixtures.js';
 import { parseSeesaw } from '../../cli/commands/report.js';
+import { currentShift, SHIFT_FILE } from './shift.js';
+import { sha256 } from '../../util/checksum.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lr-report-'));
 
@@ -140,4 +142,24 @@ test('render: a spec that loads data from a URL is refused; vega-lite warnings a
   const svg = await renderChart({ title: 'w', spec: { data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' }, size: { field: 'a', type: 'nominal' } } } }, warnings);
   assert.match(svg, /^<svg /);
   assert.ok(warnings.length > 0 && warnings[0]!.startsWith('chart "w": warning'), warnings.join('\n'));
+});
+
+test('a retrained run: shift.json of other features is recomputed; older part-B files are flagged', async () => {
+  const run = writeFixtureRun(tmp());
+  writeFileSync(join(run, 'features.json'), '{"format": "new features"}');
+  const logs: string[] = [];
+  assert.equal(currentShift(run, (l) => logs.push(l))?.by.join(), 'scenario', 'no features_sha256 recorded: kept');
+  const stored = JSON.parse(readFileSync(join(run, SHIFT_FILE), 'utf8'));
+  writeFileSync(join(run, SHIFT_FILE), JSON.stringify({ ...stored, features_sha256: sha256('{"format": "old features"}') }));
+  assert.equal(currentShift(run, (l) => logs.push(l)), null);
+  assert.match(logs.join(), /shift\.json was computed for other fitted features \(the run was retrained\): recomputing/);
+  writeFileSync(join(run, SHIFT_FILE), JSON.stringify({ ...stored, features_sha256: sha256('{"format": "new features"}') }));
+  assert.ok(currentShift(run));
+  const trained = new Date(Date.now() - 1800_000), old = new Date(Date.now() - 3600_000);
+  utimesSync(join(run, 'features.json'), trained, trained); // the other diagnostics files are newer
+  utimesSync(join(run, 'diagnostics', 'gates.json'), old, old);
+  const r = await writeReport(run);
+  const html = readFileSync(r.path, 'utf8');
+  assert.match(html, /gates\.json is older than the run&#39;s features\.json: it describes an earlier run in this directory; re-run `liverank gates /);
+  assert.doesNotMatch(html, /representations\.json is older/);
 });

@@ -12,6 +12,7 @@ import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
 import { counterPreparer } from '../../train/counters.js';
 import { loadSplits } from '../../train/dataset.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { digestFile } from '../../util/checksum.js';
 import { Rng } from '../../util/rng.js';
 import { hasKeys, readJsonIfExists } from './read.js';
 
@@ -27,6 +28,8 @@ export interface ShiftFile {
   /** Group columns (e.g. ["scenario", "country"]). */
   by: string[];
   created: string;
+  /** SHA-256 of RUN/features.json when the shift was computed (a retrained run has other features: recompute). */
+  features_sha256?: string;
   /** One entry per group column, as in `liverank features report --out` (non-finite numbers are null). */
   shift: ShiftResult[];
   notes: string[];
@@ -46,6 +49,19 @@ const EXPECTED = 'shift.json as written by `liverank report` (version, split, ro
 
 export function readShift(path: string): ShiftFile | null {
   return readJsonIfExists<ShiftFile>(path, EXPECTED, hasKeys([], ['by', 'shift']));
+}
+
+/** The stored shift when it was computed for the run's current features.json (else null: recompute). */
+export function currentShift(run: string, log: (s: string) => void = () => {}): ShiftFile | null {
+  const path = join(run, SHIFT_FILE);
+  const file = readShift(path);
+  if (!file) return null;
+  const fpath = join(run, 'features.json');
+  if (file.features_sha256 && existsSync(fpath) && digestFile(fpath).sha256 !== file.features_sha256) {
+    log(`${path} was computed for other fitted features (the run was retrained): recomputing`);
+    return null;
+  }
+  return file;
 }
 
 /** The run's training config: `config` when given, else RUN/config.json (paths then resolve against the working directory). */
@@ -97,7 +113,7 @@ export async function computeShift(run: string, o: ShiftOptions = {}): Promise<S
     });
     notes.push(...r.notes);
   }
-  const out: ShiftFile = { version: 1, split, rows: rows.numRows, split_rows: table.numRows, by, created: new Date().toISOString(), shift, notes };
+  const out: ShiftFile = { version: 1, split, rows: rows.numRows, split_rows: table.numRows, by, created: new Date().toISOString(), features_sha256: digestFile(fpath).sha256, shift, notes };
   const path = join(run, SHIFT_FILE);
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
