@@ -131,7 +131,7 @@ export function scatter(title: string, rows: Row[], o: ScatterOpts): ChartDef {
     spec: {
       ...(o.subtitle ? { subtitle: o.subtitle } : {}),
       data: { values: rows },
-      width: o.width ?? 300, height: o.height ?? 260,
+      width: o.width ?? 260, height: o.height ?? 240,
       mark: { type: 'circle', size: 14, opacity: 0.6 },
       encoding: {
         x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x, scale: { zero: false } },

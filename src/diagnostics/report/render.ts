@@ -16,7 +16,7 @@ const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
   view: { stroke: null },
   title: { fontSize: 13, anchor: 'start', offset: 8 },
-  axis: { labelFontSize: 10, titleFontSize: 11, labelLimit: 160 },
+  axis: { labelFontSize: 10, titleFontSize: 11, labelLimit: 260 },
   legend: { labelFontSize: 10, titleFontSize: 11, labelLimit: 200 },
 };
 
