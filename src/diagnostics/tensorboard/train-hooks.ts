@@ -5,8 +5,9 @@
 //   test/<task>/<metric>, test/<task>/scenario=<s>/<metric>, …/country=<c>/<metric>    after training
 //   tower/<task>/logit, tower/<task>/prob (regression: tower/<task>/pred), and the same
 //     /scenario=<s> and /country=<c> (at most MAX_SLICES values each)                  every N steps
-//   gate/<gate>/expert_<i> (gate.<task> extras), expert/<bank>/expert_<i> (experts.<bank>),
-//     expert_dead_relu/<bank>/expert_<i> (share of exact zeros), extra/<name> (deltas, …)  every N steps
+//   gate/<gate>/expert_<i> (gate.<task> extras), expert/<bank>/expert_<i> (experts.<bank>, over at
+//     most EXPERT_ROWS evenly spaced batch rows), expert_dead_relu/<bank>/expert_<i> (share of exact
+//     zeros in those rows), extra/<name> (deltas, …)                                 every N steps
 //   emb_grad_norm/<feature> (histogram over touched rows), feature/<feature>/grad_norm,
 //     feature/<feature>/update_ratio, feature/<feature>/touched_rows                   every N steps
 //   config (text)                                                                    at the start
@@ -20,6 +21,8 @@ import { FEATURE_STATS_FILE, FeatureStatsWriter } from '../feature-stats.js';
 import { EventWriter, SummaryBatch, TB_DIR } from './writer.js';
 
 export const MAX_SLICES = 12;
+/** Expert outputs ([B, n, d], d often 128+) are histogrammed over every k-th batch row, at most this many rows. */
+export const EXPERT_ROWS = 512;
 const CELL_METRICS = ['auc', 'gauc', 'logloss', 'pcoc', 'mean_pred', 'pos_rate', 'rmse', 'mae', 'xauc', 'mean_label'] as const;
 
 export class TensorBoardHooks implements TrainHooks {
@@ -92,12 +95,16 @@ function sliceRows(values: (string | null)[]): [string, Int32Array][] {
 
 const pick = (x: Float32Array, rows: Int32Array) => Float32Array.from(rows, (r) => x[r]!);
 
-/** Column j of a [rows, n, …] tensor, flattened over the trailing dims. */
-function member(t: TensorValue, j: number): Float32Array {
+/** Column j of a [rows, n, …] tensor, flattened over the trailing dims; every `stride`-th row. */
+function member(t: TensorValue, j: number, stride = 1): Float32Array {
   const [B, n] = [t.dims[0]!, t.dims[1]!];
   const inner = t.dims.slice(2).reduce((a, b) => a * b, 1);
-  const out = new Float32Array(B * inner);
-  for (let b = 0; b < B; b++) out.set(t.data.subarray((b * n + j) * inner, (b * n + j + 1) * inner), b * inner);
+  const rows = Math.ceil(B / stride);
+  const out = new Float32Array(rows * inner);
+  for (let r = 0; r < rows; r++) {
+    const b = r * stride;
+    out.set(t.data.subarray((b * n + j) * inner, (b * n + j + 1) * inner), r * inner);
+  }
   return out;
 }
 
@@ -117,8 +124,9 @@ export function tensorSummaries(b: SummaryBatch, t: StepTensors): void {
       for (let j = 0; j < x.dims[1]!; j++) b.histogram(`gate/${k.slice(5)}/expert_${j}`, member(x, j));
     } else if (k.startsWith('experts.') && x.dims.length >= 2) {
       const bank = k.slice(8);
+      const stride = Math.max(1, Math.ceil(x.dims[0]! / EXPERT_ROWS));
       for (let j = 0; j < x.dims[1]!; j++) {
-        const m = member(x, j);
+        const m = member(x, j, stride);
         b.histogram(`expert/${bank}/expert_${j}`, m);
         let zeros = 0;
         for (let i = 0; i < m.length; i++) if (m[i] === 0) zeros++;
