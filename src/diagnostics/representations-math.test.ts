@@ -49,3 +49,24 @@ test('linear probe: separable layer → AUC ≈ 1; noise layer → ≈ 0.5; one 
   assert.ok(Math.abs(b - 0.5) < 0.1, `noise probe AUC ${b}`);
   assert.equal(probeAuc(x, d, new Uint8Array(rows), fit, score), null);
 });
+
+test('linear CKA: 1 for the same data up to rotation and scale, ≈ 0 for independent data, null without variance', async () => {
+  const { linearCka } = await import('./representations-math.js');
+  const rng = new Rng(9);
+  const rows = 2000, d = 3;
+  const x = new Float64Array(rows * d), rot = new Float64Array(rows * d), noise = new Float64Array(rows * d);
+  const c = Math.cos(0.7), s = Math.sin(0.7);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < d; j++) { x[r * d + j] = rng.normal() * (j + 1); noise[r * d + j] = rng.normal(); }
+    const [a, b, z] = [x[r * d]!, x[r * d + 1]!, x[r * d + 2]!];
+    rot[r * d] = 3 * (c * a - s * b) + 5; rot[r * d + 1] = 3 * (s * a + c * b); rot[r * d + 2] = 3 * z;
+  }
+  assert.ok(Math.abs(linearCka(x, d, x, d, rows)! - 1) < 1e-9);
+  assert.ok(Math.abs(linearCka(x, d, rot, d, rows)! - 1) < 1e-9);
+  assert.ok(linearCka(x, d, noise, d, rows)! < 0.01);
+  assert.equal(linearCka(x, d, new Float64Array(rows), 1, rows), null);
+  // A layer that keeps one of x's three directions: strictly between.
+  const one = Float64Array.from({ length: rows }, (_, r) => x[r * d + 2]!);
+  const v = linearCka(x, d, one, 1, rows)!;
+  assert.ok(v > 0.5 && v < 1, String(v));
+});

@@ -128,3 +128,43 @@ export function probeAuc(x: ArrayLike<number>, d: number, y: ArrayLike<number>, 
   });
   return auc(scores, labels);
 }
+
+/** Centred copy of row-major x [rows, d]. */
+function centred(x: ArrayLike<number>, rows: number, d: number): Float64Array {
+  const out = Float64Array.from(x as ArrayLike<number>);
+  for (let j = 0; j < d; j++) {
+    let m = 0;
+    for (let r = 0; r < rows; r++) m += out[r * d + j]!;
+    m /= Math.max(rows, 1);
+    for (let r = 0; r < rows; r++) out[r * d + j]! -= m;
+  }
+  return out;
+}
+
+/** ‖Aᵀ B‖²_F for row-major A [rows, da], B [rows, db]. */
+function crossFrobenius2(a: Float64Array, da: number, b: Float64Array, db: number, rows: number): number {
+  const m = new Float64Array(da * db);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < da; i++) {
+      const v = a[r * da + i]!;
+      if (v === 0) continue;
+      const o = i * db, ob = r * db;
+      for (let j = 0; j < db; j++) m[o + j] += v * b[ob + j]!;
+    }
+  }
+  let s = 0;
+  for (let i = 0; i < m.length; i++) s += m[i]! * m[i]!;
+  return s;
+}
+
+/**
+ * Linear CKA (Kornblith et al. 2019) between two representations of the same rows:
+ * ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) on centred X, Y. 1 = the same up to rotation and scale; null when
+ * either has no variance.
+ */
+export function linearCka(x: ArrayLike<number>, dx: number, y: ArrayLike<number>, dy: number, rows: number): number | null {
+  const X = centred(x, rows, dx), Y = centred(y, rows, dy);
+  const xy = crossFrobenius2(X, dx, Y, dy, rows);
+  const xx = Math.sqrt(crossFrobenius2(X, dx, X, dx, rows)), yy = Math.sqrt(crossFrobenius2(Y, dy, Y, dy, rows));
+  return xx > 0 && yy > 0 ? xy / (xx * yy) : null;
+}

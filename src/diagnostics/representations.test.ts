@@ -50,6 +50,9 @@ test('tiny trained MMoE: tower inputs and experts; own-label probe ≥ shuffled 
       assert.ok(l.probe_auc[t]! >= l.probe_auc_shuffled[t]! + 0.1, `${l.layer} ${t}: ${l.probe_auc[t]} vs shuffled ${l.probe_auc_shuffled[t]}`);
     }
   }
+  assert.deepEqual(rep.similarity!.map((x) => `${x.a}~${x.b}`), ['g.click~g.like']);
+  const cka = rep.similarity![0]!.cka!;
+  assert.ok(cka > 0 && cka <= 1 + 1e-9, String(cka));
   const program = new Command().exitOverride();
   register(program);
   const orig = console.log;

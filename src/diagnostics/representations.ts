@@ -6,7 +6,7 @@
 // beside the same probe on a shuffled label as a floor.
 import { Rng } from '../util/rng.js';
 import { fetchExtras, type DiagRun, type Fetched } from './gates-run.js';
-import { pca, probeAuc, project } from './representations-math.js';
+import { linearCka, pca, probeAuc, project } from './representations-math.js';
 import type { LayerReport, PcaPoint, RepresentationsFile } from './types.js';
 
 export interface RepresentationOptions {
@@ -91,7 +91,9 @@ export async function analyseRepresentations(r: DiagRun, o: RepresentationOption
   const tasks = r.cfg.tasks.map((t) => t.name);
   const binary = r.cfg.tasks.filter((t) => t.kind === 'binary').map((t) => t.name);
   const N = r.table.numRows;
-  const layers = layersOf(got, tasks, o.experts !== false).map((L) => analyseLayer(L, N, r.labels, binary, r.scenario, r.source.seed, o));
+  const inputs = layersOf(got, tasks, o.experts !== false);
+  const layers = inputs.map((L) => analyseLayer(L, N, r.labels, binary, r.scenario, r.source.seed, o));
+  const similarity = layerSimilarity(inputs, N);
   const notes: string[] = [];
   if (!layers.length) notes.push(`model ${r.source.model} exposes no intermediate layers (g.* / experts.* outputs); MMoE, MMoE-PPNet, PLE, CGC and shared-bottom do`);
   const nonBinary = tasks.filter((t) => !binary.includes(t));
@@ -104,8 +106,18 @@ export async function analyseRepresentations(r: DiagRun, o: RepresentationOption
   return {
     version: 1, source: r.source,
     probe: { l2: o.l2 ?? 1, ...first, by_task: Object.fromEntries(binary.map((t) => [t, rows(t)])) },
-    layers, notes,
+    layers, similarity, notes,
   };
+}
+
+/** Linear CKA between every two non-expert layers. */
+export function layerSimilarity(layers: LayerInput[], N: number): { a: string; b: string; cka: number | null }[] {
+  const L = layers.filter((l) => l.kind !== 'expert_output');
+  const out: { a: string; b: string; cka: number | null }[] = [];
+  for (let i = 0; i < L.length; i++) {
+    for (let j = i + 1; j < L.length; j++) out.push({ a: L[i]!.layer, b: L[j]!.layer, cka: linearCka(L[i]!.data, L[i]!.width, L[j]!.data, L[j]!.width, N) });
+  }
+  return out;
 }
 
 export function formatRepresentations(f: RepresentationsFile): string {
@@ -123,6 +135,7 @@ export function formatRepresentations(f: RepresentationsFile): string {
     `${s.run}: model ${s.model}, ${s.rows} ${s.split} rows; probes (L2 ${f.probe.l2}) fit on one half of the labelled rows, AUC on the other: ${
       Object.entries(f.probe.by_task ?? {}).map(([t, n]) => `${t} ${n.fit_rows}/${n.score_rows}`).join(', ')}`,
     line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line),
+    ...(f.similarity?.length ? ['', 'linear CKA between layers (1 = the same representation up to rotation and scale)', ...f.similarity.map((x) => `  ${x.a} ~ ${x.b}: ${x.cka === null ? '—' : x.cka.toFixed(3)}`)] : []),
     ...f.notes.map((n) => `note: ${n}`),
   ].join('\n');
 }

@@ -231,5 +231,11 @@ export interface RepresentationsFile {
   /** fit_rows / score_rows: of the first binary task; by_task: per binary task (rows with a label in its space). */
   probe: { l2: number; fit_rows: number; score_rows: number; by_task?: Record<string, { fit_rows: number; score_rows: number }> };
   layers: LayerReport[];
+  /**
+   * Linear CKA (Kornblith et al. 2019) between every two non-expert layers (tower inputs, level
+   * outputs, shared levels) over the analysed rows: 1 = the same representation up to rotation and
+   * scale; null when a layer has no variance.
+   */
+  similarity?: { a: string; b: string; cka: number | null }[];
   notes: string[];
 }
