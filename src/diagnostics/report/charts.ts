@@ -121,6 +121,8 @@ export function bars(title: string, rows: Row[], o: BarsOpts): ChartDef {
 
 export interface ScatterOpts {
   x: string; y: string; color: string;
+  /** Continuous colour (a regression label) instead of categories. */
+  colorQuantitative?: boolean;
   xTitle?: string; yTitle?: string; colorTitle?: string; subtitle?: string;
   width?: number; height?: number;
 }
@@ -136,7 +138,9 @@ export function scatter(title: string, rows: Row[], o: ScatterOpts): ChartDef {
       encoding: {
         x: { field: o.x, type: 'quantitative', title: o.xTitle ?? o.x, scale: { zero: false } },
         y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, scale: { zero: false } },
-        color: { field: o.color, type: 'nominal', title: o.colorTitle ?? o.color },
+        color: o.colorQuantitative
+          ? { field: o.color, type: 'quantitative', title: o.colorTitle ?? o.color, scale: { scheme: 'viridis', type: 'symlog' } }
+          : { field: o.color, type: 'nominal', title: o.colorTitle ?? o.color },
       },
     },
   };

@@ -54,7 +54,7 @@ export function gatesSection(path: string, run: string): Section {
   const experts = g.banks.flatMap((b) => b.experts.map((e) => ({ expert: `${b.bank}/${e.expert}`, dead: e.dead_relu_share, units: e.dead_units, norm: e.output_norm_mean })));
   if (experts.length) {
     parts.push(chart(bars('Dead-ReLU share per expert', experts, { x: 'expert', y: 'dead', xTitle: 'expert', yTitle: 'share of outputs = 0', horizontal: true, height: Math.max(80, 16 * experts.length) })));
-    parts.push(html(htmlTable(['expert', 'dead-ReLU share', 'dead units', 'mean output norm'], experts.map((e) => [e.expert, e.dead, { text: String(e.units), cls: 'num' }, e.norm]))));
+    parts.push(html(htmlTable(['expert', 'dead-ReLU share', 'dead-unit share', 'mean output norm'], experts.map((e) => [e.expert, e.dead, e.units, e.norm]))));
   }
   if (g.deltas.length) {
     parts.push(html(htmlTable(['δ gate', 'width', 'mean', 'std', 'p05', 'p50', 'p95', '< 0.05', '> 1.95'],

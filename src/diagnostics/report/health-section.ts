@@ -18,6 +18,9 @@ export function readHealth(path: string): FeatureHealthFile | null {
   });
 }
 
+/** The importance heatmap shows this many features at most (the largest drops). */
+export const MAX_IMPORTANCE_FEATURES = 30;
+
 const STATUS_CLS: Record<string, string> = { converged: 'num good', not_converged: 'num warn', dead: 'num bad' };
 
 export function healthSection(path: string, run: string): Section {
@@ -49,10 +52,12 @@ export function healthSection(path: string, run: string): Section {
   const perm = h.permutation;
   if (perm.features.length) {
     const tasks = Object.keys(perm.baseline_auc);
-    const cells = perm.features.flatMap((f) => tasks.map((task) => ({ feature: f.feature, task, drop: f.drop[task] ?? null })));
+    const top = (f: (typeof perm.features)[number]) => Math.max(-1, ...tasks.map((t) => f.drop[t] ?? -1));
+    const shown = [...perm.features].sort((a, b) => top(b) - top(a)).slice(0, MAX_IMPORTANCE_FEATURES);
+    const cells = shown.flatMap((f) => tasks.map((task) => ({ feature: f.feature, task, drop: f.drop[task] ?? null })));
     parts.push(chart(heatmap('Permutation importance (AUC drop)', cells, {
-      x: 'task', y: 'feature', value: 'drop', valueTitle: 'AUC drop', scheme: 'purples', digits: 3,
-      subtitle: `baseline AUC ${tasks.map((t) => `${t} ${perm.baseline_auc[t]?.toFixed(3) ?? '–'}`).join(', ')}; ${perm.repeats} shuffle(s) each`,
+      x: 'task', y: 'feature', value: 'drop', valueTitle: 'AUC drop', scheme: 'purpleorange', domainMid: 0, digits: 3, ySort: shown.map((f) => f.feature),
+      subtitle: `${shown.length < perm.features.length ? `the ${shown.length} largest of ${perm.features.length} features; ` : ''}baseline AUC ${tasks.map((t) => `${t} ${perm.baseline_auc[t]?.toFixed(3) ?? '–'}`).join(', ')}; ${perm.repeats} shuffle(s) each`,
     })));
   }
   for (const n of h.notes) parts.push(para(n, 'meta'));

@@ -13,25 +13,49 @@ export const REPR_EXPECTED = 'representations.json as written by `liverank repre
 
 /** Scatter charts are drawn for at most this many layers (tables cover all of them). */
 export const MAX_SCATTER_LAYERS = 8;
+/** Points drawn per scatter at most (evenly spaced over the file's sample). */
+export const MAX_SCATTER_POINTS = 300;
+/** Which layers get scatters first: the tower inputs (§15), then the levels, then the experts. */
+const KIND_ORDER: LayerReport['kind'][] = ['tower_input', 'level_output', 'shared_level', 'expert_output'];
+
+export function scatterLayers(layers: LayerReport[]): LayerReport[] {
+  return KIND_ORDER.flatMap((k) => layers.filter((l) => l.kind === k)).slice(0, MAX_SCATTER_LAYERS);
+}
+
+function thin<T>(xs: T[], max: number): T[] {
+  if (xs.length <= max) return xs;
+  return Array.from({ length: max }, (_, i) => xs[Math.floor((i * xs.length) / max)]!);
+}
 
 export function readRepresentations(path: string): RepresentationsFile | null {
   return readJsonIfExists<RepresentationsFile>(path, REPR_EXPECTED, hasKeys(['source', 'probe'], ['layers']));
 }
 
 function scatters(l: LayerReport): ChartDef[] {
-  if (!l.points.length) return [];
+  const points = thin(l.points, MAX_SCATTER_POINTS);
+  if (!points.length) return [];
   const ev = l.explained_variance;
-  const sub = `${l.kind.replace('_', ' ')}, width ${l.width}; PC1 ${((ev[0] ?? 0) * 100).toFixed(1)} %, PC2 ${((ev[1] ?? 0) * 100).toFixed(1)} % of the variance`;
+  const sub = `PC1 ${((ev[0] ?? 0) * 100).toFixed(1)} %, PC2 ${((ev[1] ?? 0) * 100).toFixed(1)} % of variance`;
   const out: ChartDef[] = [];
-  if (l.points.some((p) => p.scenario !== '')) {
-    out.push(scatter(`PCA of ${l.layer} by scenario`, l.points.map((p) => ({ x: p.x, y: p.y, scenario: p.scenario })), { x: 'x', y: 'y', color: 'scenario', xTitle: 'PC1', yTitle: 'PC2', subtitle: sub }));
+  if (points.some((p) => p.scenario !== '')) {
+    out.push(scatter(`PCA of ${l.layer} by scenario`, points.map((p) => ({ x: p.x, y: p.y, scenario: p.scenario })), { x: 'x', y: 'y', color: 'scenario', xTitle: 'PC1', yTitle: 'PC2', subtitle: sub }));
   }
-  const task = l.task ?? Object.keys(l.probe_auc)[0];
+  const task = l.task; // a shared layer or an expert serves no one task: by scenario only
   if (task) {
-    const pts = l.points.filter((p) => p.labels[task] !== null && p.labels[task] !== undefined);
-    if (pts.length) out.push(scatter(`PCA of ${l.layer} by ${task} label`, pts.map((p) => ({ x: p.x, y: p.y, label: String(p.labels[task]) })), { x: 'x', y: 'y', color: 'label', colorTitle: `${task} label`, xTitle: 'PC1', yTitle: 'PC2', subtitle: sub }));
+    const pts = points.filter((p) => p.labels[task] !== null && p.labels[task] !== undefined);
+    // 0/1 labels as two colours; a regression label (watch seconds) on a continuous scale
+    const binary = pts.every((p) => p.labels[task] === 0 || p.labels[task] === 1);
+    if (pts.length) {
+      out.push(scatter(`PCA of ${l.layer} by ${task} label`, pts.map((p) => ({ x: p.x, y: p.y, label: binary ? String(p.labels[task]) : p.labels[task]! })),
+        { x: 'x', y: 'y', color: 'label', colorQuantitative: !binary, colorTitle: `${task} label`, xTitle: 'PC1', yTitle: 'PC2', subtitle: sub }));
+    }
   }
   return out;
+}
+
+function probeRows(p: RepresentationsFile['probe']): string {
+  if (!p.by_task || !Object.keys(p.by_task).length) return `${p.fit_rows} rows, scored on ${p.score_rows}`;
+  return Object.entries(p.by_task).map(([t, x]) => `${t} ${x.fit_rows} / ${x.score_rows}`).join(', ') + ' rows (fit / scored)';
 }
 
 export function pcaSection(path: string, run: string): Section {
@@ -51,13 +75,14 @@ export function pcaSection(path: string, run: string): Section {
     const rows: TableCell[][] = r.layers.map((l) => [l.layer, l.kind, String(l.width), l.explained_variance[0] ?? null, l.explained_variance.slice(0, 2).reduce((a, b) => a + b, 0),
       ...tasks.map((t) => l.probe_auc[t] ?? null), ...tasks.map((t) => l.probe_auc_shuffled[t] ?? null)]);
     parts.push(html(htmlTable(['layer', 'kind', 'width', 'PC1 var', 'PC1+2 var', ...tasks.map((t) => `probe AUC ${t}`), ...tasks.map((t) => `shuffled ${t}`)], rows,
-      `Linear probe: logistic regression (L2 ${r.probe.l2}) fit on ${r.probe.fit_rows} rows, scored on ${r.probe.score_rows}; the shuffled-label probe is the ≈ 0.5 floor`)));
+      `Linear probe: logistic regression (L2 ${r.probe.l2}) fit on ${probeRows(r.probe)}; the shuffled-label probe is the ≈ 0.5 floor`)));
     const ev = r.layers.flatMap((l) => l.explained_variance.map((v, i) => ({ layer: l.layer, pc: `PC${i + 1}`, v })));
     parts.push(chart(heatmap('Explained variance per component', ev, { x: 'pc', y: 'layer', value: 'v', xTitle: 'component', valueTitle: 'variance ratio', domain: [0, 1], digits: 2 })));
     const probe = r.layers.flatMap((l) => tasks.map((t) => ({ layer: l.layer, task: t, auc: l.probe_auc[t] ?? null })));
     parts.push(chart(heatmap('Linear-probe AUC per layer', probe, { x: 'task', y: 'layer', value: 'auc', valueTitle: 'AUC', domain: [0.5, 1], scheme: 'greens', digits: 3 })));
-    for (const l of r.layers.slice(0, MAX_SCATTER_LAYERS)) for (const c of scatters(l)) parts.push(chart(c));
-    if (r.layers.length > MAX_SCATTER_LAYERS) parts.push(para(`Scatter plots for the first ${MAX_SCATTER_LAYERS} of ${r.layers.length} layers; the table covers all.`, 'meta'));
+    const drawn = scatterLayers(r.layers);
+    for (const l of drawn) for (const c of scatters(l)) parts.push(chart(c));
+    if (drawn.length < r.layers.length) parts.push(para(`Scatter plots for ${drawn.length} of ${r.layers.length} layers (tower inputs first, up to ${MAX_SCATTER_POINTS} points each); the table covers all.`, 'meta'));
   }
   for (const n of r.notes) parts.push(para(n, 'meta'));
   sec.parts = parts;

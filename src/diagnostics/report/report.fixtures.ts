@@ -67,8 +67,8 @@ export function fixtureGates(): GatesFile {
     divergence: [{ a: 'click', b: 'effective_view', level: 0, aligned: 'experts', js: 0.1, js_normalised: 0.1 / Math.LN2, by_scenario: { home: 0.12, slide: 0.05 } }],
     banks: [{ bank: 'mmoe.experts', units: 8, experts: [
       { expert: 'e0', dead_relu_share: 0.2, dead_units: 0, output_norm_mean: 1.3, output_norm_std: 0.4 },
-      { expert: 'e1', dead_relu_share: 0.45, dead_units: 1, output_norm_mean: 0.9, output_norm_std: 0.3 },
-      { expert: 'e2', dead_relu_share: 0.97, dead_units: 6, output_norm_mean: 0.1, output_norm_std: 0.05 },
+      { expert: 'e1', dead_relu_share: 0.45, dead_units: 0.125, output_norm_mean: 0.9, output_norm_std: 0.3 },
+      { expert: 'e2', dead_relu_share: 0.97, dead_units: 0.75, output_norm_mean: 0.1, output_norm_std: 0.05 },
     ] }],
     deltas: [],
     alarms: [{ kind: 'dead_relu', subject: 'mmoe.experts/e2', message: '97 % of e2\'s outputs are 0 after the ReLU' }],
