@@ -53,6 +53,24 @@ function scatters(l: LayerReport): ChartDef[] {
   return out;
 }
 
+/** Linear CKA between layers (symmetric, diagonal 1): at most 16 layers, expert outputs last. */
+function similarityChart(r: RepresentationsFile): ChartDef | null {
+  const sim = r.similarity ?? [];
+  if (!sim.length) return null;
+  const names = [...new Set(sim.flatMap((x) => [x.a, x.b]))];
+  const kind = new Map(r.layers.map((l) => [l.layer, KIND_ORDER.indexOf(l.kind)]));
+  const keep = [...names].sort((a, b) => (kind.get(a) ?? 9) - (kind.get(b) ?? 9)).slice(0, 16);
+  const order = names.filter((n) => keep.includes(n));
+  const cells = [
+    ...order.map((n) => ({ a: n, b: n, cka: 1 })),
+    ...sim.filter((x) => order.includes(x.a) && order.includes(x.b)).flatMap((x) => [{ a: x.a, b: x.b, cka: x.cka }, { a: x.b, b: x.a, cka: x.cka }]),
+  ];
+  return heatmap('Layer similarity (linear CKA)', cells, {
+    x: 'a', y: 'b', value: 'cka', xTitle: 'layer', yTitle: 'layer', valueTitle: 'CKA', domain: [0, 1], scheme: 'greys', digits: 2, xSort: order, ySort: order,
+    subtitle: `1 = the same representation up to rotation and scale${order.length < names.length ? `; ${order.length} of ${names.length} layers` : ''}`,
+  });
+}
+
 function probeRows(p: RepresentationsFile['probe']): string {
   if (!p.by_task || !Object.keys(p.by_task).length) return `${p.fit_rows} rows, scored on ${p.score_rows}`;
   return Object.entries(p.by_task).map(([t, x]) => `${t} ${x.fit_rows} / ${x.score_rows}`).join(', ') + ' rows (fit / scored)';
@@ -80,6 +98,8 @@ export function pcaSection(path: string, run: string): Section {
     parts.push(chart(heatmap('Explained variance per component', ev, { x: 'pc', y: 'layer', value: 'v', xTitle: 'component', valueTitle: 'variance ratio', domain: [0, 1], digits: 2 })));
     const probe = r.layers.flatMap((l) => tasks.map((t) => ({ layer: l.layer, task: t, auc: l.probe_auc[t] ?? null })));
     parts.push(chart(heatmap('Linear-probe AUC per layer', probe, { x: 'task', y: 'layer', value: 'auc', valueTitle: 'AUC', domain: [0.5, 1], scheme: 'greens', digits: 3 })));
+    const cka = similarityChart(r);
+    if (cka) parts.push(chart(cka));
     const drawn = scatterLayers(r.layers);
     for (const l of drawn) for (const c of scatters(l)) parts.push(chart(c));
     if (drawn.length < r.layers.length) parts.push(para(`Scatter plots for ${drawn.length} of ${r.layers.length} layers (tower inputs first, up to ${MAX_SCATTER_POINTS} points each); the table covers all.`, 'meta'));

@@ -1,11 +1,12 @@
-// The report of a tiny trained run opens in headless Chromium (Debian's /usr/bin/chromium through
+// The report of a tiny trained run (with part A's feature statistics and part B's gates, feature
+// health and representations computed on it) opens in headless Chromium (Debian's /usr/bin/chromium through
 // playwright-core) with no console errors, no failed requests and no requests at all; a screenshot
 // is taken and every chart is checked rendered: an SVG of non-zero size with data marks and the
 // expected title. Skipped, with the reason printed, only where Chromium is not installed
 // (.ci/run installs Debian's chromium).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig } from '../../train/config.js';
@@ -13,7 +14,11 @@ import { train } from '../../train/trainer.js';
 import { worldIdFeatures } from '../../train/fixtures/world-features.js';
 import { writeReport } from './build.js';
 import { checkPage, findChromium } from './browser-check.js';
-import { writeFixtureRun } from './report.fixtures.js';
+import { diagnosticsHooks } from '../hooks.js';
+import { openDiagRun } from '../gates-run.js';
+import { analyseGates } from '../gates.js';
+import { analyseFeatureHealth } from '../feature-health.js';
+import { analyseRepresentations } from '../representations.js';
 
 const chromium = findChromium();
 const skip = chromium ? false : 'Chromium not found (looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser); install it with `apt-get install -y chromium` (.ci/run does)';
@@ -36,19 +41,22 @@ test('the report of a tiny trained run renders in headless Chromium: no console 
     model: { type: 'mmoe', experts: 2, expert: [8], tower: [4] },
     optimizer: { type: 'adam', lr: 0.01 },
     embedding: { optimizer: 'adam', lr: 0.01 },
-    train: { epochs: 1, batch_size: 128, log_every: 4, eval_every: 10 },
+    train: { epochs: 1, batch_size: 128, log_every: 4, eval_every: 10, diagnostics_every: 4 },
   }, process.cwd(), 'report test config');
-  await train(cfg, { out: run, verbose: false });
-  // part B's analyses come from their own commands; here their files are the fixture's (same shapes)
-  const fx = writeFixtureRun(mkdtempSync(join(tmpdir(), 'lr-report-fx-')), { shift: false });
+  await train(cfg, { out: run, verbose: false, hooks: diagnosticsHooks }); // as the CLI trains: RUN/tb + feature statistics
+  // the post-hoc analyses the report shows, as `liverank gates / features health / representations` write them
+  const diag = await openDiagRun(run, { rows: 400, verbose: false });
   mkdirSync(join(run, 'diagnostics'), { recursive: true });
-  for (const f of ['gates.json', 'feature_health.json', 'representations.json']) copyFileSync(join(fx, 'diagnostics', f), join(run, 'diagnostics', f));
+  writeFileSync(join(run, 'diagnostics', 'gates.json'), JSON.stringify(await analyseGates(diag)));
+  writeFileSync(join(run, 'diagnostics', 'feature_health.json'), JSON.stringify(await analyseFeatureHealth(diag, { repeats: 1 })));
+  writeFileSync(join(run, 'diagnostics', 'representations.json'), JSON.stringify(await analyseRepresentations(diag, { experts: false })));
 
   const r = await writeReport(run, { config: cfg }); // the shift is computed from the run's own data
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.warnings, []);
   for (const t of ['Oracle gap by task and scenario', 'Reliability: click', 'Training loss per task', 'Validation AUC / XAUC per task',
-    'Mean gate weight per expert', 'Permutation importance (AUC drop)', 'Linear-probe AUC per layer',
+    'Mean gate weight per expert', 'Gate entropy by scenario', 'Cross-task gate divergence', 'Dead-ReLU share per expert',
+    'Embedding gradient norm per feature', 'Permutation importance (AUC drop)', 'Linear-probe AUC per layer', 'PCA of g.click by scenario',
     'Feature shift by scenario (PSI)', 'Feature shift by country (PSI)', 'Feature shift by scenario (KS)']) {
     assert.ok(r.charts.includes(t), `chart "${t}" missing; charts: ${r.charts.join(' | ')}`);
   }
