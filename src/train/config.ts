@@ -40,6 +40,8 @@ const dataSchema = z.discriminatedUnion('source', [
     logging_noise: z.number().nonnegative().optional(),
     /** Biased policy: sd of its persistent per-streamer error on the click logit (world default 1.0). */
     logging_streamer_noise: z.number().nonnegative().optional(),
+    /** Write the counterfactual truth (p_click_relevance, click_at_top, p_examine) under the random policy too (docs/world.md §12); the biased policy always writes it. */
+    counterfactual_truth: z.boolean().optional(),
     /** Read a generated world file instead of generating in memory. */
     path: z.string().optional(),
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */

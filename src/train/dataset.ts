@@ -52,7 +52,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         report.files[path] = fileReport(r.stats);
       } else {
         const t0 = Date.now();
-        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day, usersPerImpression: d.users_per_impression, heterogeneity: d.heterogeneity, loggingPolicy: d.logging_policy, loggingNoise: d.logging_noise, loggingStreamerNoise: d.logging_streamer_noise }).impressions;
+        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day, usersPerImpression: d.users_per_impression, heterogeneity: d.heterogeneity, loggingPolicy: d.logging_policy, loggingNoise: d.logging_noise, loggingStreamerNoise: d.logging_streamer_noise, counterfactualTruth: d.counterfactual_truth }).impressions;
         log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions over ${d.days} day(s) (seed ${d.world_seed}${d.heterogeneity && d.heterogeneity !== 'none' ? `, heterogeneity ${d.heterogeneity}` : ''}${d.logging_policy === 'biased' ? ', biased logging policy' : ''}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
       let rows = prepare(impressions);

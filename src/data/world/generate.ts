@@ -49,12 +49,19 @@ export interface WorldOptions {
   loggingNoise?: number;
   /** Biased policy only: sd of its persistent per-streamer error on the click logit (default 1.0, docs/world.md §12). */
   loggingStreamerNoise?: number;
+  /**
+   * Write the counterfactual truth (p_click_relevance, click_at_top, p_examine) under the default
+   * random policy too (the biased policy always writes it): click_at_top is drawn conditionally on
+   * the logged click (1 when clicked, else with probability (p_rel − p_click) / (1 − p_click) from
+   * the extra stream), so every other column stays byte-identical to the world without it.
+   */
+  counterfactualTruth?: boolean;
   /** Called every ~5 % with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface WorldMeta {
-  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number; heterogeneity?: Heterogeneity; loggingPolicy?: LoggingPolicy; loggingNoise?: number; loggingStreamerNoise?: number };
+  options: { impressions: number; seed: number; days: number; startTs: number; liveRoomsPerMillionPerDay: number; usersPerImpression: number; heterogeneity?: Heterogeneity; loggingPolicy?: LoggingPolicy; loggingNoise?: number; loggingStreamerNoise?: number; counterfactualTruth?: boolean };
   /** The coefficients of a heterogeneous world (absent in the default world, whose meta is unchanged). */
   heterogeneity?: HeteroSpec;
   /** The biased logging policy and its exact examination curves (absent in today's world). */
@@ -155,7 +162,8 @@ export function generateWorld(opts: WorldOptions = {}): World {
     p_click: new Float64Array(N), p_effective_view: new Float64Array(N), p_follow: new Float64Array(N),
     p_gift: new Float64Array(N), p_order: new Float64Array(N), e_watch_s: new Float64Array(N), watch_mu: new Float64Array(N),
   };
-  const cf = biased ? { p_click_relevance: new Float64Array(N), click_at_top: new Float32Array(N), p_examine: new Float64Array(N) } : null;
+  const withCf = biased || opts.counterfactualTruth === true;
+  const cf = withCf ? { p_click_relevance: new Float64Array(N), click_at_top: new Float32Array(N), p_examine: new Float64Array(N) } : null;
   const ages = ['18-24', '25-34', '35-44', '45+']; const genders = ['f', 'm', 'u']; const devices = ['android', 'ios'];
   const codes = COUNTRIES.map((c) => c.code);
   const userImps = new Int32Array(nUsers); const roomImps = new Int32Array(se.n);
@@ -209,7 +217,9 @@ export function generateWorld(opts: WorldOptions = {}): World {
       if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
     } else {
       pos = spec.positional ? posAlias.sample(rImp) : 0;
-      describe(live.choose(u, g, users, hist, rExpo), pos);
+      const room = live.choose(u, g, users, hist, rExpo);
+      if (withCf && spec.positional) { describe(room, 0); pRel = tr.pClick; } // the click probability at the top (no random draws)
+      describe(room, pos);
     }
 
     col.impression_id[i] = i; col.ts[i] = startTs + t; col.hour[i] = hour;
@@ -226,7 +236,16 @@ export function generateWorld(opts: WorldOptions = {}): World {
     col.p_gift[i] = tr.pGift; col.p_order[i] = tr.pOrder; col.e_watch_s[i] = tr.eWatch; col.watch_mu[i] = tr.watchMu;
 
     // Labels: enter (click, or always on slide) -> watch seconds -> effective view -> follow/gift/order.
-    if (cf) {
+    if (cf && !biased) {
+      // Random policy: the logged labels exactly as without the option; click_at_top coupled to the click.
+      drawLabels(tr, rLabel, lab);
+      if (spec.positional) {
+        cf.p_click_relevance[i] = pRel; cf.p_examine[i] = examAt(g, pos);
+        cf.click_at_top[i] = lab.entered || rCf.next() * (1 - tr.pClick) < pRel - tr.pClick ? 1 : 0;
+      } else {
+        cf.p_click_relevance[i] = NaN; cf.click_at_top[i] = NaN; cf.p_examine[i] = 1;
+      }
+    } else if (cf) {
       if (spec.positional) {
         // One uniform: click_at_top = [U < p_rel], click = [U < e(pos)·p_rel], so click implies click_at_top.
         const U = rCf.next();
@@ -252,7 +271,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
   const tTables = Date.now();
   const impressions = makeTable(cf ? { ...col, ...cf } : col);
   const meta: WorldMeta = {
-    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression, ...(hetero ? { heterogeneity } : {}), ...(biased ? { loggingPolicy, loggingNoise, loggingStreamerNoise } : {}) },
+    options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression, ...(hetero ? { heterogeneity } : {}), ...(biased ? { loggingPolicy, loggingNoise, loggingStreamerNoise } : {}), ...(withCf && !biased ? { counterfactualTruth: true } : {}) },
     ...(hetero ? { heterogeneity: hetero.spec } : {}),
     ...(biased ? { loggingPolicy: biasedLogMeta(loggingNoise, loggingStreamerNoise, examAt) } : {}),
     sizes: { users: nUsers, streamers: st.n, rooms: se.n, avgLiveRooms: Math.round(liveSum / N), seqLen: P.seqLen },
