@@ -163,3 +163,18 @@ test('a retrained run: shift.json of other features is recomputed; older part-B 
   assert.match(html, /gates\.json is older than the run&#39;s features\.json: it describes an earlier run in this directory; re-run `liverank gates /);
   assert.doesNotMatch(html, /representations\.json is older/);
 });
+
+test('CLI: liverank report refuses bad options by name', async () => {
+  const { buildProgram } = await import('../../cli/main.js');
+  const run = writeFixtureRun(tmp());
+  for (const [args, msg] of [
+    [['--shift', 'bogus'], /--shift: "bogus" is not allowed; allowed: auto, recompute, off/],
+    [['--shift-split', 'dev'], /--shift-split: "dev" is not allowed; allowed: train, val, test/],
+    [['--shift-rows', '0'], /--shift-rows: expected a positive integer, got "0"/],
+    [['--seesaw', 'click'], /--seesaw: expected TASK=PATH/],
+  ] as [string[], RegExp][]) {
+    const program = await buildProgram();
+    program.exitOverride();
+    await assert.rejects(program.parseAsync(['node', 'liverank', 'report', run, ...args]), msg);
+  }
+});
