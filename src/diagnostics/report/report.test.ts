@@ -13,7 +13,9 @@ import { seesawSection } from './seesaw-section.js';
 import { trainingSeries } from './training-section.js';
 import { fixtureMatrix, writeFixtureRun } from './report.fixtures.js';
 import { parseSeesaw } from '../../cli/commands/report.js';
-import { currentShift, SHIFT_FILE } from './shift.js';
+import { computeShift, currentShift, SHIFT_FILE } from './shift.js';
+import { fitFeatures, parseFeatureConfig, saveFitted } from '../../features/index.js';
+import { parseTrainConfig } from '../../train/config.js';
 import { sha256 } from '../../util/checksum.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lr-report-'));
@@ -177,4 +179,22 @@ test('CLI: liverank report refuses bad options by name', async () => {
     program.exitOverride();
     await assert.rejects(program.parseAsync(['node', 'liverank', 'report', run, ...args]), msg);
   }
+});
+
+test('shift: data without scenario / country columns is said, without loading the data', async () => {
+  const run = writeFixtureRun(tmp(), { shift: false });
+  const fc = parseFeatureConfig({ version: 1, features: [{ name: 'age', kind: 'dense', column: 'age', ops: ['standardize'] }] }, 'test');
+  saveFitted(join(run, 'features.json'), fitFeatures(fc, { numRows: 3, columns: { age: new Float64Array([20, 30, 40]) } }));
+  const cfg = parseTrainConfig({
+    name: 'files', data: { source: 'files', train: 'does-not-exist.csv', schema: [{ name: 'age', type: 'float' }, { name: 'y', type: 'int' }] },
+    features: { version: 1, features: [{ name: 'age', kind: 'dense', column: 'age' }] },
+    tasks: [{ name: 'y', label: 'y' }], model: { type: 'dnn', hidden: [4] },
+  }, run, 'test config');
+  const f = await computeShift(run, { config: cfg });
+  assert.deepEqual([f.by, f.shift, f.rows], [[], [], 0]);
+  assert.match(f.notes.join(), /no scenario or country column/);
+  const r = await writeReport(run, { config: cfg });
+  assert.deepEqual(r.errors, []);
+  assert.match(readFileSync(r.path, 'utf8'), /No scenario or country column in this run&#39;s data/);
+  assert.equal(r.charts.some((c) => c.startsWith('Feature shift')), false);
 });

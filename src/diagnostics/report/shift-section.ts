@@ -52,6 +52,11 @@ export function shiftSection(file: ShiftFile | null, status: { path: string; err
     sec.parts.push(html(`<p class="missing">The feature shift ${esc(why)}. Run <code>liverank report ${esc(status.run)}</code> (with <code>--config</code> when the run's data paths are relative to its config).</p>`));
     return sec;
   }
+  if (!file.by.length) {
+    sec.parts.push(para(`No scenario or country column in this run's data, so there is no shift between groups to show (${status.path}).`, 'meta'));
+    for (const n of file.notes) sec.parts.push(para(n, 'meta'));
+    return sec;
+  }
   const parts: Part[] = [para(`From ${status.path}: the run's fitted features on ${fmtInt(file.rows)} rows of the ${file.split} split (${fmtInt(file.split_rows)} rows), grouped by ${file.by.join(', ') || 'nothing'} — the PSI/KS of \`liverank features report --by\`.`)];
   for (const s of file.shift) parts.push(...columnParts(s));
   for (const n of file.notes) parts.push(para(n, 'meta'));

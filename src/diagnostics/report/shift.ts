@@ -90,32 +90,36 @@ export async function computeShift(run: string, o: ShiftOptions = {}): Promise<S
   const fitted = loadFitted(fpath);
   const cfg = runConfig(run, o.config);
   const features = parseFeatureConfig(fitted.config, `${fpath} config`);
+  // the slice columns loadSplits gives: scenario / country for the world, none for census and files
+  const world = cfg.data.source === 'world';
+  const by = [cfg.eval.scenario_column ?? (world ? 'scenario' : undefined), cfg.eval.country_column ?? (world ? 'country' : undefined)].filter((c): c is string => !!c);
+  const notes: string[] = [];
+  const path = join(run, SHIFT_FILE);
+  const save = (out: ShiftFile): ShiftFile => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
+    return out;
+  };
+  if (!by.length) {
+    notes.push('the data has no scenario or country column (set eval.scenario_column / eval.country_column)');
+    return save({ version: 1, split, rows: 0, split_rows: 0, by, created: new Date().toISOString(), features_sha256: digestFile(fpath).sha256, shift: [], notes });
+  }
   log(`shift: loading the ${split} split of the run's data (${cfg.data.source}) …`);
   const splits = await loadSplits(cfg, log, counterPreparer(features));
-  const by = [cfg.eval.scenario_column ?? splits.slices.scenario, cfg.eval.country_column ?? splits.slices.country].filter((c): c is string => !!c);
   const table = splits[split];
-  const notes: string[] = [];
   const rows = sample(table, o.maxRows ?? 200_000, o.seed ?? 1);
   if (rows.numRows < table.numRows) notes.push(`a seeded sample of ${rows.numRows} of the ${table.numRows} ${split} rows`);
-  let shift: ShiftResult[] = [];
-  if (!by.length) notes.push('the data has no scenario or country column (set eval.scenario_column / eval.country_column)');
-  else {
-    const missing = by.filter((c) => !rows.columns[c]);
-    if (missing.length) throw new Error(`shift: the ${split} split has no column ${missing.map((c) => `"${c}"`).join(', ')} (from eval.scenario_column / eval.country_column or the data's default slices)`);
-    const rep = new FeatureReporter(fitted, { by });
-    rep.update(rows);
-    const r = rep.finish();
-    // a feature that reads the group column itself (country id by country) differs between groups by construction
-    shift = r.shift.map((s) => {
-      const self = features.features.filter((f) => 'column' in f && f.column === s.column).map((f) => f.name);
-      if (self.length) notes.push(`by ${s.column}: left out ${self.join(', ')} (they read the "${s.column}" column itself)`);
-      return { ...s, features: s.features.filter((f) => !self.includes(f.name)) };
-    });
-    notes.push(...r.notes);
-  }
-  const out: ShiftFile = { version: 1, split, rows: rows.numRows, split_rows: table.numRows, by, created: new Date().toISOString(), features_sha256: digestFile(fpath).sha256, shift, notes };
-  const path = join(run, SHIFT_FILE);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
-  return out;
+  const missing = by.filter((c) => !rows.columns[c]);
+  if (missing.length) throw new Error(`shift: the ${split} split has no column ${missing.map((c) => `"${c}"`).join(', ')} (from eval.scenario_column / eval.country_column or the data's default slices)`);
+  const rep = new FeatureReporter(fitted, { by });
+  rep.update(rows);
+  const r = rep.finish();
+  // a feature that reads the group column itself (country id by country) differs between groups by construction
+  const shift: ShiftResult[] = r.shift.map((s) => {
+    const self = features.features.filter((f) => 'column' in f && f.column === s.column).map((f) => f.name);
+    if (self.length) notes.push(`by ${s.column}: left out ${self.join(', ')} (they read the "${s.column}" column itself)`);
+    return { ...s, features: s.features.filter((f) => !self.includes(f.name)) };
+  });
+  notes.push(...r.notes);
+  return save({ version: 1, split, rows: rows.numRows, split_rows: table.numRows, by, created: new Date().toISOString(), features_sha256: digestFile(fpath).sha256, shift, notes });
 }
