@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .description('write RUN/report.html: metric matrix with oracle gaps, calibration, training curves, gates, feature health, PCA, scenario/country shift, seesaw')
     .argument('<run>', 'run directory')
     .option('-o, --out <file>', 'output file (default RUN/report.html)')
-    .option('--seesaw <task=path...>', 'single-task runs (run dir or metrics.json) for the seesaw table, one per task')
+    .option('--seesaw <task=path...>', 'single-task runs (run dir or metrics.json) for the seesaw table, one per task; give them after RUN')
     .option('--shift <mode>', 'scenario/country shift: auto (reuse RUN/diagnostics/shift.json, else compute) | recompute | off', 'auto')
     .option('--shift-split <split>', 'split whose rows the shift compares: train | val | test', 'train')
     .option('--shift-rows <n>', 'rows compared at most (seeded sample above)', '200000')
