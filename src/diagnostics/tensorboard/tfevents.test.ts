@@ -243,3 +243,18 @@ test('a truncated file is reported at the cut record, in the body and in the hea
     assert.equal(h.error!.offset, 0);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('buffered events reach the file without close() once flushMs has passed (a run that dies keeps them)', () => {
+  const dir = tmp();
+  try {
+    const w = new EventWriter(dir, { flushMs: 0 });
+    w.add(1, new SummaryBatch().scalar('a', 1));
+    assert.equal(records(readFileSync(w.path)).length, 2, 'file version + the step, before close');
+    const lazy = new EventWriter(join(dir, 'lazy'), { flushMs: 60_000 });
+    lazy.add(1, new SummaryBatch().scalar('a', 1));
+    assert.equal(records(readFileSync(lazy.path)).length, 1, 'only the file version until a flush');
+    lazy.close();
+    assert.equal(records(readFileSync(lazy.path)).length, 2);
+    w.close();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

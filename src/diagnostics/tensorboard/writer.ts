@@ -57,7 +57,7 @@ export class EventWriter {
   private pendingBytes = 0;
 
   /** Creates `dir` and the event file, and writes the file_version record. */
-  constructor(dir: string, o: { now?: number; host?: string; flushBytes?: number } = {}) {
+  constructor(dir: string, o: { now?: number; host?: string; flushBytes?: number; flushMs?: number } = {}) {
     mkdirSync(dir, { recursive: true });
     const base = join(dir, eventFileName(o.now, o.host));
     let path = base;
@@ -65,18 +65,22 @@ export class EventWriter {
     this.path = path;
     this.fd = openSync(this.path, 'wx');
     this.flushBytes = o.flushBytes ?? 1 << 16;
+    this.flushMs = o.flushMs ?? 2000;
     this.write({ wallTime: (o.now ?? Date.now()) / 1000, step: 0, fileVersion: FILE_VERSION });
     this.flush();
   }
 
   private readonly flushBytes: number;
+  /** Buffered events reach the file at least this often (a run that dies keeps all but the last moments). */
+  private readonly flushMs: number;
+  private lastFlush = performance.now();
 
   private write(e: Parameters<typeof encodeEvent>[0]): void {
     if (this.fd === null) throw new Error(`${this.path}: the event writer is closed`);
     const rec = frameRecord(encodeEvent(e));
     this.pending.push(rec);
     this.pendingBytes += rec.length;
-    if (this.pendingBytes >= this.flushBytes) this.flush();
+    if (this.pendingBytes >= this.flushBytes || performance.now() - this.lastFlush >= this.flushMs) this.flush();
   }
 
   /** One Event at `step` with the batch's values (nothing when the batch is empty). */
@@ -101,6 +105,7 @@ export class EventWriter {
     while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
     this.pending = [];
     this.pendingBytes = 0;
+    this.lastFlush = performance.now();
   }
 
   close(): void {
