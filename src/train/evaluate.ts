@@ -31,6 +31,8 @@ export interface EvalOptions {
   label?: string;
   /** Only the "all" cells (faster, e.g. for validation during training). */
   allOnly?: boolean;
+  /** With allOnly: the per-scenario cells too (validation during training, for the TensorBoard scalars). */
+  byScenario?: boolean;
   /** The session's debiasing: a D2Q task's scored quantile q̂ becomes Φ_k⁻¹(q̂) seconds (required for D2Q tasks). */
   debias?: Debias | null;
 }
@@ -77,7 +79,7 @@ export async function evaluateTable(
       preds: batchPreds,
       labels: labels.metricLabel,
       trueProbs: Object.keys(trueProbs).length ? trueProbs : undefined,
-      scenario: slice(o.slices.scenario, part),
+      scenario: slice(o.slices.scenario, part, o.byScenario),
       country: slice(o.slices.country, part),
       user: slice(o.slices.group, part, true),
     });

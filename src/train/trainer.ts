@@ -115,7 +115,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   let epochLoss = st.batchInEpoch > 0 && st.epochLoss ? [...st.epochLoss] : tasks.map(() => 0);
   let epochBatches = st.batchInEpoch > 0 ? (st.epochBatches ?? 0) : 0;
   const validate = async (): Promise<boolean> => {
-    const v = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, allOnly: true, debias: s.debias });
+    const v = await evaluateTable(splits.val, evaluator, asm, tasks, { batchSize: cfg.eval.batch_size, slices: s.slices, allOnly: true, byScenario: !!diag, debias: s.debias });
     const summary = tasks.map((t) => `${t.name} ${t.kind === 'binary' ? `auc ${fmt(metricValue(v.matrix, `${t.name}.auc`))}` : `rmse ${fmt(metricValue(v.matrix, `${t.name}.rmse`))}`}`).join(' | ');
     appendLog(logPath, { kind: 'val', step: st.globalStep, epoch: st.epoch, metrics: Object.fromEntries(tasks.map((t) => [t.name, v.matrix.tasks[t.name]?.all])) });
     diag?.onEval(st.globalStep, 'val', v.matrix);

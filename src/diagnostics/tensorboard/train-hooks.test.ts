@@ -72,6 +72,7 @@ test('a run writes scalars every step, histograms and feature statistics every N
     h('emb_grad_norm/user_id');
     for (const t of ['val/click/auc', 'test/click/auc', 'test/watch_time/rmse']) assert.ok(byTag.has(t), t);
     assert.ok([...byTag.keys()].some((k) => /^test\/click\/scenario=\w+\/auc$/.test(k)));
+    assert.ok([...byTag.keys()].some((k) => /^val\/click\/scenario=\w+\/auc$/.test(k)), 'validation metrics per scenario during training');
 
     const fs = readFeatureStats(join(out, FEATURE_STATS_FILE));
     assert.deepEqual(fs.map((l) => l.step), snap);
