@@ -2,6 +2,7 @@
 // with validation, early stopping, committed checkpoints and --resume, a NaN guard, then the test
 // metric matrix (with the oracle) and the exported forward model. The run directory is locked for
 // the whole run; see run-dir.ts for what it holds and checkpoints.ts for how a checkpoint commits.
+import type { Table } from '../data/table.js';
 import { join } from 'node:path';
 import { takeRows } from '../data/table.js';
 import { Evaluator, TrainStep } from '../engine/step.js';
@@ -60,6 +61,8 @@ export interface TrainSummary {
   trainSamplesPerSecond: number;
   out: string;
   dataReport: DataReport;
+  /** The splits the run trained and evaluated on, for in-process follow-ups (e.g. the demo's report reuses them instead of loading the data again). */
+  splits?: { train: Table; val: Table; test: Table };
 }
 
 export async function train(cfgIn: TrainConfig, o: TrainOptions): Promise<TrainSummary> {
@@ -233,7 +236,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
   await writeExamination(o.out, s, step.store, splits.val, log); // PAL: the learned examination curve
   faultPoint('train.exported');
   const trainLabelNoise = labelNoise(splits.train, tasks, s.slices);
-  return { test, val, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out, dataReport: splits.report };
+  return { test, val, trainLabelNoise, steps: st.globalStep, seconds, trainSamplesPerSecond: samples / Math.max(1e-9, seconds), out: o.out, dataReport: splits.report, splits: { train: splits.train, val: splits.val, test: splits.test } };
 }
 
 function fmt(v: number | null | undefined): string {

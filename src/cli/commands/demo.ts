@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const res = await train(cfg, { out: o.out, overwrite: true }); // a demo re-run starts over
       process.stdout.write(`${demoReport(res.test.matrix, res.trainLabelNoise)}\n`);
       const t1 = Date.now();
-      const rep = await writeReport(o.out, { config: cfg, log: (s) => process.stderr.write(`${s}\n`) });
+      const rep = await writeReport(o.out, { config: cfg, shiftTable: res.splits?.train, log: (s) => process.stderr.write(`${s}\n`) });
       for (const e of rep.errors) process.stderr.write(`report: ${e}\n`);
       process.stdout.write(`\nwrote ${join(o.out, 'metrics.json')}, ${join(o.out, 'model.onnx')} — demo took ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       process.stdout.write(`report: ${rep.path} (${rep.charts.length} charts, written in ${((Date.now() - t1) / 1000).toFixed(0)} s) — open it in a browser\n`);

@@ -2,6 +2,7 @@
 // curves, training curves, gates, feature health, representations, the scenario/country shift and
 // (when single-task runs are given) the seesaw table, as one self-contained HTML page of inline SVG.
 // A section whose input file is unreadable shows the error (naming the file) and the rest still render.
+import type { Table } from '../../data/table.js';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { MatrixJSON } from '../../metrics/index.js';
@@ -31,6 +32,8 @@ export interface ReportOptions {
   shift?: 'auto' | 'recompute' | 'off';
   shiftSplit?: 'train' | 'val' | 'test';
   shiftMaxRows?: number;
+  /** The shift split's rows when the caller has them in memory (the demo: the split it just trained on). */
+  shiftTable?: Table;
   /** The run's training config, when its data paths are relative to the config file. */
   config?: TrainConfig;
   log?: (s: string) => void;
@@ -85,7 +88,7 @@ async function shiftPart(run: string, o: ReportOptions, errors: string[]): Promi
   try {
     let file: ShiftFile | null = mode === 'auto' ? currentShift(run, o.log) : null;
     if (file && o.shiftSplit && file.split !== o.shiftSplit) file = null;
-    file ??= await computeShift(run, { split: o.shiftSplit, maxRows: o.shiftMaxRows, config: o.config, log: o.log });
+    file ??= await computeShift(run, { split: o.shiftSplit, maxRows: o.shiftMaxRows, config: o.config, table: o.shiftTable, log: o.log });
     return shiftSection(file, { path, run });
   } catch (e) {
     const msg = (e as Error).message;

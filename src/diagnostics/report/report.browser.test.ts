@@ -13,6 +13,7 @@ import { parseTrainConfig } from '../../train/config.js';
 import { train } from '../../train/trainer.js';
 import { worldIdFeatures } from '../../train/fixtures/world-features.js';
 import { writeReport } from './build.js';
+import { computeShift, readShift, SHIFT_FILE } from './shift.js';
 import { checkPage, findChromium } from './browser-check.js';
 import { diagnosticsHooks } from '../hooks.js';
 import { openDiagRun } from '../gates-run.js';
@@ -43,7 +44,7 @@ test('the report of a tiny trained run renders in headless Chromium: no console 
     embedding: { optimizer: 'adam', lr: 0.01 },
     train: { epochs: 1, batch_size: 128, log_every: 4, eval_every: 10, diagnostics_every: 4 },
   }, process.cwd(), 'report test config');
-  await train(cfg, { out: run, verbose: false, hooks: diagnosticsHooks }); // as the CLI trains: RUN/tb + feature statistics
+  const res = await train(cfg, { out: run, verbose: false, hooks: diagnosticsHooks }); // as the CLI trains: RUN/tb + feature statistics
   // the post-hoc analyses the report shows, as `liverank gates / features health / representations` write them
   const diag = await openDiagRun(run, { rows: 400, verbose: false });
   mkdirSync(join(run, 'diagnostics'), { recursive: true });
@@ -53,6 +54,11 @@ test('the report of a tiny trained run renders in headless Chromium: no console 
 
   const r = await writeReport(run, { config: cfg }); // the shift is computed from the run's own data
   assert.deepEqual(r.errors, []);
+  // the demo passes the training split it already holds: the same shift without loading the data again
+  const loaded = readShift(join(run, SHIFT_FILE))!;
+  const inMemory = await computeShift(run, { config: cfg, table: res.splits!.train });
+  assert.deepEqual(inMemory.shift, loaded.shift);
+  assert.equal(inMemory.rows, loaded.rows);
   assert.deepEqual(r.warnings, []);
   for (const t of ['Oracle gap by task and scenario', 'Reliability: click', 'Training loss per task', 'Validation AUC / XAUC per task',
     'Mean gate weight per expert', 'Gate entropy by scenario', 'Cross-task gate divergence', 'Dead-ReLU share per expert',

@@ -42,6 +42,8 @@ export interface ShiftOptions {
   seed?: number;
   /** The training config (needed when its data paths are relative to it); default RUN/config.json. */
   config?: TrainConfig;
+  /** The split's rows already in memory (as the trainer loaded them, counters included): no second load of the data. */
+  table?: Table;
   log?: (s: string) => void;
 }
 
@@ -104,9 +106,11 @@ export async function computeShift(run: string, o: ShiftOptions = {}): Promise<S
     notes.push('the data has no scenario or country column (set eval.scenario_column / eval.country_column)');
     return save({ version: 1, split, rows: 0, split_rows: 0, by, created: new Date().toISOString(), features_sha256: digestFile(fpath).sha256, shift: [], notes });
   }
-  log(`shift: loading the ${split} split of the run's data (${cfg.data.source}) …`);
-  const splits = await loadSplits(cfg, log, counterPreparer(features));
-  const table = splits[split];
+  let table = o.table;
+  if (!table) {
+    log(`shift: loading the ${split} split of the run's data (${cfg.data.source}) …`);
+    table = (await loadSplits(cfg, log, counterPreparer(features)))[split];
+  }
   const rows = sample(table, o.maxRows ?? 200_000, o.seed ?? 1);
   if (rows.numRows < table.numRows) notes.push(`a seeded sample of ${rows.numRows} of the ${table.numRows} ${split} rows`);
   const missing = by.filter((c) => !rows.columns[c]);
