@@ -1,0 +1,83 @@
+// The exported artefacts of a run that the fine ranker serves: RUN/model.onnx (checked against
+// RUN/model.onnx.sha256 before ORT sees a byte), RUN/model.json (its inputs and outputs, validated
+// here) and RUN/features.json (the fitted feature pipeline training used). Pure reading: no trainer.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadFitted, type FeatureBatch, type FittedFeatures } from '../features/index.js';
+import { readVerified, sha256 } from '../util/checksum.js';
+import type { Feed } from '../engine/runtime.js';
+
+const Input = z.object({
+  name: z.string().min(1),
+  dtype: z.enum(['int64', 'float32']),
+  shape: z.array(z.union([z.string(), z.number()])),
+  feature: z.string().optional(),
+  mask: z.string().optional(),
+  columns: z.array(z.string()).optional(),
+});
+const Output = z.object({ name: z.string().min(1), task: z.string().min(1), kind: z.string().optional(), d2q: z.string().optional() });
+const Manifest = z.object({
+  model: z.string().min(1),
+  features: z.string().min(1),
+  inputs: z.array(Input).min(1),
+  outputs: z.array(Output).min(1),
+});
+export type ModelManifest = z.infer<typeof Manifest>;
+
+/** Everything a scoring thread and the featurizer need, read once per (re)load. */
+export interface LoadedModel {
+  dir: string;
+  manifest: ModelManifest;
+  fitted: FittedFeatures;
+  /** The verified model.onnx bytes. */
+  bytes: Uint8Array;
+  sha256: string;
+  loadedAt: string;
+}
+
+/** Reads and checks a run directory's exported model; every failure names the file and what is wrong. */
+export function loadRunArtefacts(dir: string): LoadedModel {
+  if (!existsSync(dir)) throw new Error(`${dir}: run directory does not exist`);
+  const mpath = join(dir, 'model.json');
+  if (!existsSync(mpath)) throw new Error(`${mpath}: missing; export the run first (liverank train writes model.onnx, model.onnx.sha256 and model.json)`);
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(mpath, 'utf8')); } catch (e) { throw new Error(`${mpath}: not JSON (${(e as Error).message})`); }
+  const r = Manifest.safeParse(raw);
+  if (!r.success) throw new Error(`${mpath}: not a liverank model manifest: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  const manifest = r.data;
+  const d2q = manifest.outputs.filter((o) => o.d2q);
+  if (d2q.length) throw new Error(`${mpath}: task(s) ${d2q.map((o) => o.task).join(', ')} output D2Q quantiles; the fine ranker does not serve D2Q models yet`);
+  const onnx = join(dir, manifest.model);
+  if (!existsSync(onnx)) throw new Error(`${onnx}: model file missing`);
+  const bytes = readVerified(onnx, true);
+  const fpath = join(dir, manifest.features);
+  if (!existsSync(fpath)) throw new Error(`${fpath}: fitted features missing`);
+  const fitted = loadFitted(fpath);
+  for (const inp of manifest.inputs) {
+    if (inp.name === 'dense') continue;
+    if (!inp.feature) throw new Error(`${mpath}: input ${inp.name} names no feature`);
+  }
+  return { dir, manifest, fitted, bytes, sha256: sha256(bytes), loadedAt: new Date().toISOString() };
+}
+
+/** ORT feeds for a featurized batch, in the manifest's input order (ids as int64, masks and dense as float32). */
+export function feedsFor(manifest: ModelManifest, fb: FeatureBatch): Record<string, Feed> {
+  const n = fb.numRows;
+  const feeds: Record<string, Feed> = {};
+  for (const inp of manifest.inputs) {
+    if (inp.name === 'dense') {
+      if (fb.denseWidth !== (inp.columns?.length ?? fb.denseWidth)) throw new Error(`model.json: dense input has ${inp.columns!.length} columns, the features produce ${fb.denseWidth}`);
+      feeds.dense = { data: Float32Array.from(fb.dense), dims: [n, fb.denseWidth] };
+      continue;
+    }
+    const f = inp.feature!;
+    const single = fb.ids[f];
+    if (single) { feeds[inp.name] = { data: BigInt64Array.from(single, (v) => BigInt(v)), dims: [n] }; continue; }
+    const multi = fb.multi[f];
+    if (!multi) throw new Error(`model.json: input ${inp.name} reads feature "${f}", which features.json does not produce`);
+    feeds[inp.name] = { data: BigInt64Array.from(multi.ids, (v) => BigInt(v)), dims: [n, multi.maxLen] };
+    if (inp.mask) feeds[inp.mask] = { data: Float32Array.from(multi.mask), dims: [n, multi.maxLen] };
+  }
+  return feeds;
+}

@@ -1,0 +1,107 @@
+// Train/serve parity: a tiny run trained here, served by FineRanker from its exported artefacts
+// (JSON rows → Table → the training transform → model.onnx on a worker thread), scores the logged
+// test rows like the trainer's metrics path (Evaluator on the training graph) within 1e-5.
+// (The test trains, so it imports src/train; src/serving itself never does.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTrainConfig } from '../train/config.js';
+import { openSession, train } from '../train/trainer.js';
+import { findCheckpoint, restoreParams } from '../train/run-dir.js';
+import { predOutput } from '../train/heads.js';
+import { isStringColumn, sliceTable, type Table } from '../data/table.js';
+import { transform } from '../features/index.js';
+import { Evaluator, ensureLayout } from '../engine/step.js';
+import { ParameterStore } from '../engine/store.js';
+import { worldIdFeatures } from '../train/fixtures/world-features.js';
+import { FineRanker, RankInputError, rowsToTable, type Row } from './fine-ranker.js';
+
+export const tinyServeConfig = () => parseTrainConfig({
+  name: 'tiny-fine-ranker',
+  seed: 7,
+  data: { source: 'world', impressions: 4000, world_seed: 11, split: [0.6, 0.2, 0.2] },
+  features: {
+    version: 1,
+    defaults: { dim: 4 },
+    features: [
+      ...worldIdFeatures(1024),
+      { name: 'viewers_log', kind: 'dense', column: 'room_viewers', ops: ['log1p', 'standardize'] },
+    ],
+  },
+  tasks: [
+    { name: 'click', label: 'click' },
+    { name: 'watch_time', label: 'watch_s', kind: 'regression', loss: 'huber', label_transform: 'log1p' },
+  ],
+  model: { type: 'shared_bottom', bottom: [8], tower: [4] },
+  optimizer: { type: 'adam', lr: 0.02 },
+  embedding: { optimizer: 'adam', lr: 0.02 },
+  train: { epochs: 1, batch_size: 128, max_steps: 10 },
+}, process.cwd(), 'test config');
+
+/** Table rows as JSON objects (NaN → null), as a client would send them. */
+export function tableRows(t: Table): Row[] {
+  const rows: Row[] = Array.from({ length: t.numRows }, () => ({}));
+  for (const [name, c] of Object.entries(t.columns)) {
+    for (let i = 0; i < t.numRows; i++) {
+      const v = c[i]!;
+      rows[i]![name] = isStringColumn(c) ? (v as string | null) : Number.isNaN(v as number) ? null : (v as number);
+    }
+  }
+  return rows;
+}
+
+test('FineRanker: served scores of logged test rows equal the trainer\'s metrics-path scores (|Δ| ≤ 1e-5)', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lr-fine-'));
+  const cfg = tinyServeConfig();
+  await train(cfg, { out, verbose: false });
+  const s = await openSession(cfg, out, () => {}, true);
+  const store = new ParameterStore(cfg.seed);
+  ensureLayout(s.build, store, s.asm.substitute);
+  restoreParams(findCheckpoint(out)!, store, s.asm);
+  const n = 200;
+  const part = sliceTable(s.splits.test, 0, n);
+  const ev = await Evaluator.create(s.build, store, { substitute: s.asm.substitute });
+  const logged = await ev.run(s.asm.feeds(transform(s.fitted, part)));
+  const ranker = await FineRanker.load(out, { size: 2 });
+  try {
+    assert.deepEqual(ranker.tasks, ['click', 'watch_time']);
+    const rows = tableRows(part);
+    const [a, b] = await Promise.all([ranker.score(rows), ranker.score(rows.slice(0, 50))]); // two runs in flight on the pool
+    for (const t of cfg.tasks) {
+      const want = logged[predOutput(t.name)]!.data as Float32Array, got = a.preds[t.name]!;
+      assert.equal(got.length, n);
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+      assert.ok(worst <= 1e-5, `${t.name}: max |served − trainer| = ${worst}`);
+      for (let i = 0; i < 50; i++) assert.equal(b.preds[t.name]![i], got[i], `${t.name}[${i}]: same row, same score in a smaller request`);
+    }
+    assert.ok(new Set(a.preds.click).size > 10, 'scores vary across candidates');
+    // An unknown scenario is the OOV id (1) of the scenario vocabulary: scored, not refused.
+    const oov = await ranker.score(rows.slice(0, 3).map((r) => ({ ...r, scenario: 'no-such-scenario' })));
+    assert.ok([...oov.preds.click!].every((p) => p > 0 && p < 1));
+    assert.deepEqual([...ranker.featurize([{ ...rows[0]!, scenario: 'no-such-scenario' }]).ids.scenario!], [1]);
+    await assert.rejects(ranker.score([]), RankInputError);
+  } finally {
+    await ranker.dispose();
+  }
+});
+
+test('rowsToTable: numeric and string columns, missing values, refusals naming the column', () => {
+  const t = rowsToTable([{ a: 1, b: 'x' }, { a: null, b: 2 }, { b: null }], ['a', 'b']);
+  assert.deepEqual([...(t.columns.a as Float64Array)], [1, NaN, NaN]);
+  assert.deepEqual(t.columns.b, ['x', '2', null]);
+  assert.throws(() => rowsToTable([{ a: 1 }], ['a', 'c']), /no candidate row carries column\(s\) c/);
+  assert.throws(() => rowsToTable([{ a: [1] as unknown as number }], ['a']), /row 0: column a holds a list/);
+});
+
+test('FineRanker.load: a missing or damaged model file is refused naming the path', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lr-fine-bad-'));
+  await assert.rejects(FineRanker.load(join(dir, 'nope')), /nope: run directory does not exist/);
+  await assert.rejects(FineRanker.load(dir), /model\.json: missing; export the run first/);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: 'model.onnx', features: 'features.json', inputs: [{ name: 'dense', dtype: 'float32', shape: ['B', 1] }], outputs: [{ name: 'pred_click', task: 'click' }] }));
+  await assert.rejects(FineRanker.load(dir), /model\.onnx: model file missing/);
+  writeFileSync(join(dir, 'model.json'), '{"model": 3}');
+  await assert.rejects(FineRanker.load(dir), /model\.json: not a liverank model manifest: model: /);
+});

@@ -1,0 +1,102 @@
+// The fine ranker: a run's exported multi-task model.onnx served from a worker-thread pool. Request
+// rows become a Table, the run's fitted features (features.json) turn it into model inputs with the
+// SAME transform training uses, and all candidates of a request are scored in one ORT run.
+import type { Column, Table } from '../data/table.js';
+import { counterColumn, parseFeatureConfig, transform, type FeatureBatch } from '../features/index.js';
+import { feedsFor, loadRunArtefacts, type LoadedModel } from './fine-ranker-model.js';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+
+/** A request the ranker cannot score (bad column values, no candidates): the HTTP layer answers 400. */
+export class RankInputError extends Error {}
+
+export type RowValue = string | number | boolean | null;
+export type Row = Record<string, RowValue>;
+
+export interface ScoreResult {
+  /** Per task, one probability (or regression prediction) per row, in row order. */
+  preds: Record<string, Float32Array>;
+  timings: { featurize_ms: number; infer_ms: number };
+}
+
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** The columns a row must be able to carry: every feature's input column (counter features: their materialized `counter__<name>` column). */
+export function requiredColumns(m: LoadedModel): string[] {
+  const s = new Set<string>();
+  for (const f of parseFeatureConfig(m.fitted.config, 'features.json (embedded config)').features) {
+    if (f.kind === 'counter') s.add(counterColumn(f.name));
+    else if ('column' in f && f.column) s.add(f.column);
+  }
+  return [...s].sort();
+}
+
+/**
+ * JSON rows → a Table. A column whose present values are all numbers (or booleans, as 0/1) is
+ * numeric (missing → NaN); one with any string value is a string column (numbers written as text,
+ * missing → null: ids hash the same either way, see features/encode.ts canonicalText). Columns the
+ * features read that no row carries are refused; a row lacking one holds a missing value there.
+ */
+export function rowsToTable(rows: readonly Row[], required: readonly string[]): Table {
+  const n = rows.length;
+  const absent = required.filter((c) => !rows.some((r) => r[c] !== undefined));
+  if (absent.length) throw new RankInputError(`no candidate row carries column(s) ${absent.join(', ')} (the model's features read them)`);
+  const columns: Record<string, Column> = {};
+  for (const c of required) {
+    let str = false;
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]![c];
+      if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') continue;
+      if (typeof v === 'string') { str = true; continue; }
+      throw new RankInputError(`row ${i}: column ${c} holds a ${Array.isArray(v) ? 'list' : typeof v}; values must be strings, numbers, booleans or null`);
+    }
+    if (str) {
+      columns[c] = rows.map((r) => { const v = r[c]; return v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? '1' : '0') : String(v); });
+    } else {
+      const col = new Float64Array(n);
+      for (let i = 0; i < n; i++) { const v = rows[i]![c]; col[i] = v === undefined || v === null ? NaN : Number(v); }
+      columns[c] = col;
+    }
+  }
+  return { numRows: n, columns };
+}
+
+export class FineRanker {
+  private constructor(readonly model: LoadedModel, private readonly pool: WorkerPool, private readonly required: string[]) {}
+
+  /** Loads RUN/model.onnx (checksum verified), model.json and features.json, and starts the worker pool. */
+  static async load(runDir: string, o: WorkerPoolOptions = {}): Promise<FineRanker> {
+    const model = loadRunArtefacts(runDir);
+    const pool = await WorkerPool.create(`fine ranker ${runDir}`, model.bytes, o);
+    return new FineRanker(model, pool, requiredColumns(model));
+  }
+
+  get tasks(): string[] { return this.model.manifest.outputs.map((o) => o.task); }
+  get columns(): readonly string[] { return this.required; }
+
+  /** The model inputs for these rows (the training transform). */
+  featurize(rows: readonly Row[]): FeatureBatch {
+    const table = rowsToTable(rows, this.required);
+    try {
+      return transform(this.model.fitted, table);
+    } catch (e) {
+      throw new RankInputError(`features: ${(e as Error).message}`);
+    }
+  }
+
+  /** Scores every row in one ORT run on a worker thread. */
+  async score(rows: readonly Row[]): Promise<ScoreResult> {
+    if (rows.length === 0) throw new RankInputError('no candidates to score');
+    const t0 = process.hrtime.bigint();
+    const fb = this.featurize(rows);
+    const feeds = feedsFor(this.model.manifest, fb);
+    const featurize_ms = ms(t0);
+    const t1 = process.hrtime.bigint();
+    const fetch = this.model.manifest.outputs.map((o) => o.name);
+    const out = await this.pool.run(feeds, fetch);
+    const preds: Record<string, Float32Array> = {};
+    for (const o of this.model.manifest.outputs) preds[o.task] = out[o.name]!.data as Float32Array;
+    return { preds, timings: { featurize_ms, infer_ms: ms(t1) } };
+  }
+
+  dispose(): Promise<void> { return this.pool.dispose(); }
+}
