@@ -101,15 +101,27 @@ export function fusionSearch(data: ReplayData, base: FusionParams, grid: Grid, t
   return rows;
 }
 
-/** A plain-text table, frontier rows first (each block sorted by the first metric, descending). */
-export function frontierTable(rows: readonly SearchRow[]): string {
-  if (!rows.length) return '(no grid points)\n';
+/** Header + rows of the frontier table, frontier rows first (each block sorted by the first metric, descending). */
+export function frontierCells(rows: readonly SearchRow[]): string[][] {
+  if (!rows.length) return [];
   const keys = Object.keys(rows[0].point);
   const names = Object.keys(rows[0].metrics);
   const sorted = [...rows].sort((a, b) => Number(b.frontier) - Number(a.frontier) || b.metrics[names[0]] - a.metrics[names[0]]);
-  const head = ['frontier', ...keys, ...names];
-  const body = sorted.map((r) => [r.frontier ? '*' : '', ...keys.map((k) => String(r.point[k])), ...names.map((m) => r.metrics[m].toFixed(4))]);
-  const w = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => c.padStart(w[j])).join('  ');
-  return [line(head), ...body.map(line)].join('\n') + '\n';
+  return [
+    ['frontier', ...keys, ...names],
+    ...sorted.map((r) => [r.frontier ? '*' : '', ...keys.map((k) => String(r.point[k])), ...names.map((m) => r.metrics[m].toFixed(4))]),
+  ];
+}
+
+/** A plain-text table (right-aligned columns). */
+export function frontierTable(rows: readonly SearchRow[]): string {
+  const cells = frontierCells(rows);
+  if (!cells.length) return '(no grid points)\n';
+  const w = cells[0].map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+  return cells.map((r) => r.map((c, j) => c.padStart(w[j])).join('  ')).join('\n') + '\n';
+}
+
+/** The same table as TSV. */
+export function frontierTsv(rows: readonly SearchRow[]): string {
+  return frontierCells(rows).map((r) => r.join('\t')).join('\n') + '\n';
 }
