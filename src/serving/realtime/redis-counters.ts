@@ -4,7 +4,7 @@
 // in one call: the sum is read-added-written as a Lua double (printed with 17 digits, so it
 // round-trips), which makes sums bit-equal to the in-memory rings; the field of the slot that
 // falls out of the ring is deleted and the hash expires span + slot seconds after its last write.
-// Reads take the k+1 slots of the window with HMGET and add them in the ring's cell order.
+// Reads are one script call for all distinct (key, window) of a request (READ below).
 import type { Redis } from 'ioredis';
 import type { AsyncCounterStore, CounterEvent, CounterQuery, CounterSpec, CounterValue } from '../../features/index.js';
 import { RealtimeInputError } from './types.js';
@@ -24,11 +24,37 @@ for i = 1, #KEYS do
 end
 return #KEYS`;
 
+// Count and sum of the window [lo, lo + k1) per key, adding the slots in the ring's cell order
+// (cell c holds the slot ≡ c mod k1) in Lua doubles: bit-equal to CounterRing.read.
+const READ = `
+local out = {}
+for i = 1, #KEYS do
+  local lo = tonumber(ARGV[2 * i - 1])
+  local k1 = tonumber(ARGV[2 * i])
+  local n, s = 0, 0
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    local fields = {}
+    for c = 0, k1 - 1 do
+      local sl = tostring(lo + ((c - lo) % k1))
+      fields[2 * c + 1] = sl
+      fields[2 * c + 2] = sl .. 's'
+    end
+    local v = redis.call('HMGET', KEYS[i], unpack(fields))
+    for c = 0, k1 - 1 do
+      local cnt = v[2 * c + 1]
+      if cnt then n = n + tonumber(cnt); s = s + tonumber(v[2 * c + 2] or '0') end
+    end
+  end
+  out[i] = { n, string.format('%.17g', s) }
+end
+return out`;
+
 export class RedisCounterStore implements AsyncCounterStore {
   private readonly specs = new Map<string, CounterSpec>();
   constructor(private readonly redis: Redis, private readonly prefix: string, specs: readonly CounterSpec[]) {
     for (const s of specs) this.specs.set(s.name, s);
     if (!('lrCounterAdd' in redis)) redis.defineCommand('lrCounterAdd', { lua: ADD });
+    if (!('lrCounterRead' in redis)) redis.defineCommand('lrCounterRead', { lua: READ });
   }
 
   private spec(counter: string): CounterSpec {
@@ -39,7 +65,14 @@ export class RedisCounterStore implements AsyncCounterStore {
 
   hashKey(counter: string, span: number, key: number): string { return `${this.prefix}c:${counter}:${span}:${key}`; }
 
+  /** Pipelines of at most this many events (a large backlog must not trip the command timeout). */
+  chunk = 1000;
+
   async addMany(events: readonly CounterEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += this.chunk) await this.addChunk(events.slice(i, i + this.chunk));
+  }
+
+  private async addChunk(events: readonly CounterEvent[]): Promise<void> {
     if (events.length === 0) return;
     const p = this.redis.pipeline();
     for (const e of events) {
@@ -54,36 +87,33 @@ export class RedisCounterStore implements AsyncCounterStore {
     for (const [err] of res ?? []) if (err) throw err;
   }
 
+  /** Reads per script call (keys in one EVALSHA). */
+  readChunk = 4000;
+
   async getMany(queries: readonly CounterQuery[]): Promise<CounterValue[]> {
     if (queries.length === 0) return [];
-    const p = this.redis.pipeline();
-    const plans: number[][] = [];
-    for (const q of queries) {
+    // distinct (hash, window position) reads: candidates share user-, streamer- and category-level keys
+    const index = new Map<string, number>();
+    const keys: string[] = [], args: number[] = [];
+    const which = queries.map((q) => {
       const s = this.spec(q.counter);
       const w = s.windows.find((x) => x.span === q.window);
       if (!w) throw new RealtimeInputError(`counter "${q.counter}" has no ${q.window}s window`);
       const k1 = Math.round(w.span / w.slot) + 1;
-      const hi = Math.floor(q.ts / w.slot), lo = hi - k1 + 1;
-      // the ring adds its cells in index order: cell i holds the slot ≡ i (mod k1)
-      const slots: number[] = [];
-      for (let i = 0; i < k1; i++) slots.push(lo + ((((i - lo) % k1) + k1) % k1));
-      plans.push(slots);
-      const fields: string[] = [];
-      for (const sl of slots) fields.push(String(sl), `${sl}s`);
-      p.hmget(this.hashKey(q.counter, w.span, q.key), ...fields);
-    }
-    const res = await p.exec();
-    return (res ?? []).map(([err, vals], j) => {
-      if (err) throw err;
-      const v = vals as (string | null)[];
-      let count = 0, sum = 0;
-      for (let i = 0; i < plans[j]!.length; i++) {
-        const c = v[2 * i];
-        if (c === null || c === undefined) continue;
-        count += Number(c); sum += Number(v[2 * i + 1] ?? 0);
-      }
-      return { count, sum };
+      const lo = Math.floor(q.ts / w.slot) - k1 + 1;
+      const hk = this.hashKey(q.counter, w.span, q.key);
+      const id = `${hk}|${lo}`;
+      let j = index.get(id);
+      if (j === undefined) { j = keys.length; index.set(id, j); keys.push(hk); args.push(lo, k1); }
+      return j;
     });
+    const values: CounterValue[] = [];
+    for (let i = 0; i < keys.length; i += this.readChunk) {
+      const ks = keys.slice(i, i + this.readChunk), as = args.slice(2 * i, 2 * (i + this.readChunk));
+      const res = await (this.redis as unknown as { lrCounterRead(n: number, ...a: (string | number)[]): Promise<[number, string][]> }).lrCounterRead(ks.length, ...ks, ...as);
+      for (const [count, sum] of res) values.push({ count: Number(count), sum: Number(sum) });
+    }
+    return which.map((j) => values[j]!);
   }
 
   /** Redis expires idle hashes itself (TTL = span + slot); nothing to sweep. */
