@@ -24,7 +24,8 @@ for i = 1, #KEYS do
 end
 return #KEYS`;
 
-// Count and sum of the window [lo, lo + k1) per key, adding the slots in the ring's cell order
+// Count and sum of the window [lo, lo + k1) per key (HGETALL: a hash holds few live slots), adding
+// the slots in the ring's cell order
 // (cell c holds the slot ≡ c mod k1) in Lua doubles: bit-equal to CounterRing.read.
 const READ = `
 local out = {}
@@ -32,17 +33,22 @@ for i = 1, #KEYS do
   local lo = tonumber(ARGV[2 * i - 1])
   local k1 = tonumber(ARGV[2 * i])
   local n, s = 0, 0
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    local fields = {}
-    for c = 0, k1 - 1 do
-      local sl = tostring(lo + ((c - lo) % k1))
-      fields[2 * c + 1] = sl
-      fields[2 * c + 2] = sl .. 's'
+  local hi = lo + k1 - 1
+  local h = redis.call('HGETALL', KEYS[i])
+  if #h > 0 then
+    local cnt, sm = {}, {}
+    for j = 1, #h, 2 do
+      local f = h[j]
+      if string.sub(f, -1) == 's' then
+        local sl = tonumber(string.sub(f, 1, -2))
+        if sl >= lo and sl <= hi then sm[sl % k1] = tonumber(h[j + 1]) end
+      else
+        local sl = tonumber(f)
+        if sl >= lo and sl <= hi then cnt[sl % k1] = tonumber(h[j + 1]) end
+      end
     end
-    local v = redis.call('HMGET', KEYS[i], unpack(fields))
     for c = 0, k1 - 1 do
-      local cnt = v[2 * c + 1]
-      if cnt then n = n + tonumber(cnt); s = s + tonumber(v[2 * c + 2] or '0') end
+      if cnt[c] then n = n + cnt[c]; s = s + (sm[c] or 0) end
     end
   end
   out[i] = { n, string.format('%.17g', s) }
