@@ -64,10 +64,23 @@ export class FineRanker {
   private constructor(readonly model: LoadedModel, private readonly pool: WorkerPool, private readonly required: string[]) {}
 
   /** Loads RUN/model.onnx (checksum verified), model.json and features.json, and starts the worker pool. */
-  static async load(runDir: string, o: WorkerPoolOptions = {}): Promise<FineRanker> {
+  static async load(runDir: string, o: WorkerPoolOptions & { warmup?: boolean } = {}): Promise<FineRanker> {
     const model = loadRunArtefacts(runDir);
     const pool = await WorkerPool.create(`fine ranker ${runDir}`, model.bytes, o);
-    return new FineRanker(model, pool, requiredColumns(model));
+    const r = new FineRanker(model, pool, requiredColumns(model));
+    if (o.warmup ?? true) {
+      // The first transform compiles the feature ops and the first runs are cold: pay that here,
+      // not in the first request. Rows of missing values must score; a model that cannot is refused.
+      try {
+        const blank = Object.fromEntries(r.required.map((c) => [c, null])) as Row;
+        const rows = Array.from({ length: 64 }, () => blank);
+        for (let i = 0; i < 2; i++) await Promise.all(Array.from({ length: pool.size }, () => r.score(rows)));
+      } catch (e) {
+        await pool.dispose();
+        throw new Error(`${runDir}: the model cannot score rows of missing values (warm-up): ${(e as Error).message}`);
+      }
+    }
+    return r;
   }
 
   get tasks(): string[] { return this.model.manifest.outputs.map((o) => o.task); }
