@@ -93,6 +93,8 @@ export class RedisRealtimeStore implements RealtimeStore {
         const zargs: (string | number)[] = [];
         ce.forEach((e, i) => zargs.push(e.ts, `${String(first - ce.length + i).padStart(15, '0')}\t${e.counter}\t${e.key}\t${e.ts}\t${e.value}`));
         p.zadd(`${this.prefix}pending`, ...zargs);
+        // nobody reading for this long: the backlog is dropped rather than kept forever
+        p.expire(`${this.prefix}pending`, this.seqTtl).expire(`${this.prefix}pseq`, this.seqTtl);
       }
       const L = this.cfg.sequence.maxLen;
       for (const q of pushes) {

@@ -71,6 +71,9 @@ test('Redis store: the same contract', async () => {
   opened.push(s);
   await contract(s);
   assert.ok((await s.redis.keys(`${prefix}*`)).length > 0);
+  await s.applyEvents([ev(9e9, 1)]); // not visible before 9e9: waits in the pending set, which expires
+  assert.equal(await s.redis.zcard(`${prefix}pending`), 2); // the impression + its 1 s watch
+  assert.ok((await s.redis.ttl(`${prefix}pending`)) > 0);
   assert.equal(await s.redis.ttl(`${prefix}c:room_impressions:300:${s.engine.keyOf('room_impressions', [10])}`) > 0, true);
 });
 
