@@ -17,6 +17,8 @@ export const ServeOptions = z.strictObject({
   workers: z.number().int().min(1).max(64).default(2),
   /** ORT intra-op threads per worker. */
   ort_threads: z.number().int().min(1).max(64).default(1),
+  /** Budget of the fine-ranking stage (featurize + ORT run) of one POST /rank; over it → 503. */
+  rank_timeout_ms: z.number().int().min(1).max(60_000).default(1000),
   /** fastify/pino request logging. */
   log: z.boolean().default(false),
 });

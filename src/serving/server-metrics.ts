@@ -15,6 +15,7 @@ export class ServerMetrics {
     buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registers: [this.registry],
   });
   readonly candidates = new Counter({ name: 'liverank_rank_candidates_total', help: 'Candidates scored by the fine ranker', registers: [this.registry] });
+  readonly timeouts = new Counter({ name: 'liverank_rank_timeouts_total', help: 'POST /rank requests answered 503 because fine ranking exceeded rank_timeout_ms', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'liverank_model_reloads_total', help: 'POST /admin/reload outcomes', labelNames: ['result'] as const, registers: [this.registry] });
   readonly model = new Gauge({ name: 'liverank_model_info', help: 'The model being served (value 1; labels identify it)', labelNames: ['run', 'sha256'] as const, registers: [this.registry] });
 

@@ -86,6 +86,17 @@ test('bad input: 4xx with a message, and the server keeps serving', async () => 
   assert.equal((await rank(v, { candidates: rows.slice(0, 3) })).statusCode, 200, 'still serving');
 });
 
+test('POST /rank: over rank_timeout_ms → 503 with a message, counted; the next request is served', async () => {
+  const v = await service({ rank_timeout_ms: 1 });
+  const many = Array.from({ length: 2000 }, (_, i) => ({ ...rows[i % rows.length]! }));
+  const r = await rank(v, { candidates: many });
+  assert.equal(r.statusCode, 503, r.body);
+  assert.match(r.json().error, /fine ranking of 2000 candidates exceeded rank_timeout_ms 1 ms/);
+  assert.match((await v.app.inject({ method: 'GET', url: '/metrics' })).body, /liverank_rank_timeouts_total 1/);
+  const ok = await service({ rank_timeout_ms: 60_000 });
+  assert.equal((await rank(ok, { candidates: many })).statusCode, 200);
+});
+
 test('start-up: a missing model file or bad options are refused naming what is wrong', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lr-serve-missing-'));
   cpSync(run, dir, { recursive: true });

@@ -41,6 +41,20 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** `p`'s value, or null once `budgetMs` since `t0` has passed (the work itself runs on; its result is dropped). */
+async function withTimeout<T>(p: Promise<T>, budgetMs: number, t0: bigint): Promise<T | null> {
+  const left = budgetMs - ms(t0); // featurizing ran synchronously inside the call that made `p`
+  if (left <= 0) { p.catch(() => {}); return null; }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), left); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => {});
+  }
+}
+
 /**
  * Builds the service: loads the run's model first (a missing or damaged model throws naming the
  * file, before any port is opened). `listen` is the caller's (cli/commands/serve.ts, tests use inject).
@@ -72,7 +86,7 @@ export async function buildService(raw: unknown): Promise<Service> {
     metrics.latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
-  app.post<{ Body: RankBody }>('/rank', { schema: { body: rankBodySchema(options.max_candidates) } }, async (req) => {
+  app.post<{ Body: RankBody }>('/rank', { schema: { body: rankBodySchema(options.max_candidates) } }, async (req, reply) => {
     const t0 = process.hrtime.bigint();
     const { context = {}, scenario, candidates, debug } = req.body;
     const base: Row = scenario === undefined ? context : { ...context, scenario };
@@ -80,7 +94,11 @@ export async function buildService(raw: unknown): Promise<Service> {
     const lease = current;
     lease.users++;
     try {
-      const r = await lease.ranker.score(rows);
+      const r = await withTimeout(lease.ranker.score(rows), options.rank_timeout_ms, t0);
+      if (!r) {
+        metrics.timeouts.inc();
+        return reply.code(503).send({ error: `fine ranking of ${rows.length} candidates exceeded rank_timeout_ms ${options.rank_timeout_ms} ms` });
+      }
       metrics.candidates.inc(rows.length);
       metrics.stage.observe({ stage: 'featurize' }, r.timings.featurize_ms / 1000);
       metrics.stage.observe({ stage: 'infer' }, r.timings.infer_ms / 1000);

@@ -23,12 +23,13 @@ export function register(program: Command): void {
     .option('--ort-threads <n>', 'ORT intra-op threads per worker')
     .option('--max-candidates <n>', 'most candidates per POST /rank')
     .option('--body-limit <bytes>', 'largest request body (bytes); larger → 413')
+    .option('--rank-timeout <ms>', 'budget of the fine-ranking stage of one POST /rank; over it → 503')
     .option('--log', 'log every request (pino, JSON on stdout)')
-    .action(async (o: { run: string; port: string; host: string; workers?: string; ortThreads?: string; maxCandidates?: string; bodyLimit?: string; log?: boolean }) => {
+    .action(async (o: { run: string; port: string; host: string; workers?: string; ortThreads?: string; maxCandidates?: string; bodyLimit?: string; rankTimeout?: string; log?: boolean }) => {
       const raw: Record<string, unknown> = {
         run: o.run, host: o.host, port: int(o.port, '--port'), log: !!o.log,
         workers: int(o.workers, '--workers'), ort_threads: int(o.ortThreads, '--ort-threads'),
-        max_candidates: int(o.maxCandidates, '--max-candidates'), body_limit_bytes: int(o.bodyLimit, '--body-limit'),
+        max_candidates: int(o.maxCandidates, '--max-candidates'), body_limit_bytes: int(o.bodyLimit, '--body-limit'), rank_timeout_ms: int(o.rankTimeout, '--rank-timeout'),
         admin_token: process.env.LIVERANK_ADMIN_TOKEN || undefined,
       };
       for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
