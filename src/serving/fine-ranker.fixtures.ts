@@ -1,5 +1,5 @@
-// Shared by the serving tests: a tiny trained run (shared-bottom, click + watch time, world ids and
-// one dense feature) and table rows as the JSON objects a client sends.
+// Shared by the serving tests: a tiny trained run (shared-bottom, click + watch time; world ids, a
+// dense, a time, a quantile-bucketized, a sequence and a cross feature) and table rows as the JSON objects a client sends.
 import { parseTrainConfig } from '../train/config.js';
 import { isStringColumn, type Table } from '../data/table.js';
 import { worldIdFeatures } from '../train/fixtures/world-features.js';
@@ -15,6 +15,10 @@ export const tinyServeConfig = () => parseTrainConfig({
     features: [
       ...worldIdFeatures(1024),
       { name: 'viewers_log', kind: 'dense', column: 'room_viewers', ops: ['log1p', 'standardize'] },
+      { name: 'hour', kind: 'time', unit: 'hour_of_day', dim: 3 },
+      { name: 'followers_q', kind: 'bucketized', column: 'streamer_followers', quantiles: 8 },
+      { name: 'seq_streamers', kind: 'sequence', column: 'seq_streamer_ids', max_len: 10, embedding: 'streamer_id' },
+      { name: 'user_x_category', kind: 'cross', fields: ['user_id', 'category'], hash_buckets: 512 },
     ],
   },
   tasks: [

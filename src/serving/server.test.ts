@@ -73,7 +73,7 @@ test('bad input: 4xx with a message, and the server keeps serving', async () => 
     [{ candidates: [] }, /candidates must NOT have fewer than 1 items/],
     [{}, /must have required property 'candidates'/],
     [{ candidates: [{ ...rows[0], user_id: { a: 1 } }] }, /candidates\/0\/user_id must be string,number,boolean,null/],
-    [{ candidates: [{ user_id: 1 }] }, /no candidate row carries column\(s\) category_id, country, room_viewers, scenario, streamer_id/],
+    [{ candidates: [{ user_id: 1 }] }, /no candidate row carries column\(s\) category_id, country, room_viewers, scenario, seq_streamer_ids, streamer_followers, streamer_id, ts \(the model/],
     [{ candidates: rows.slice(0, 2), extra: 1 }, /must NOT have additional properties/],
     [{ candidates: [{ ...rows[0], room_viewers: 'lots' }] }, /room_viewers/],
   ];
