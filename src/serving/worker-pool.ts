@@ -11,11 +11,17 @@ export interface WorkerPoolOptions {
   threads?: number;
 }
 
+// engine/worker-calls.ts: what a call on a thread that is gone rejects with.
+const DEAD = /: disposed$|worker thread exited/;
+
 export class WorkerPool {
   private readonly busy: number[];
   private disposed = false;
+  /** Workers replaced after their thread died. */
+  respawns = 0;
+  private readonly replaced = new WeakSet<GraphThread>();
 
-  private constructor(private readonly threads: GraphThread[]) {
+  private constructor(private readonly threads: GraphThread[], private readonly name: string, private readonly bytes: Uint8Array, private readonly threadsPerSession: number) {
     this.busy = threads.map(() => 0);
   }
 
@@ -30,7 +36,7 @@ export class WorkerPool {
       await Promise.all(ok.map((t) => t.dispose()));
       throw bad.reason instanceof Error ? bad.reason : new Error(String(bad.reason));
     }
-    return new WorkerPool(ok);
+    return new WorkerPool(ok, name, bytes, o.threads ?? 1);
   }
 
   get size(): number { return this.threads.length; }
@@ -41,7 +47,25 @@ export class WorkerPool {
     let k = 0;
     for (let i = 1; i < this.busy.length; i++) if (this.busy[i]! < this.busy[k]!) k = i;
     this.busy[k]!++;
-    try { return await this.threads[k]!.run(feeds, fetch); } finally { this.busy[k]!--; }
+    const t = this.threads[k]!;
+    try {
+      return await t.run(feeds, fetch);
+    } catch (e) {
+      // A dead thread (exited, crashed, terminated) never answers again: replace it, so one crash
+      // costs one failed request, not every later one routed there. The request itself fails (its
+      // feeds were transferred to the dead thread).
+      if (!this.disposed && DEAD.test((e as Error).message) && !this.replaced.has(t)) {
+        this.replaced.add(t); // concurrent failures on the same thread replace it once
+        try {
+          this.threads[k] = await GraphThread.create(`${this.name}#${k}`, this.bytes, { threads: this.threadsPerSession });
+          this.respawns++;
+        } catch {
+          this.replaced.delete(t); // the next failure tries again; this request reports its own error
+        }
+        void t.dispose().catch(() => {});
+      }
+      throw e;
+    } finally { this.busy[k]!--; }
   }
 
   /** Number of runs currently in flight (all workers). */
