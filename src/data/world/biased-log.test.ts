@@ -3,14 +3,14 @@
 // from p_click_relevance) and confounds position with relevance, alone and with multi_scenario.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../util/rng.js';
-import { isStringColumn, type NumericColumn, type StringColumn, type Table } from '../table.js';
+import { type NumericColumn, type StringColumn } from '../table.js';
+import { hashTable, hashWorld } from './fixtures/hash.js';
 import { generateWorld, type World } from './generate.js';
 import { examination } from './truth.js';
 import { examCurve } from './hetero.js';
@@ -22,16 +22,6 @@ import { writeWorld } from './write.js';
 import { loadTrainConfig, parseTrainConfig } from '../../train/config.js';
 import { loadSplits } from '../../train/dataset.js';
 
-function hashTable(t: Table): string {
-  const h = createHash('sha256');
-  for (const [name, c] of Object.entries(t.columns)) {
-    h.update(name);
-    if (isStringColumn(c)) h.update(JSON.stringify(c));
-    else h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-  }
-  return h.digest('hex');
-}
-const hashWorld = (w: World) => [w.impressions, w.users, w.rooms].map(hashTable).join(':');
 const num = (w: World, n: string) => w.impressions.columns[n] as NumericColumn;
 const CF = ['p_click_relevance', 'click_at_top', 'p_examine'];
 

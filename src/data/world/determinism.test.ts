@@ -7,21 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isStringColumn, type Table } from '../table.js';
+import { hashTable, hashWorld } from './fixtures/hash.js';
 import { generateWorld } from './generate.js';
 import { summarizeWorld } from './stats.js';
 import { writeWorld } from './write.js';
 
-function hashTable(t: Table): string {
-  const h = createHash('sha256');
-  for (const [name, c] of Object.entries(t.columns)) {
-    h.update(name);
-    if (isStringColumn(c)) h.update(JSON.stringify(c));
-    else h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-  }
-  return h.digest('hex');
-}
-const hashWorld = (w: ReturnType<typeof generateWorld>) => [w.impressions, w.users, w.rooms].map(hashTable).join(':');
 const hashDir = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
 
 test('same seed gives identical arrays; another seed gives different data', () => {

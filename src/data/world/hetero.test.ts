@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isStringColumn, type NumericColumn, type StringColumn, type Table } from '../table.js';
+import { type NumericColumn, type StringColumn } from '../table.js';
+import { hashTable, hashWorld } from './fixtures/hash.js';
 import { generateWorld, type World } from './generate.js';
 import { COUNTRIES, CATEGORIES, SCENARIO_SPECS } from './params.js';
 import { SCENARIOS } from './schema.js';
@@ -22,16 +23,6 @@ import { loadSplits } from '../../train/dataset.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 
-function hashTable(t: Table): string {
-  const h = createHash('sha256');
-  for (const [name, c] of Object.entries(t.columns)) {
-    h.update(name);
-    if (isStringColumn(c)) h.update(JSON.stringify(c));
-    else h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-  }
-  return h.digest('hex');
-}
-const hashWorld = (w: World) => [w.impressions, w.users, w.rooms].map(hashTable).join(':');
 const hashMeta = (w: World) => { const { generationMs: _g, phaseMs: _p, ...m } = w.meta; return createHash('sha256').update(JSON.stringify(m)).digest('hex'); };
 
 test('the default world is byte-identical to the world before the heterogeneity option', () => {
