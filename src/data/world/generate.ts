@@ -5,7 +5,7 @@ import { Rng } from '../../util/rng.js';
 import { makeTable, type Table } from '../table.js';
 import { AliasTable } from './mathx.js';
 import { CATEGORIES, COUNTRIES, NUM_POSITIONS, POPULATION as P, POSITION_DECAY, SCENARIO_SHARES, SCENARIO_SPECS, STANDARDISE } from './params.js';
-import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, viewersAt, TimeOfDaySampler } from './population.js';
+import { DAY, makeLatent, makeSessions, makeStreamers, makeUsers, streamerCount, TimeOfDaySampler } from './population.js';
 import { History, seedPriorHistory } from './history.js';
 import { LiveIndex } from './exposure.js';
 import { computeTruth, drawLabels, emptyLabels, emptyTruth, examination, type TruthInput } from './truth.js';
@@ -14,6 +14,8 @@ import type { Heterogeneity, HeteroSpec } from './hetero-params.js';
 import { SCENARIOS } from './schema.js';
 import { BIASED_LOG, BiasedLogger, logit, parseLoggingNoise, parseLoggingPolicy, type LoggingPolicy } from './biased-log.js';
 import { buildRoomsTable, buildUsersTable } from './sidetables.js';
+import { AGES, DEVICES, GENDERS, describeRoom, emptyRoomView, type Viewing, type WorldState } from './describe.js';
+import { RequestSampler, type RequestOptions } from './requests.js';
 
 export interface WorldOptions {
   /** Number of impressions (default 1 000 000). Users, streamers and live rooms scale with it. */
@@ -56,6 +58,12 @@ export interface WorldOptions {
    * the extra stream), so every other column stays byte-identical to the world without it.
    */
   counterfactualTruth?: boolean;
+  /**
+   * Request snapshots (docs/world.md §13): for a sample of logged impressions, every room live at
+   * that moment as the world would have logged it at position 0, with its truth (`world.requests`).
+   * Takes none of the world's random draws: every other output is byte-identical.
+   */
+  requests?: RequestOptions;
   /** Called every ~5 % with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -92,6 +100,8 @@ export interface World {
   users: Table;
   rooms: Table;
   meta: WorldMeta;
+  /** Request snapshots, when `requests` was given (src/data/world/requests.ts). */
+  requests?: Table;
 }
 
 export const DEFAULT_START_TS = 1704067200;
@@ -164,7 +174,6 @@ export function generateWorld(opts: WorldOptions = {}): World {
   };
   const withCf = biased || opts.counterfactualTruth === true;
   const cf = withCf ? { p_click_relevance: new Float64Array(N), click_at_top: new Float32Array(N), p_examine: new Float64Array(N) } : null;
-  const ages = ['18-24', '25-34', '35-44', '45+']; const genders = ['f', 'm', 'u']; const devices = ['android', 'ios'];
   const codes = COUNTRIES.map((c) => c.code);
   const userImps = new Int32Array(nUsers); const roomImps = new Int32Array(se.n);
   const endOrder = Array.from({ length: se.n }, (_, i) => i).sort((a, b) => se.end[a]! - se.end[b]! || a - b);
@@ -174,6 +183,9 @@ export function generateWorld(opts: WorldOptions = {}): World {
     viewers: 0, sameCountry: 0, activityZ: 0, seqHits: 0, hour: 0, style: 0, quality: 0,
   };
   const tr = emptyTruth();
+  const rv = emptyRoomView();
+  const state: WorldState = { users, st, se, hist, hetero };
+  const sampler = opts.requests ? new RequestSampler(opts.requests, N, state, live, startTs) : null;
   const progressEvery = Math.max(1, Math.floor(N / 20));
   const lab = emptyLabels();
 
@@ -189,20 +201,10 @@ export function generateWorld(opts: WorldOptions = {}): World {
     const spec = SCENARIO_SPECS[SCENARIOS[g]!];
     const k = users.country[u]!;
     const hour = Math.floor((t % DAY) / 3600);
-    let pos = 0; let r = 0; let s = 0; let c = 0; let viewers = 0; let followed = 0; let sw = 0;
+    let pos = 0;
+    const view: Viewing = { u, g, k, hour, t };
     /** The truth inputs of room r shown at position p (no random draws). */
-    const describe = (room: number, p: number) => {
-      r = room; s = se.streamer[r]!; c = st.category[s]!;
-      viewers = viewersAt(se, r, t);
-      const slot = hist.slot(u, s);
-      followed = hist.followed(slot);
-      sw = hist.streamerWatch(slot);
-      x.scenario = g; x.position = p; x.country = k; x.category = c; x.affinity = users.affinity[u * CATEGORIES.length + c]!;
-      x.followed = followed; x.streamerWatchS = sw; x.followers = st.followers[s]!; x.viewers = viewers;
-      x.sameCountry = st.country[s] === k ? 1 : 0; x.activityZ = users.activityZ[u]!; x.seqHits = hist.seqHits(u, c);
-      x.hour = hour; x.style = st.style[s]!; x.quality = st.quality[s]!;
-      if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
-    };
+    const describe = (room: number, p: number) => describeRoom(state, view, room, p, x, tr, rv);
     let pRel = NaN;
     if (policy && spec.positional) {
       // Biased log: candidates are proposed until one is logged at its rank in the request.
@@ -210,7 +212,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
         if (tries >= BIASED_LOG.maxProposals) throw new Error(`world: the biased logging policy logged no card in ${tries} proposals (impression ${i})`);
         describe(live.choose(u, g, users, hist, rExpo), 0);
         pRel = tr.pClick; // examination 1 at position 0
-        const rank = policy.rank(u, g, policy.score(logit(pRel), s, rPolicy), rPolicy);
+        const rank = policy.rank(u, g, policy.score(logit(pRel), rv.s, rPolicy), rPolicy);
         if (policy.logged(rank, rPolicy)) { pos = rank; break; }
       }
       x.position = pos;
@@ -222,10 +224,11 @@ export function generateWorld(opts: WorldOptions = {}): World {
       describe(room, pos);
     }
 
+    const { r, s, c, viewers, followed, sw } = rv;
     col.impression_id[i] = i; col.ts[i] = startTs + t; col.hour[i] = hour;
     col.scenario.push(SCENARIOS[g]!); col.scenario_id[i] = g; col.position[i] = pos;
     col.user_id[i] = users.extId[u]!; col.country.push(codes[k]!); col.country_id[i] = k;
-    col.user_age.push(ages[users.age[u]!]!); col.user_gender.push(genders[users.gender[u]!]!); col.user_device.push(devices[users.device[u]!]!);
+    col.user_age.push(AGES[users.age[u]!]!); col.user_gender.push(GENDERS[users.gender[u]!]!); col.user_device.push(DEVICES[users.device[u]!]!);
     col.user_activity[i] = users.activity[u]!;
     col.room_id[i] = r; col.streamer_id[i] = st.extId[s]!; col.category_id[i] = c; col.room_country.push(codes[st.country[s]!]!);
     col.streamer_followers[i] = st.followers[s]!; col.room_viewers[i] = viewers; col.room_live_s[i] = t - se.start[r]!;
@@ -259,6 +262,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     col.click[i] = spec.positional ? lab.entered : NaN;
     col.watch_s[i] = lab.watch; col.effective_view[i] = lab.ev;
     col.follow[i] = lab.follow; col.gift[i] = lab.gift; col.order[i] = lab.order;
+    sampler?.offer(i, lab.ev === 1, view, r);
     if (lab.entered) {
       hist.addWatch(u, s, c, lab.watch);
       if (lab.follow) hist.follow(u, s);
@@ -296,6 +300,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     users: buildUsersTable(users, priorFollows, userImps),
     rooms: buildRoomsTable(se, st, startTs, roomImps),
     meta,
+    ...(sampler ? { requests: sampler.table() } : {}),
   };
   meta.generationMs = Date.now() - t0;
   meta.phaseMs.tables = Date.now() - tTables;
