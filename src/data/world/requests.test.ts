@@ -7,7 +7,7 @@ import { generateWorld, type World } from './generate.js';
 import { isStringColumn, type Column } from '../table.js';
 
 const base = { impressions: 20_000, seed: 3, days: 2, heterogeneity: 'multi_scenario' as const };
-const col = (w: World, t: 'impressions' | 'requests', n: string): Column => (w[t]!.columns[n] as Column);
+const col = (w: World, t: 'impressions' | 'requests' | 'rooms', n: string): Column => (w[t]!.columns[n] as Column);
 
 test('snapshots take none of the world\'s draws: the world is byte-identical with and without them', () => {
   const plain = generateWorld(base);
@@ -23,7 +23,7 @@ test('the logged room\'s row equals the logged impression (features; truth where
   const ts = col(w, 'requests', 'ts'), room = col(w, 'requests', 'room_id');
   const N = w.impressions.numRows;
   let requests = 0, lastImp = -1;
-  const start = col(w, 'rooms', 'start_ts' as never), end = col(w, 'rooms', 'end_ts' as never);
+  const start = col(w, 'rooms', 'start_ts'), end = col(w, 'rooms', 'end_ts');
   for (let i = 0; i < rq.numRows; i++) {
     if (i === 0 || rid[i] !== rid[i - 1]) {
       requests++;

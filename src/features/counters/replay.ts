@@ -97,6 +97,34 @@ export class CounterReplay {
     this.rows += n;
     return out;
   }
+  /**
+   * Reads the rows of `bc` at time t (every row, whatever its own time column) WITHOUT adding their
+   * events: "what a row at t would have seen" for rows that did not happen (request snapshots,
+   * candidates). Call it between process() calls in time order: t must not precede the last row
+   * processed, and rows processed later must not precede t.
+   */
+  readAt(bc: BatchColumns, t: number): CounterValues {
+    const eng = this.engine;
+    const n = bc.numRows;
+    const out: CounterValues = new Map();
+    for (const r of eng.features) out.set(r.f.name, new Float64Array(n).fill(NaN));
+    if (eng.counters.length === 0) return out;
+    if (t < this.lastTime) throw new Error(`counter replay: a read at ${t} after rows up to ${this.lastTime}; reads must follow the data in time order`);
+    this.flush(t);
+    const keys = eng.counters.map((_, ci) => eng.keys(bc, ci));
+    const scratch = new Float64Array(2);
+    for (const r of eng.features) {
+      const ring = this.rings[r.ci]!, ks = keys[r.ci]!, o = out.get(r.f.name)!;
+      for (let i = 0; i < n; i++) {
+        const k = ks[i]!;
+        if (k !== k) continue;
+        ring.read(k, t, r.wi, scratch, 0);
+        o[i] = counterStat(r.f.stat, scratch[0]!, scratch[1]!);
+      }
+    }
+    this.lastTime = t;
+    return out;
+  }
 }
 
 /** Row indices with a finite time, stably sorted by time (identity when already sorted). */
