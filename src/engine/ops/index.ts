@@ -4,3 +4,4 @@ export * from './linalg.js';
 export * from './reduce.js';
 export * from './shape-ops.js';
 export * from './random.js';
+export * from './logsumexp.js';
