@@ -1,5 +1,6 @@
 // Loads the train / validation / test tables a config asks for: the synthetic world (generated in
 // memory or read from a file), census-income, or files (CSV / JSONL / Parquet with a schema).
+import { worldOptionsOf } from './world-options.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { concatTables, sliceTable, takeRows, type Table } from '../data/table.js';
@@ -52,7 +53,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
         report.files[path] = fileReport(r.stats);
       } else {
         const t0 = Date.now();
-        impressions = generateWorld({ impressions: d.impressions, seed: d.world_seed, days: d.days, liveRoomsPerMillionPerDay: d.live_rooms_per_million_per_day, usersPerImpression: d.users_per_impression, heterogeneity: d.heterogeneity, loggingPolicy: d.logging_policy, loggingNoise: d.logging_noise, loggingStreamerNoise: d.logging_streamer_noise, counterfactualTruth: d.counterfactual_truth }).impressions;
+        impressions = generateWorld(worldOptionsOf(d)).impressions;
         log(`generated the synthetic world: ${impressions.numRows.toLocaleString('en-US')} impressions over ${d.days} day(s) (seed ${d.world_seed}${d.heterogeneity && d.heterogeneity !== 'none' ? `, heterogeneity ${d.heterogeneity}` : ''}${d.logging_policy === 'biased' ? ', biased logging policy' : ''}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
       let rows = prepare(impressions);
