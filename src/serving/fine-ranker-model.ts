@@ -61,23 +61,38 @@ export function loadRunArtefacts(dir: string): LoadedModel {
   return { dir, manifest, fitted, bytes, sha256: sha256(bytes), loadedAt: new Date().toISOString() };
 }
 
-/** ORT feeds for a featurized batch, in the manifest's input order (ids as int64, masks and dense as float32). */
-export function feedsFor(manifest: ModelManifest, fb: FeatureBatch): Record<string, Feed> {
-  const n = fb.numRows;
+/** int32 ids → int64 (little-endian: the low word is the value, the high word its sign), without a BigInt per value. */
+export function toInt64(src: Int32Array, from = 0, to = src.length): BigInt64Array {
+  const out = new BigInt64Array(to - from);
+  const w = new Int32Array(out.buffer);
+  for (let i = from, j = 0; i < to; i++, j += 2) { const v = src[i]!; w[j] = v; w[j + 1] = v >> 31; }
+  return out;
+}
+
+/**
+ * ORT feeds for rows [from, to) of a featurized batch, in the manifest's input order (ids as int64,
+ * masks and dense as float32). Every array is a fresh copy, so its buffer can be transferred to a
+ * worker thread while `fb` is kept.
+ */
+export function feedsFor(manifest: ModelManifest, fb: FeatureBatch, from = 0, to = fb.numRows): Record<string, Feed> {
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= fb.numRows)) throw new Error(`feedsFor: row range [${from}, ${to}) outside 0..${fb.numRows}`);
+  const n = to - from;
   const feeds: Record<string, Feed> = {};
   for (const inp of manifest.inputs) {
     if (inp.name === 'dense') {
       if (fb.denseWidth !== (inp.columns?.length ?? fb.denseWidth)) throw new Error(`model.json: dense input has ${inp.columns!.length} columns, the features produce ${fb.denseWidth}`);
-      feeds.dense = { data: Float32Array.from(fb.dense), dims: [n, fb.denseWidth] };
+      const W = fb.denseWidth;
+      feeds.dense = { data: fb.dense.slice(from * W, to * W), dims: [n, W] };
       continue;
     }
     const f = inp.feature!;
     const single = fb.ids[f];
-    if (single) { feeds[inp.name] = { data: BigInt64Array.from(single, (v) => BigInt(v)), dims: [n] }; continue; }
+    if (single) { feeds[inp.name] = { data: toInt64(single, from, to), dims: [n] }; continue; }
     const multi = fb.multi[f];
     if (!multi) throw new Error(`model.json: input ${inp.name} reads feature "${f}", which features.json does not produce`);
-    feeds[inp.name] = { data: BigInt64Array.from(multi.ids, (v) => BigInt(v)), dims: [n, multi.maxLen] };
-    if (inp.mask) feeds[inp.mask] = { data: Float32Array.from(multi.mask), dims: [n, multi.maxLen] };
+    const L = multi.maxLen;
+    feeds[inp.name] = { data: toInt64(multi.ids, from * L, to * L), dims: [n, L] };
+    if (inp.mask) feeds[inp.mask] = { data: Float32Array.from(multi.mask.subarray(from * L, to * L)), dims: [n, L] };
   }
   return feeds;
 }

@@ -48,6 +48,15 @@ test('FineRanker: served scores of logged test rows equal the trainer\'s metrics
     assert.ok([...oov.preds.click!].every((p) => p > 0 && p < 1));
     assert.deepEqual([...ranker.featurize([{ ...rows[0]!, scenario: 'no-such-scenario' }]).ids.scenario!], [1]);
     await assert.rejects(ranker.score([]), RankInputError);
+    // Row shards scored in parallel on the idle workers: the same scores as one run.
+    const sharded = await FineRanker.load(out, { size: 3, shardRows: 16 });
+    try {
+      const c = await sharded.score(rows);
+      assert.equal(c.shards, 3, 'an idle pool of 3 splits 200 rows into 3 shards');
+      for (const t of cfg.tasks) assert.deepEqual(c.preds[t.name], a.preds[t.name], `${t.name}: sharded = one run`);
+    } finally {
+      await sharded.dispose();
+    }
   } finally {
     await ranker.dispose();
   }

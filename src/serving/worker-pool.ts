@@ -68,6 +68,13 @@ export class WorkerPool {
     } finally { this.busy[k]!--; }
   }
 
+  /** Workers with no run in flight. */
+  idle(): number {
+    let k = 0;
+    for (const b of this.busy) if (b === 0) k++;
+    return k;
+  }
+
   /** Number of runs currently in flight (all workers). */
   inFlight(): number { return this.busy.reduce((a, b) => a + b, 0); }
 
