@@ -13,6 +13,7 @@ import { STOPPING_METRICS } from '../metrics/index.js';
 import { checkLogNormalTasks, hurdleSchema, varianceSchema } from './hurdle.js';
 import { fileReadSchema } from '../data/io/options.js';
 import { labelSpecSchema, type LabelRule } from '../data/label-rules.js';
+import { checkDistill, distillSchema, requestsDataSchema } from './distill-config.js';
 
 /** The column a task's label rule writes its 0/1 labels into. */
 export const ruleLabelColumn = (task: string): string => `__label_${task}`;
@@ -53,6 +54,8 @@ const dataSchema = z.discriminatedUnion('source', [
      * that later rows (full windows) do not follow. Set it to the longest counter window.
      */
     warmup_hours: z.number().nonnegative().default(0),
+    /** Train / evaluate on request snapshots (candidate sets) instead of the impressions (src/train/distill-data.ts, docs/coarse.md). */
+    requests: requestsDataSchema.optional(),
   }).strict(),
   z.object({
     source: z.literal('census'),
@@ -126,6 +129,8 @@ const taskSchema = z.object({
   hurdle: hurdleSchema.optional(),
   /** loss lognormal: where the post-training variance term is fitted (src/train/lognormal-fit.ts). */
   variance: varianceSchema.optional(),
+  /** Learn a teacher run's logits (distillation losses; src/train/distill.ts, docs/coarse.md). */
+  distill: distillSchema.optional(),
 }).strict().transform(({ label, ...t }): typeof t & { label: string; label_rule?: LabelRule } => (typeof label === 'string'
   ? { ...t, label }
   // A rule: the data loader writes its 0/1 values into ruleLabelColumn(name); `label` names that column.
@@ -244,6 +249,7 @@ export function parseTrainConfig(raw: unknown, baseDir = process.cwd(), where = 
   }
   checkBalanceTasks(cfg.balance, cfg.tasks, where);
   checkDebiasTasks(cfg.debias, cfg.tasks, where, cfg.balance?.negative_sampling);
+  checkDistill(cfg, where);
   const es = cfg.train.early_stopping;
   if (es) {
     const [task, metric, ...rest] = es.metric.split('.');

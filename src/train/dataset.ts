@@ -1,6 +1,7 @@
 // Loads the train / validation / test tables a config asks for: the synthetic world (generated in
 // memory or read from a file), census-income, or files (CSV / JSONL / Parquet with a schema).
 import { worldOptionsOf } from './world-options.js';
+import { loadRequestSplits } from './distill-data.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { concatTables, sliceTable, takeRows, type Table } from '../data/table.js';
@@ -43,6 +44,7 @@ export async function loadSplits(cfg: TrainConfig, log: (s: string) => void = ()
   const d = cfg.data;
   switch (d.source) {
     case 'world': {
+      if (d.requests) return loadRequestSplits(cfg, log); // request snapshots scored by a teacher (distill-data.ts)
       const report = emptyReport('world');
       let impressions: Table;
       if (d.path) {

@@ -11,6 +11,7 @@ import type { TaskConfig } from './config.js';
 import { isLogLink, reduceTaskLoss, taskLoss, type LossName } from './losses.js';
 import type { TaskWeighting } from './weighting.js';
 import type { Debias } from './debias.js';
+import { distilledTaskLoss, hostTeacher, teacherFeeds } from './distill.js';
 
 export const labelInput = (t: string) => `label.${t}`;
 export const maskInput = (t: string) => `mask.${t}`;
@@ -52,7 +53,7 @@ export interface HeadGraph {
  * Losses of every task (over its sample space) combined by the weighting. `scales`: per log-link
  * task, the label scale its loss is normalized by (`labelScales`; 1 when absent).
  */
-export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting, scales: Record<string, number> = {}, debias: Debias | null = null): HeadGraph {
+export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting: TaskWeighting, scales: Record<string, number> = {}, debias: Debias | null = null, groupSize?: number): HeadGraph {
   const outputs: Record<string, Tensor> = {};
   const losses = tasks.map((t) => {
     const y = g.input(labelInput(t.name), g.float, ['B', 1]);
@@ -72,7 +73,8 @@ export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting:
       });
     }
     const den = debias?.needsDenominator(t.name) ? g.input(denominatorInput(t.name), g.float, ['B', 1]) : null;
-    const l = reduceTaskLoss(perRow, m, w, den);
+    const l0 = reduceTaskLoss(perRow, m, w, den);
+    const l = t.distill ? distilledTaskLoss(g, t, f.out.logits[t.name]!, l0, groupSize) : l0; // distillation terms (distill.ts)
     outputs[lossOutput(t.name)] = l;
     return l;
   });
@@ -102,6 +104,8 @@ export interface HostLabels {
   metricLabel: Record<string, Float32Array>;
   /** Plain selection IPS (debias.ts): per task, 1 on the rows of the full space. */
   denominator?: Record<string, Float32Array>;
+  /** Distilled tasks: the teacher's logit of every row (distill.ts). */
+  teacher?: Record<string, Float32Array>;
 }
 
 /** The columns a task reads from a table (label, sample space, weight). */
@@ -163,6 +167,7 @@ export function hostLabels(table: Table, tasks: TaskConfig[], rowOffset = 0): Ho
     }
     out.label[t.name] = y; out.mask[t.name] = m; out.weight[t.name] = w; out.metricLabel[t.name] = raw;
   }
+  if (tasks.some((t) => t.distill)) out.teacher = hostTeacher(table, tasks, rowOffset);
   return out;
 }
 
@@ -177,6 +182,7 @@ export function labelFeeds(h: HostLabels, tasks: TaskConfig[]): Record<string, F
     const den = h.denominator?.[t.name];
     if (den) f[denominatorInput(t.name)] = { data: den, dims: [B, 1] };
   }
+  Object.assign(f, teacherFeeds(h.teacher, tasks));
   return f;
 }
 

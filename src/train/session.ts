@@ -89,7 +89,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     Object.assign(outputs, servedOutputs(cfg.tasks, f, (t) => (balance ? balance.correct(t, predictionOf(t, f)) : predictionOf(t, f)), hurdles)); // hurdle.ts: lognormal products
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
-    const heads = buildHeads(g, cfg.tasks, f, weighting, scales, debias);
+    const heads = buildHeads(g, cfg.tasks, f, weighting, scales, debias, cfg.data.source === 'world' ? cfg.data.requests?.candidates : undefined);
     return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: (f.inputs.emb ? { emb: f.inputs.emb } : {}) as Record<string, Tensor> };
   };
   const slices: SliceColumns = {
