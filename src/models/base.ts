@@ -193,6 +193,12 @@ export interface ModelOutputs {
   probs?: Record<string, Tensor>;
   /** Diagnostic tensors (gate weights, expert outputs), fetched on request. */
   extras?: Record<string, Tensor>;
+  /**
+   * Tasks whose per-row loss the model defines itself — a batch-level loss such as the two-tower's
+   * in-batch sampled softmax: given the task's label and sample-space mask ([B, 1] each), a [B, 1]
+   * tensor that replaces the task's configured loss; the heads average it over the sample space.
+   */
+  losses?: Record<string, (label: Tensor, mask: Tensor) => Tensor>;
   /** Weight of the last shared layer (GradNorm). */
   shared?: Tensor;
   /**

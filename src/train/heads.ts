@@ -61,7 +61,9 @@ export function buildHeads(g: Graph, tasks: TaskConfig[], f: Forward, weighting:
     const w = weighted(t) ? g.input(weightInput(t.name), g.float, ['B', 1]) : null;
     const prob = f.out.probs?.[t.name];
     let perRow: Tensor;
-    if (prob) {
+    const own = f.out.losses?.[t.name];
+    if (own) perRow = own(y, m); // a loss the model defines (two_tower: in-batch softmax over the batch)
+    else if (prob) {
       // A probability from the model (ESMM's pCTCVR): BCE on p, clipped away from 0 and 1.
       const p = op.clip(prob, 1e-7, 1 - 1e-7);
       perRow = op.neg(op.add(op.mul(y, op.log(p)), op.mul(op.sub(1, y), op.log(op.sub(1, p)))));
