@@ -14,12 +14,13 @@ import { pepnet } from './pepnet.js';
 import { mmoePpnet } from './mmoe-ppnet.js';
 import { star } from './star.js';
 import { dwg } from './dwg.js';
+import { twoTower } from './two-tower.js';
 import { makePal } from './pal.js';
 import { makeShallowTower } from './shallow-tower.js';
 import { formatZodError } from '../util/zod-error.js';
 
 export const MODELS: Record<string, ModelDef> = Object.fromEntries(
-  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star, dwg].map((m) => [m.name, m as ModelDef]),
+  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star, dwg, twoTower].map((m) => [m.name, m as ModelDef]),
 );
 // Wrappers around a nested `base` model (debiasing): they resolve their base through resolveModel.
 for (const m of [makePal(resolveModel), makeShallowTower(resolveModel)]) MODELS[m.name] = m as ModelDef;

@@ -24,6 +24,8 @@ import { Balance } from './balance.js';
 import { resolveHurdles, servedOutputs } from './hurdle.js';
 import { logNormalScales } from './lognormal-fit.js';
 import { Debias } from './debias.js';
+import { prepareRetrieval } from './retrieval-prepare.js';
+import type { Table } from '../data/table.js';
 
 export interface Session {
   cfg: TrainConfig;
@@ -39,6 +41,8 @@ export interface Session {
   debias: Debias | null;
   /** The model on a graph (logits, predictions, extras), for diagnostic passes (train/diag-pass.ts). */
   forward: (g: Graph) => Forward;
+  /** two_tower with hard_negatives: appends sampled negative rows to each training batch (retrieval-prepare.ts). */
+  extendBatch?: ((batch: Table, step: number) => Table) | null;
 }
 
 export function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
@@ -72,6 +76,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     log(`fitted ${fitted.specs.length} features (${fitted.tables.length} embedding tables) on ${splits.train.numRows.toLocaleString('en-US')} rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (fpath) saveFitted(fpath, fitted);
   }
+  const retrieval = prepareRetrieval(cfg, model, splits.train, fitted, log); // two_tower: logQ table, hard negatives
   const asm = new Assembler(fitted, {
     optimizer: cfg.embedding.optimizer, lr: cfg.embedding.lr, initStd: cfg.embedding.init_std, l2: cfg.embedding.l2, seed: cfg.seed,
   });
@@ -101,6 +106,6 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   if (es && es.metric.endsWith('.gauc') && !slices.group) {
     throw new Error(`train.early_stopping.metric: "${es.metric}" needs a user column for GAUC; this data has none by default — set eval.group_column`);
   }
-  return { cfg, splits, fitted, asm, build, weighting, slices, balance, debias, forward: (g: Graph) => forward(g, model, layout, infos, bias) };
+  return { cfg, splits, fitted, asm, build, weighting, slices, balance, debias, forward: (g: Graph) => forward(g, model, layout, infos, bias), extendBatch: retrieval?.extendBatch ?? null };
 }
 

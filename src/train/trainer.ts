@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { findCheckpoint, METRICS_FILE, VAL_METRICS_FILE, restoreParams, restoreTraining, writeCheckpoint, type TrainerState } from './run-dir.js';
 import { scheduledLr } from './schedule.js';
 import { exportModel } from './export-model.js';
+import { exportRetrieval } from './retrieval-export.js';
 import { writeExamination } from './examination.js';
 import { canonicalIds } from './serve-form.js';
 import { labelNoise, type LabelNoise } from './label-noise.js';
@@ -145,7 +146,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     const order = s.balance?.order(st.epoch, N) ?? (cfg.train.shuffle === 'full' ? new Rng(cfg.seed * 7919 + st.epoch).permutation(N) : Int32Array.from({ length: N }, (_, i) => i));
     for (let b = st.batchInEpoch; b < perEpoch && st.globalStep < total; b++) {
       const idx = order.subarray(b * B, Math.min(N, (b + 1) * B));
-      const batch = takeRows(splits.train, idx);
+      const batch = s.extendBatch ? s.extendBatch(takeRows(splits.train, idx), st.globalStep) : takeRows(splits.train, idx); // two_tower hard negatives
       const fb = transform(s.fitted, batch);
       const hl = hostLabels(batch, tasks, b * B);
       s.balance?.apply(hl, idx, st.epoch); // row weights and negative down-sampling, into the task masks
@@ -233,6 +234,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
     writeFileAtomic(join(o.out, VAL_METRICS_FILE), JSON.stringify(val.matrix, null, 1));
   }
   exportModel(o.out, s, step.store);
+  await exportRetrieval(o.out, s, step.store, log); // two_tower: user_tower/, items.f32, items.json
   await writeExamination(o.out, s, step.store, splits.val, log); // PAL: the learned examination curve
   faultPoint('train.exported');
   const trainLabelNoise = labelNoise(splits.train, tasks, s.slices);
