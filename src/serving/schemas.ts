@@ -21,6 +21,33 @@ export const ServeOptions = z.strictObject({
   rank_timeout_ms: z.number().int().min(1).max(60_000).default(1000),
   /** fastify/pino request logging. */
   log: z.boolean().default(false),
+  /** Fusion + re-ranking config (examples/fusion.yaml), hot-reloaded; without one the funnel orders by the first task. */
+  fusion_config: z.string().min(1).optional(),
+  /** Real-time and profile stores in Redis (keys under `<prefix>rt:` and `<prefix>pf:`); without it both run in-process. */
+  redis: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(6379),
+    db: z.number().int().min(0).default(0),
+    prefix: z.string().min(1).default('lr:'),
+    command_timeout_ms: z.number().int().min(1).max(60_000).default(500),
+  }).optional(),
+  /** The funnel (POST /rank without candidates). */
+  funnel: z.strictObject({
+    recall_k: z.number().int().min(1).max(100_000).default(500),
+    coarse_k: z.number().int().min(1).max(10_000).default(100),
+    size: z.number().int().min(1).max(1000).default(20),
+  }).prefault({}),
+  /** Budgets of the funnel's stages before fine ranking (late → degraded / fallback, never an error). */
+  timeouts_ms: z.strictObject({
+    profile: z.number().int().min(1).max(60_000).default(50),
+    recall: z.number().int().min(1).max(60_000).default(50),
+    coarse: z.number().int().min(1).max(60_000).default(50),
+    features: z.number().int().min(1).max(60_000).default(100),
+  }).prefault({}),
+  /** "Now" = wall clock + this many seconds (a replayed world's time); a request's `ts` wins. */
+  clock_offset_s: z.number().finite().default(0),
+  /** Most records of one kind in one POST /events. */
+  max_events: z.number().int().min(1).max(1_000_000).default(10_000),
 });
 export type ServeOptions = z.infer<typeof ServeOptions>;
 
@@ -41,10 +68,16 @@ const rowSchema = { type: 'object', maxProperties: 512, additionalProperties: sc
 export function rankBodySchema(maxCandidates: number) {
   return {
     type: 'object',
-    required: ['candidates'],
     additionalProperties: false,
     properties: {
       scenario: { type: 'string', minLength: 1, maxLength: 128 },
+      /** The funnel: who asks (else context.user_id). */
+      user: { type: ['string', 'number'], minLength: 1, maxLength: 256 },
+      country: { type: 'string', minLength: 1, maxLength: 64 },
+      /** Unix seconds of the request; default: the service clock. */
+      ts: { type: 'number' },
+      /** Items to return (the funnel; default: the fusion config's rerank.size, else funnel.size). */
+      size: { type: 'integer', minimum: 1, maximum: 1000 },
       context: rowSchema,
       candidates: { type: 'array', minItems: 1, maxItems: maxCandidates, items: rowSchema },
       debug: { type: 'boolean' },
@@ -55,9 +88,24 @@ export function rankBodySchema(maxCandidates: number) {
 export type RowValue = string | number | boolean | null;
 export interface RankBody {
   scenario?: string;
+  user?: string | number;
+  country?: string;
+  ts?: number;
+  size?: number;
   context?: Record<string, RowValue>;
-  candidates: Record<string, RowValue>[];
+  candidates?: Record<string, RowValue>[];
   debug?: boolean;
+}
+
+/** POST /events: the array limits (items are validated with zod in events.ts, errors naming the field). */
+export function eventsBodySchema(maxEvents: number) {
+  const list = { type: 'array', maxItems: maxEvents, items: { type: 'object', maxProperties: 64 } } as const;
+  return {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: { impressions: list, follows: list, rooms: list, users: list },
+  } as const;
 }
 
 export const reloadBodySchema = { type: ['object', 'null'], additionalProperties: false, properties: {} } as const;

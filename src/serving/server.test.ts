@@ -46,14 +46,21 @@ test('POST /rank: one score per candidate and task; debug adds stage timings; co
   for (const k of ['featurize_ms', 'infer_ms', 'total_ms']) assert.ok(d.timings[k] >= 0, `timings.${k}`);
 });
 
-test('POST /rank: an unknown scenario is scored with the OOV id (every unknown value alike), not refused', async () => {
+test('POST /rank: an unknown scenario or country → 400 naming the value and the trained vocabulary; the process keeps serving', async () => {
   const v = await service();
   const a = await rank(v, { scenario: 'mars', candidates: rows.slice(0, 5) });
-  const b = await rank(v, { scenario: 'venus', candidates: rows.slice(0, 5) });
-  const home = await rank(v, { scenario: 'home', candidates: rows.slice(0, 5) });
-  assert.equal(a.statusCode, 200, a.body);
-  assert.deepEqual(a.json().scores, b.json().scores);
-  assert.notDeepEqual(a.json().scores.click, home.json().scores.click);
+  assert.equal(a.statusCode, 400, a.body);
+  assert.match(a.json().error, /^body\/scenario: unknown scenario "mars"; the model was trained on "home", "slide", "outside"$/);
+  const b = await rank(v, { context: { country: 'XX' }, candidates: rows.slice(0, 5) });
+  assert.equal(b.statusCode, 400, b.body);
+  assert.match(b.json().error, /^body\/context\/country: unknown country "XX"; the model was trained on .*"BR"/);
+  const c = await rank(v, { candidates: [rows[0], { ...rows[1], country: 'ZZ' }] });
+  assert.equal(c.statusCode, 400);
+  assert.match(c.json().error, /body\/candidates\/1\/country: unknown country "ZZ"/);
+  const f = await rank(v, { user: 1, scenario: 'venus' });
+  assert.equal(f.statusCode, 400, 'the funnel too');
+  assert.equal((await rank(v, { scenario: 'home', candidates: rows.slice(0, 5) })).statusCode, 200);
+  assert.deepEqual((await v.app.inject({ method: 'GET', url: '/health' })).json().vocab.scenario, ['home', 'slide', 'outside']);
 });
 
 test('bad input: 4xx with a message, and the server keeps serving', async () => {
@@ -71,7 +78,8 @@ test('bad input: 4xx with a message, and the server keeps serving', async () => 
   assert.match(many.json().error, /candidates must NOT have more than 2000 items/);
   const cases: [unknown, RegExp][] = [
     [{ candidates: [] }, /candidates must NOT have fewer than 1 items/],
-    [{}, /must have required property 'candidates'/],
+    [{}, /body\/user: required when no candidates are given/],
+    [{ user: 3 }, /body\/scenario: required when no candidates are given/],
     [{ candidates: [{ ...rows[0], user_id: { a: 1 } }] }, /candidates\/0\/user_id must be string,number,boolean,null/],
     [{ candidates: [{ user_id: 1 }] }, /no candidate row carries column\(s\) category_id, country, room_viewers, scenario, seq_streamer_ids, streamer_followers, streamer_id, ts \(the model/],
     [{ candidates: rows.slice(0, 2), extra: 1 }, /must NOT have additional properties/],

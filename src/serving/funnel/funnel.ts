@@ -1,0 +1,234 @@
+// The ranking funnel behind POST /rank without candidates (docs/serving.md, "The funnel"):
+//   user profile → recall (recall_k, only live) → room + pair profiles → coarse (to coarse_k)
+//   → real-time features → fine ranking → fusion → re-ranking (only-live re-check) to `size`.
+// Every stage before fine ranking has a time budget and degrades instead of failing: a profile or
+// real-time store that is down or late → the features' defaults (missing values) and `degraded`;
+// recall late or failing → the popular-live fallback list; coarse late or failing → cut by recall
+// order. Fine ranking over its budget → FineRankTimeoutError (the route answers 503, as with
+// candidates).
+import type { FineRanker, Row } from '../fine-ranker.js';
+import { fuse } from '../fusion.js';
+import type { FusionConfig } from '../fusion-config.js';
+import { DEFAULT_RERANK, type RerankParams } from '../rerank-config.js';
+import { rerank, type RerankItem } from '../rerank.js';
+import type { RealtimeStore } from '../realtime/index.js';
+import type { ProfileStore } from '../profile/types.js';
+import type { ServerMetrics } from '../server-metrics.js';
+import { roomRow, type MemoryLiveIndex } from './live-index.js';
+import { runStage, type StageOutcome } from './stage.js';
+import type { CoarseScorer, Id, RankContext, RecallCandidate, Recaller, Scalar } from './types.js';
+
+export interface FunnelOptions {
+  recall_k: number;
+  coarse_k: number;
+  size: number;
+  timeouts_ms: { profile: number; recall: number; coarse: number; features: number; fine: number };
+}
+
+export interface FunnelDeps {
+  live: MemoryLiveIndex;
+  profiles: ProfileStore;
+  realtime: RealtimeStore;
+  recaller: Recaller;
+  /** Used when `recaller` times out or fails (and is the recaller when none is configured). */
+  fallback: Recaller;
+  coarse: CoarseScorer | null;
+  metrics: ServerMetrics;
+}
+
+export interface FunnelRequest {
+  user: Id;
+  scenario: string;
+  country?: string;
+  ts: number;
+  /** Request-level columns that win over the stored profile (training column names). */
+  context: Record<string, Scalar>;
+  size?: number;
+}
+
+export interface RankedItem {
+  room_id: Id;
+  streamer_id: Id;
+  category_id: Id;
+  score: number;
+  scores: Record<string, number>;
+  sources: string[];
+}
+
+export interface FunnelResult {
+  items: RankedItem[];
+  degraded: boolean;
+  degraded_stores: string[];
+  fallbacks: string[];
+  counts: { live: number; recalled: number; per_source: Record<string, number>; coarse_in: number; fine: number; returned: number; dropped_not_live: number };
+  timings: Record<string, number>;
+  rerank: { search: string; violations: number };
+}
+
+export class FineRankTimeoutError extends Error {
+  override readonly name = 'FineRankTimeoutError';
+}
+
+export type Store = 'profile' | 'realtime';
+
+/** The user's columns as a RankContext (no profile: only the request's columns). */
+function contextRow(req: FunnelRequest, profile: Record<string, Scalar> | null): Record<string, Scalar> {
+  const row: Record<string, Scalar> = { ...(profile ?? {}) };
+  row.user_id = req.user;
+  row.ts = req.ts;
+  row.hour = Math.floor((((req.ts % 86400) + 86400) % 86400) / 3600);
+  row.position = 0;
+  if (req.country !== undefined) row.country = req.country;
+  Object.assign(row, req.context);
+  row.scenario = req.scenario;
+  return row;
+}
+
+export class Funnel {
+  constructor(private readonly d: FunnelDeps, private readonly o: FunnelOptions) {}
+
+  get options(): FunnelOptions { return this.o; }
+
+  private degrade(store: Store, out: StageOutcome<unknown>, degraded: Set<string>): void {
+    degraded.add(store);
+    this.d.metrics.degraded.inc({ store });
+    this.d.metrics.degradedNow.set({ store }, 1);
+    if (!out.ok && out.reason === 'timeout') this.d.metrics.stageTimeouts.inc({ stage: store });
+  }
+
+  private healthy(store: Store): void { this.d.metrics.degradedNow.set({ store }, 0); }
+
+  private observe(stage: string, ms: number, timings: Record<string, number>): void {
+    timings[`${stage}_ms`] = ms;
+    this.d.metrics.stage.observe({ stage }, ms / 1000);
+  }
+
+  async rank(req: FunnelRequest, ranker: FineRanker, fusion: FusionConfig | null): Promise<FunnelResult> {
+    const t0 = performance.now();
+    const T = this.o.timeouts_ms;
+    const timings: Record<string, number> = {};
+    const degraded = new Set<string>(), fallbacks = new Set<string>();
+
+    // 1. user profile
+    const up = await runStage(T.profile, () => this.d.profiles.lookup(req.user, []));
+    this.observe('profile', up.ms, timings);
+    if (up.ok) this.healthy('profile'); else this.degrade('profile', up, degraded);
+    const ctx: RankContext = { user: req.user, scenario: req.scenario, country: String(req.country ?? (up.ok ? up.value.user?.country : undefined) ?? ''), ts: req.ts, row: contextRow(req, up.ok ? up.value.user : null) };
+
+    // 2. recall (only live rooms), fallback list when late or failing
+    let rec = await runStage(T.recall, (signal) => this.d.recaller.retrieve(ctx, this.o.recall_k, signal));
+    if (!rec.ok && this.d.recaller !== this.d.fallback) {
+      fallbacks.add('recall');
+      this.d.metrics.fallbacks.inc({ stage: 'recall' });
+      if (rec.reason === 'timeout') this.d.metrics.stageTimeouts.inc({ stage: 'recall' });
+      rec = await runStage(T.recall, () => this.d.fallback.retrieve(ctx, this.o.recall_k));
+    }
+    this.observe('recall', performance.now() - t0 - timings.profile_ms!, timings);
+    if (!rec.ok) throw rec.reason === 'error' ? rec.error : new Error(`recall exceeded its budget of ${T.recall} ms and so did the fallback`);
+    const recalled = rec.value.candidates.filter((c) => this.d.live.isLive(c.room, ctx.ts));
+
+    // 3. room profiles + pair profiles (one lookup), rows as training rows
+    const tp = performance.now();
+    const pairs = await runStage(T.profile, () => this.d.profiles.lookup(req.user, recalled.map((c) => ({ streamer: c.streamer, category: c.category }))));
+    if (pairs.ok) this.healthy('profile'); else if (!degraded.has('profile')) this.degrade('profile', pairs, degraded);
+    let rows: Row[] = recalled.map((c, i) => {
+      const room = this.d.live.get(c.room);
+      const r: Row = room ? roomRow(room, ctx.ts) : { room_id: c.room, streamer_id: c.streamer, category_id: c.category };
+      r.hist_followed = pairs.ok ? pairs.value.hist_followed[i]! : null;
+      r.hist_streamer_watch_s = pairs.ok ? pairs.value.hist_streamer_watch_s[i]! : null;
+      r.hist_category_watch_s = pairs.ok ? pairs.value.hist_category_watch_s[i]! : null;
+      return Object.assign(r, ctx.row);
+    });
+    this.observe('pairs', performance.now() - tp, timings);
+    let kept: RecallCandidate[] = recalled;
+
+    // 4. coarse ranking to coarse_k (skipped when none is configured or it is late: recall order)
+    const coarseIn = rows.length;
+    if (rows.length > this.o.coarse_k) {
+      let order: number[] | null = null;
+      if (this.d.coarse) {
+        const cs = await runStage(T.coarse, (signal) => this.d.coarse!.score(ctx, rows, signal));
+        this.observe('coarse', cs.ms, timings);
+        if (cs.ok) order = topK(cs.value, this.o.coarse_k);
+        else {
+          fallbacks.add('coarse');
+          this.d.metrics.fallbacks.inc({ stage: 'coarse' });
+          if (cs.reason === 'timeout') this.d.metrics.stageTimeouts.inc({ stage: 'coarse' });
+        }
+      }
+      order ??= Array.from({ length: this.o.coarse_k }, (_, i) => i);
+      rows = order.map((i) => rows[i]!);
+      kept = order.map((i) => recalled[i]!);
+    }
+
+    // 5. real-time features of the fine candidates
+    if (kept.length) {
+      const rt = await runStage(T.features, () => this.d.realtime.featuresFor(req.user, kept.map((c) => ({ room: c.room, streamer: c.streamer, category: c.category })), ctx.ts));
+      this.observe('features', rt.ms, timings);
+      if (rt.ok) {
+        this.healthy('realtime');
+        const cols = Object.entries(rt.value.columns);
+        rows.forEach((r, i) => { for (const [name, c] of cols) if (!(name in ctx.row)) r[name] = c[i] as Scalar; });
+      } else this.degrade('realtime', rt, degraded);
+    }
+
+    let items: RankedItem[] = [];
+    let rr: FunnelResult['rerank'] = { search: 'ok', violations: 0 };
+    let droppedNotLive = 0;
+    if (rows.length) {
+      // every column the model reads that no store filled is a missing value (the feature's default)
+      for (const c of ranker.columns) for (const r of rows) if (r[c] === undefined) r[c] = null;
+      // 6. fine ranking
+      const fine = await runStage(T.fine, () => ranker.score(rows)); // featurizing runs inside the call: it counts
+      if (!fine.ok) {
+        if (fine.reason === 'error') throw fine.error;
+        throw new FineRankTimeoutError(`fine ranking of ${rows.length} candidates exceeded rank_timeout_ms ${T.fine} ms`);
+      }
+      this.observe('featurize', fine.value.timings.featurize_ms, timings);
+      this.observe('infer', fine.value.timings.infer_ms, timings);
+      this.d.metrics.candidates.inc(rows.length);
+      // 7. fusion
+      const tf = performance.now();
+      const { preds } = fine.value;
+      const tasks = Object.keys(preds);
+      const per = rows.map((_, i) => Object.fromEntries(tasks.map((t) => [t, Math.max(0, preds[t]![i]!)])));
+      const params = fusion?.forScenario(req.scenario);
+      const score = params ? fuse(params.fusion, per) : Float64Array.from(per, (p) => p[tasks[0]!]!);
+      this.observe('fusion', performance.now() - tf, timings);
+      // 8. re-ranking (only-live re-check)
+      const tr = performance.now();
+      const rp: RerankParams = params?.rerank ? { ...params.rerank } : { ...DEFAULT_RERANK, slots: new Map() };
+      rp.size = req.size ?? (params ? rp.size : this.o.size);
+      const byId = new Map(kept.map((c, i) => [String(c.room), i]));
+      const res = rerank(kept.map((c, i): RerankItem => ({ id: String(c.room), score: score[i]!, streamer: String(c.streamer), category: String(c.category) })), rp, {
+        isLive: (it) => this.d.live.isLive(kept[byId.get(it.id)!]!.room, ctx.ts),
+      });
+      this.observe('rerank', performance.now() - tr, timings);
+      droppedNotLive = res.dropped.filter((x) => x.reason === 'not_live').length;
+      rr = { search: res.search, violations: res.violations.length };
+      items = res.items.map((it) => {
+        const i = byId.get(it.id)!;
+        const c = kept[i]!;
+        return { room_id: c.room, streamer_id: c.streamer, category_id: c.category, score: it.score, scores: per[i]!, sources: c.sources ?? [c.source] };
+      });
+    }
+    timings.total_ms = performance.now() - t0;
+    return {
+      items,
+      degraded: degraded.size > 0,
+      degraded_stores: [...degraded],
+      fallbacks: [...fallbacks],
+      counts: { live: this.d.live.liveProfiles(ctx.ts).length, recalled: recalled.length, per_source: rec.value.perSource, coarse_in: coarseIn, fine: rows.length, returned: items.length, dropped_not_live: droppedNotLive },
+      timings,
+      rerank: rr,
+    };
+  }
+}
+
+/** Indices of the k highest scores, best first (ties: earlier index). */
+export function topK(s: ArrayLike<number>, k: number): number[] {
+  const v = (i: number): number => (Number.isNaN(s[i]!) ? -Infinity : s[i]!);
+  const idx = Array.from({ length: s.length }, (_, i) => i);
+  idx.sort((a, b) => (v(b) - v(a)) || a - b);
+  return idx.slice(0, k);
+}
