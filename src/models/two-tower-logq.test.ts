@@ -6,7 +6,8 @@
 // the training interactions) must be ≥ the uncorrected one's — and its overall recall too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Graph } from '../engine/graph.js';
+import type { Graph, Tensor } from '../engine/graph.js';
+import type { ForwardResult } from '../engine/step.js';
 import * as op from '../engine/ops/index.js';
 import { init } from '../engine/params.js';
 import { Evaluator, TrainStep } from '../engine/step.js';
@@ -45,7 +46,7 @@ function corpus() {
 }
 
 async function trainAndScore(data: ReturnType<typeof corpus>, logq: Float32Array | null): Promise<Float32Array> {
-  const build = (g: Graph) => {
+  const build = (g: Graph): ForwardResult => {
     const ui = g.input('u', 'int64', ['B']), ii = g.input('i', 'int64', ['B']);
     const userTable = g.param({ name: 'user', shape: [U, DIM], init: init.normal(0.1), trainable: true });
     const itemTable = g.param({ name: 'item', shape: [M, DIM], init: init.normal(0.1), trainable: true });
@@ -55,7 +56,8 @@ async function trainAndScore(data: ReturnType<typeof corpus>, logq: Float32Array
     const user = l2Normalize(op.gather(userTable, ui, 0)), item = l2Normalize(op.gather(itemTable, ii, 0));
     const logQ = logq ? op.gather(g.constant(logq, [M, 1], 'float32'), ii, 0) : null;
     const ones = op.add(op.mul(op.cast(op.unsqueeze(ui, [1]), 'float32'), 0), 1); // [B, 1] of 1: every row a positive
-    return { loss: op.reduceMean(inBatchSoftmaxLoss({ user, item, itemIds: ii, temperature: TAU, logQ }, ones, ones)), outputs: {} };
+    const loss: Tensor = op.reduceMean(inBatchSoftmaxLoss({ user, item, itemIds: ii, temperature: TAU, logQ }, ones, ones));
+    return { loss, outputs: {} };
   };
   const step = await TrainStep.create(build, { optimizer: { type: 'adam', lr: 0.01 }, seed: 1 });
   const rng = new Rng(9);
