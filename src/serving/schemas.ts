@@ -23,6 +23,8 @@ export const ServeOptions = z.strictObject({
   log: z.boolean().default(false),
   /** Fusion + re-ranking config (examples/fusion.yaml), hot-reloaded; without one the funnel orders by the first task. */
   fusion_config: z.string().min(1).optional(),
+  /** Watch the fusion file and apply a valid change at once (else only POST /admin/reload applies it). */
+  fusion_watch: z.boolean().default(true),
   /** Real-time and profile stores in Redis (keys under `<prefix>rt:` and `<prefix>pf:`); without it both run in-process. */
   redis: z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),

@@ -89,7 +89,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
         const c = parseFusionConfig(text, src);
         checkFusionTasks(c, current.ranker.tasks, src);
         return c;
-      }, { log: (m) => { metrics.fusionReloads.inc({ result: /refused/.test(m) ? 'refused' : 'ok' }); if (options.log) console.error(m); } }).start();
+      }, { log: (m) => { metrics.fusionReloads.inc({ result: /refused/.test(m) ? 'refused' : 'ok' }); if (options.log) console.error(m); } });
+      if (options.fusion_watch) hot.start();
       toClose.push(async () => hot!.stop());
     }
     const features = parseFeatureConfig(current.ranker.model.fitted.config, `${options.run}/features.json`);

@@ -5,15 +5,15 @@
 // makes the pair followed). Also each user's recent sequence after the log, the last logged viewers
 // of each room, and the log's tail as events to warm the real-time counters.
 import { isStringColumn, type Column, type Table } from '../../data/table.js';
-import type { RoomProfile } from '../funnel/live-index.js';
-import type { RealtimeEvent } from '../realtime/index.js';
-import { key, type UserState } from './types.js';
+import type { MemoryLiveIndex, RoomProfile, RoomUpdate } from '../funnel/live-index.js';
+import type { RealtimeEvent, RealtimeStore } from '../realtime/index.js';
+import { key, type ProfileStore, type UserState } from './types.js';
 
 export interface ProfileSnapshot {
   users: Map<string, UserState>;
   rooms: RoomProfile[];
   /** user → recent (streamer, category) items, most recent first. */
-  sequences: Map<string, { streamers: string[]; categories: string[] }>;
+  sequences: Map<string, { user: string | number; streamers: string[]; categories: string[] }>;
   /** Time of the last logged impression (the snapshot's "now"). */
   lastTs: number;
   /** Impressions of the last `warmSeconds` (real-time counter warm-up), in time order. */
@@ -98,13 +98,13 @@ export function snapshotFromWorld(tables: { users: Table; rooms: Table; impressi
       tail.push(e);
     }
   }
-  const sequences = new Map<string, { streamers: string[]; categories: string[] }>();
+  const sequences = new Map<string, { user: string | number; streamers: string[]; categories: string[] }>();
   for (const [u, i] of lastRowOfUser) {
     const split = (x: string | null) => (x ? x.split(sep) : []);
     const streamers = split(seqS[i]!), categories = split(seqC[i]!);
     const thr = evS[scen[i]!];
     if (thr !== undefined && (numAt(ws!, i) || 0) >= thr) { streamers.unshift(String(idAt(is!, i))); categories.unshift(String(idAt(ic!, i))); }
-    sequences.set(u, { streamers: streamers.slice(0, L), categories: categories.slice(0, L) });
+    sequences.set(u, { user: idAt(iu!, i), streamers: streamers.slice(0, L), categories: categories.slice(0, L) });
   }
   // rooms side table
   const rid = col(rt, 'room_id', 'rooms table'), rs = col(rt, 'streamer_id', 'rooms table'), rc = col(rt, 'category_id', 'rooms table');
@@ -121,4 +121,18 @@ export function snapshotFromWorld(tables: { users: Table; rooms: Table; impressi
     });
   }
   return { users, rooms, sequences, lastTs, tail };
+}
+
+/** Loads a snapshot into the service's stores: rooms into the live index, users into the profile store, sequences and the log tail into the real-time store. */
+export async function applySnapshot(s: ProfileSnapshot, to: { live: MemoryLiveIndex; profiles: ProfileStore; realtime: RealtimeStore }, chunk = 5000): Promise<{ users: number; rooms: number; sequences: number; events: number }> {
+  to.live.upsert(s.rooms.map((r) => {
+    const u: RoomUpdate = { room_id: r.room_id, streamer_id: r.streamer_id, category_id: r.category_id, start_ts: r.start_ts, end_ts: r.end_ts, room_viewers: r.room_viewers };
+    if (r.room_country !== null) u.room_country = r.room_country;
+    if (r.streamer_followers !== null) u.streamer_followers = r.streamer_followers;
+    return u;
+  }), 'snapshot rooms');
+  await to.profiles.loadUsers(s.users.values());
+  for (const q of s.sequences.values()) await to.realtime.seedSequence(q.user, q.streamers, q.categories);
+  for (let i = 0; i < s.tail.length; i += chunk) await to.realtime.applyEvents(s.tail.slice(i, i + chunk));
+  return { users: s.users.size, rooms: s.rooms.length, sequences: s.sequences.size, events: s.tail.length };
 }
