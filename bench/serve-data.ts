@@ -12,13 +12,17 @@ import { loadTrainConfig } from '../src/train/config.js';
 import { worldOptionsOf } from '../src/train/world-options.js';
 
 type Scalar = string | number | boolean | null;
+export interface FunnelRequest { scenario: string; user: Scalar; country?: string; ts: number }
 export interface RankRequest { scenario?: string; context: Record<string, Scalar>; candidates?: Record<string, Scalar>[] }
 
 export interface BenchData {
   /** POST /rank bodies with candidates (fine ranking only). */
   fine: RankRequest[];
-  /** The same requests without candidates (the service runs the funnel). */
-  funnel: RankRequest[];
+  /** The same requests without candidates (the service runs the funnel): who, where, when. */
+  funnel: FunnelRequest[];
+  /** POST /events records the funnel needs: room sessions live during the requests, the requests' users. */
+  rooms: Record<string, Scalar>[];
+  users: Record<string, Scalar>[];
   world_ms: number;
   counters_ms: number;
 }
@@ -97,12 +101,26 @@ export function benchRequests(runDir: string, columns: readonly string[], count:
   const fine: RankRequest[] = [];
   for (let q = 0; q < starts.length - 1; q++) fine.push(toBody(req, starts[q]!, starts[q + 1]!, columns, counters));
   // The funnel request: who asks, where and when (the service recalls the candidates itself).
-  const REQUEST_LEVEL = ['user_id', 'country', 'ts', 'hour', 'position'];
-  const funnel = fine.map((b) => ({
-    ...(b.scenario !== undefined ? { scenario: b.scenario } : {}),
-    context: Object.fromEntries(REQUEST_LEVEL.filter((c) => c in b.context).map((c) => [c, b.context[c]!])),
-  }));
-  return { fine, funnel, world_ms, counters_ms };
+  const ts = req.columns.ts as Float64Array, user = req.columns.user_id as Float64Array;
+  const str = (c: string, i: number) => (req.columns[c] as (string | null)[])[i]!;
+  const funnel: FunnelRequest[] = starts.slice(0, -1).map((i) => ({ scenario: str('scenario', i), user: user[i]!, country: str('country', i), ts: ts[i]! }));
+  let lo = Infinity, hi = -Infinity;
+  for (const i of starts.slice(0, -1)) { lo = Math.min(lo, ts[i]!); hi = Math.max(hi, ts[i]!); }
+  const r = world.rooms.columns;
+  const rooms: Record<string, Scalar>[] = [];
+  for (let i = 0; i < world.rooms.numRows; i++) {
+    if (!(r.start_ts![i]! as number <= hi && (r.end_ts![i]! as number) >= lo)) continue;
+    rooms.push({ room_id: r.room_id![i] as number, streamer_id: r.streamer_id![i] as number, category_id: r.category_id![i] as number, room_country: r.room_country![i] as string,
+      streamer_followers: r.streamer_followers![i] as number, start_ts: r.start_ts![i] as number, end_ts: r.end_ts![i] as number, room_viewers: Math.round(r.base_viewers![i] as number) });
+  }
+  const USER = ['country', 'user_age', 'user_gender', 'user_device', 'user_activity', 'user_follow_count', 'hist_total_watch_s'];
+  const users = new Map<Scalar, Record<string, Scalar>>();
+  for (const i of starts.slice(0, -1)) {
+    const u: Record<string, Scalar> = { user_id: user[i]! };
+    for (const c of USER) { const col = req.columns[c]; if (col) u[c] = col[i] as Scalar; }
+    users.set(user[i]!, u);
+  }
+  return { fine, funnel, rooms, users: [...users.values()], world_ms, counters_ms };
 }
 
 /** Reads a run directory's model.json inputs, to fail early (and clearly) when the run is missing. */

@@ -3,6 +3,7 @@
 // autocannon run that records every response's end-to-end time (ms, not autocannon's integer-ms
 // histogram) and the stage timings the service reports with `debug: true`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +87,17 @@ export async function drive(url: string, path: string, bodies: string[], connect
     latencies, stages, requests: r.requests.total, rps: latencies.length / r.duration,
     errors: r.errors + r.timeouts + r.non2xx, ...(firstError ? { firstError } : {}),
   };
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' '); // fields after "pid (comm) "
+    return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
 }
 
 /** The q-quantile (nearest rank) of `xs`. */

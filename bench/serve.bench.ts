@@ -14,8 +14,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './run.js';
-import { benchRequests, checkRun, type RankRequest } from './serve-data.js';
-import { drive, quantile, startServer, type LoadResult } from './serve-load.js';
+import { benchRequests, checkRun, type BenchData } from './serve-data.js';
+import { cpuSeconds, drive, quantile, startServer, type LoadResult } from './serve-load.js';
 
 interface Args { run: string; seconds: number; connections: number; requests: number; repeat: number; serveArgs: string[] }
 
@@ -39,22 +39,34 @@ function parseArgs(o: BenchOptions): Args {
 }
 
 /** Request bodies (cached in the OS temp dir per model and size: the counter replay takes ~20 s). */
-function bodies(run: string, sha: string, columns: string[], count: number, log: (s: string) => void): { fine: RankRequest[]; funnel: RankRequest[] } {
-  const key = createHash('sha256').update(JSON.stringify({ v: 1, sha, columns, count, candidates: 500 })).digest('hex').slice(0, 16);
+function bodies(run: string, sha: string, columns: string[], count: number, log: (s: string) => void): BenchData {
+  const key = createHash('sha256').update(JSON.stringify({ v: 2, sha, columns, count, candidates: 500 })).digest('hex').slice(0, 16);
   const file = join(tmpdir(), `liverank-bench-serve-${key}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { fine: RankRequest[]; funnel: RankRequest[] };
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as BenchData;
   const d = benchRequests(run, columns, count, 500);
   log(`  demo world + ${count} request snapshots: ${(d.world_ms / 1000).toFixed(1)} s; counters replayed: ${(d.counters_ms / 1000).toFixed(1)} s (cached in ${file})`);
-  writeFileSync(file, JSON.stringify({ fine: d.fine, funnel: d.funnel }));
+  writeFileSync(file, JSON.stringify(d));
   return d;
 }
 
-interface Row { case: string; mode: string; connections: number; stage: string; p50_ms: number; p99_ms: number; rps: number; errors: number; requests: number }
+/** Loads the funnel's state through POST /events: the room sessions live during the requests and the users' profiles. */
+async function loadEvents(url: string, d: BenchData): Promise<string | null> {
+  const post = async (body: object) => {
+    const r = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return r.ok ? null : `POST /events → ${r.status} ${(await r.text()).slice(0, 200)}`;
+  };
+  for (let i = 0; i < d.rooms.length; i += 5000) { const e = await post({ rooms: d.rooms.slice(i, i + 5000) }); if (e) return e; }
+  for (let i = 0; i < d.users.length; i += 5000) { const e = await post({ users: d.users.slice(i, i + 5000) }); if (e) return e; }
+  return null;
+}
 
-function rowsOf(kase: string, mode: string, connections: number, r: LoadResult): Row[] {
-  const base = { case: kase, mode, connections, rps: r.rps, errors: r.errors, requests: r.requests };
-  const out: Row[] = [{ ...base, stage: 'end_to_end', p50_ms: quantile(r.latencies, 0.5), p99_ms: quantile(r.latencies, 0.99) }];
-  for (const [k, v] of Object.entries(r.stages)) out.push({ ...base, stage: k.replace(/_ms$/, ''), p50_ms: quantile(v, 0.5), p99_ms: quantile(v, 0.99) });
+interface Row { case: string; mode: string; connections: number; stage: string; p50_ms: number; p99_ms: number; min_ms: number; rps: number; errors: number; requests: number; server_cpu_ms_per_req: number }
+
+function rowsOf(kase: string, mode: string, connections: number, r: LoadResult, cpuS: number): Row[] {
+  const base = { case: kase, mode, connections, rps: r.rps, errors: r.errors, requests: r.requests, server_cpu_ms_per_req: (cpuS * 1000) / Math.max(1, r.requests) };
+  const min = (xs: number[]) => xs.reduce((m, x) => Math.min(m, x), Infinity);
+  const out: Row[] = [{ ...base, stage: 'end_to_end', p50_ms: quantile(r.latencies, 0.5), p99_ms: quantile(r.latencies, 0.99), min_ms: min(r.latencies) }];
+  for (const [k, v] of Object.entries(r.stages)) out.push({ ...base, stage: k.replace(/_ms$/, ''), p50_ms: quantile(v, 0.5), p99_ms: quantile(v, 0.99), min_ms: min(v) });
   return out;
 }
 
@@ -82,9 +94,11 @@ export default async function serveBench(o: BenchOptions): Promise<void> {
       for (const [mode, c] of [['latency', 1], ['throughput', a.connections]] as const) {
         await drive(server.url, '/rank', bodiesOf, c, 1); // warm-up
         for (let i = 0; i < a.repeat; i++) {
+          const cpu0 = cpuSeconds(server.pid);
           const r = await drive(server.url, '/rank', bodiesOf, c, a.seconds);
+          const cpu = cpuSeconds(server.pid) - cpu0;
           if (r.firstError) log(`  ${kase} ${mode}: first error: ${r.firstError}`);
-          const rs = rowsOf(kase, mode, c, r);
+          const rs = rowsOf(kase, mode, c, r, cpu);
           rows.push(...rs);
           if (o.json) for (const x of rs) console.log(JSON.stringify({ bench: 'serve', ...x, ...(a.repeat > 1 ? { repeat: i } : {}) }));
         }
@@ -92,6 +106,9 @@ export default async function serveBench(o: BenchOptions): Promise<void> {
     };
     await measure('fine_rank_500', fine);
     // The funnel runs only when the service answers a request without candidates.
+    const loaded = await loadEvents(server.url, data);
+    if (loaded) log(`  funnel state not loaded: ${loaded}`);
+    else log(`  funnel state: ${data.rooms.length} room sessions live during the requests and ${data.users.length} user profiles sent to POST /events`);
     const probe = await fetch(`${server.url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: funnel[0] });
     if (probe.ok) await measure('funnel', funnel);
     else {
@@ -112,11 +129,12 @@ function printTable(rows: Row[], repeat: number): void {
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
   const med = (xs: number[]) => quantile(xs, 0.5);
-  console.log(`\n| case | mode | conn | stage | p50 ms | p99 ms | req/s | errors |${repeat > 1 ? ' p99 min / max over runs |' : ''}`);
-  console.log(`|---|---|---|---|---|---|---|---|${repeat > 1 ? '---|' : ''}`);
+  console.log(`\n| case | mode | conn | stage | p50 ms | p99 ms | min ms | req/s | server CPU ms/req | errors |${repeat > 1 ? ' p99 min / max over runs |' : ''}`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|${repeat > 1 ? '---|' : ''}`);
   for (const g of groups.values()) {
     const r = g[0]!;
     const p99s = g.map((x) => x.p99_ms);
-    console.log(`| ${r.case} | ${r.mode} | ${r.connections} | ${r.stage} | ${f2(med(g.map((x) => x.p50_ms)))} | ${f2(med(p99s))} | ${med(g.map((x) => x.rps)).toFixed(0)} | ${g.reduce((s, x) => s + x.errors, 0)} |${repeat > 1 ? ` ${f2(Math.min(...p99s))} / ${f2(Math.max(...p99s))} |` : ''}`);
+    const first = r.stage === 'end_to_end';
+    console.log(`| ${r.case} | ${r.mode} | ${r.connections} | ${r.stage} | ${f2(med(g.map((x) => x.p50_ms)))} | ${f2(med(p99s))} | ${f2(Math.min(...g.map((x) => x.min_ms)))} | ${first ? med(g.map((x) => x.rps)).toFixed(0) : ''} | ${first ? f2(med(g.map((x) => x.server_cpu_ms_per_req))) : ''} | ${first ? g.reduce((s, x) => s + x.errors, 0) : ''} |${repeat > 1 ? ` ${f2(Math.min(...p99s))} / ${f2(Math.max(...p99s))} |` : ''}`);
   }
 }
