@@ -1,0 +1,167 @@
+// Faults under load, over a real socket: the service runs its real-time and profile stores on a Redis
+// server this test starts (its own redis-server child on a free port), a loop of POST /rank requests
+// runs while Redis is killed and restarted on the same port — every answer stays 200 (degraded: true
+// while Redis is down, non-degraded again once it is back), no 5xx. And an atomic model + fusion
+// reload under load: every request of the loop is answered 200.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { train } from '../train/trainer.js';
+import { generateWorld } from '../data/world/generate.js';
+import { tinyServeConfig } from './fine-ranker.fixtures.js';
+import { buildService, type Service } from './server.js';
+import { applySnapshot, snapshotFromWorld } from './profile/snapshot.js';
+
+const run = mkdtempSync(join(tmpdir(), 'lr-faults-'));
+await train(tinyServeConfig(), { out: run, verbose: false });
+const w = generateWorld({ impressions: 4000, seed: 11, liveRoomsPerMillionPerDay: 200_000 });
+const snap = snapshotFromWorld({ users: w.users, rooms: w.rooms, impressions: w.impressions });
+const TS = snap.lastTs;
+const users = Array.from(new Set(w.impressions.columns.user_id as Int32Array)).slice(0, 50);
+const TOKEN = 'test-token-0123456789abcdef';
+const cleanup: (() => Promise<unknown> | void)[] = [];
+after(async () => { for (const c of cleanup.reverse()) await c(); });
+
+/**
+ * A free port BELOW the ephemeral range (32768+): a client that keeps reconnecting to a dead port in
+ * the ephemeral range can be handed that very port as its source port and connect to itself (TCP
+ * simultaneous open), then read its own commands back as replies.
+ */
+async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const s = createServer();
+    const ok = await new Promise<boolean>((res) => { s.once('error', () => res(false)); s.listen(port, '127.0.0.1', () => res(true)); });
+    if (!ok) continue;
+    s.close();
+    await once(s, 'close');
+    return port;
+  }
+  throw new Error('no free port in 20000-29999');
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.on('error', (e) => { throw new Error(`redis-server could not start (is it installed?): ${e.message}`); });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  const t0 = Date.now();
+  while (!/Ready to accept connections/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited ${child.exitCode}: ${out}`);
+    if (Date.now() - t0 > 10_000) throw new Error(`redis-server not ready after 10 s: ${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return child;
+}
+
+async function stopRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}
+
+interface Answer { t: number; status: number; degraded?: boolean; stores?: string[]; items?: number }
+
+/** `workers` concurrent request loops until stop() — every answer recorded. */
+function load(url: string, body: (i: number) => unknown, workers = 4) {
+  const answers: Answer[] = [];
+  let running = true, i = 0;
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      const n = i++;
+      const r = await fetch(`${url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(n)) });
+      const j = await r.json() as { degraded?: boolean; degraded_stores?: string[]; items?: unknown[] };
+      answers.push({ t: Date.now(), status: r.status, degraded: j.degraded, stores: j.degraded_stores, items: j.items?.length });
+    }
+  });
+  return { answers, stop: async () => { running = false; await Promise.all(loops); } };
+}
+
+async function listen(v: Service): Promise<string> {
+  return v.app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+test('Redis killed mid-load → 200 degraded answers (defaults), recovery when it returns on the same port; no 5xx', async () => {
+  const port = await freePort();
+  let redis = await startRedis(port);
+  cleanup.push(() => stopRedis(redis));
+  const v = await buildService({ run, workers: 1, redis: { port, prefix: `lr:faults:${process.pid}:`, command_timeout_ms: 200 }, timeouts_ms: { profile: 150, features: 250 } });
+  cleanup.push(() => v.close());
+  await applySnapshot(snap, v);
+  const url = await listen(v);
+  // the world's sessions end with the world: requests at its last second (reads at one time: the stores assume monotone read times)
+  const ld = load(url, (n) => ({ user: users[n % users.length], scenario: 'home', ts: TS, size: 10 }));
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await wait(1000);
+  const killedAt = Date.now();
+  await stopRedis(redis);
+  await wait(1500);
+  const restartedAt = Date.now();
+  redis = await startRedis(port);
+  // recovery: the clients reconnect (backoff ≤ 2 s); wait for 20 non-degraded answers in a row
+  const t0 = Date.now();
+  for (;;) {
+    const tail = ld.answers.slice(-20);
+    if (tail.length === 20 && tail.every((a) => a.t > restartedAt && a.degraded === false)) break;
+    assert.ok(Date.now() - t0 < 15_000, `no recovery within 15 s of the restart (last: ${JSON.stringify(ld.answers.at(-1))})`);
+    await wait(50);
+  }
+  const recoveredIn = Date.now() - restartedAt;
+  await ld.stop();
+  const a = ld.answers;
+  const by = (f: (x: Answer) => boolean) => a.filter(f).length;
+  const fiveXX = by((x) => x.status >= 500), non200 = by((x) => x.status !== 200);
+  const before = a.filter((x) => x.t < killedAt), down = a.filter((x) => x.t > killedAt + 300 && x.t < restartedAt);
+  console.log(`# faults: ${a.length} answers, ${fiveXX} 5xx, ${non200} non-200; before kill ${before.length} (degraded ${before.filter((x) => x.degraded).length}), while down ${down.length} (degraded ${down.filter((x) => x.degraded).length}, realtime ${down.filter((x) => x.stores?.includes('realtime')).length}, profile ${down.filter((x) => x.stores?.includes('profile')).length}) recovered ${recoveredIn} ms after the restart`);
+  assert.equal(fiveXX, 0, 'no 5xx');
+  assert.equal(non200, 0, 'every answer 200');
+  assert.deepEqual(a.filter((x) => x.items !== 10), [], 'every answer has its 10 rooms');
+  assert.ok(before.length > 5 && before.every((x) => x.degraded === false), 'healthy before the kill');
+  assert.ok(down.length > 5, `answers kept coming while Redis was down (${down.length})`);
+  assert.ok(down.every((x) => x.degraded === true), 'every answer while Redis is down is degraded');
+  assert.ok(down.every((x) => x.stores?.includes('realtime') && x.stores.includes('profile')), 'both stores flagged');
+  const m = await (await fetch(`${url}/metrics`)).text();
+  assert.match(m, /liverank_degraded_total\{store="realtime"\} [1-9]/);
+  assert.match(m, /liverank_degraded_total\{store="profile"\} [1-9]/);
+  assert.match(m, /liverank_degraded\{store="realtime"\} 0/, m.split('\n').filter((l) => l.startsWith('liverank_degraded')).join('\n'));
+  // writes while Redis is down are refused with 503 (not silently lost); after recovery accepted
+  const ev = { impressions: [{ user: users[0], room: 1, streamer: 2, category: 3, scenario: 'home', ts: TS, watchS: 5 }] };
+  const ok = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
+  assert.equal(ok.status, 200);
+  await stopRedis(redis);
+  const refused = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
+  assert.equal(refused.status, 503);
+  assert.match((await refused.json() as { error: string }).error, /events not \(fully\) stored; retry: .*profile: redis profile applyImpressions failed/);
+});
+
+test('atomic model + fusion reload under load: every request answered 200', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lr-faults-reload-'));
+  const fpath = join(dir, 'fusion.yaml');
+  writeFileSync(fpath, 'version: 1\nfusion: { form: multiplicative, gate: { task: click }, terms: { watch_time: { weight: 1 } } }\nrerank: { size: 8, max_run: { category: 2 } }\n');
+  const v = await buildService({ run, workers: 2, admin_token: TOKEN, fusion_config: fpath, fusion_watch: false });
+  cleanup.push(() => v.close());
+  await applySnapshot(snap, v);
+  const url = await listen(v);
+  const ld = load(url, (n) => (n % 2 ? { user: users[n % users.length], scenario: 'slide', ts: TS } : { scenario: 'home', context: { country: 'BR', user_id: users[0]!, ts: TS, seq_streamer_ids: '' }, candidates: v.live.liveProfiles(TS).slice(0, 30).map((r) => v.live.profile(r.room_id, TS)!) }));
+  const shas: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(fpath, `version: 1\nfusion: { form: multiplicative, gate: { task: click }, terms: { watch_time: { weight: ${k + 2} } } }\nrerank: { size: ${8 + k} }\n`);
+    const r = await fetch(`${url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const text = await r.text();
+    assert.equal(r.status, 200, text);
+    shas.push((JSON.parse(text) as { sha256: string }).sha256);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  await ld.stop();
+  const a = ld.answers;
+  console.log(`# reload under load: ${a.length} requests, ${a.filter((x) => x.status !== 200).length} non-200, 3 reloads`);
+  assert.ok(a.length > 30, `load ran (${a.length})`);
+  assert.deepEqual(a.filter((x) => x.status !== 200), [], 'no dropped or failed request');
+  assert.equal(v.fusion()!.defaults.rerank.size, 10, 'the last fusion config serves');
+});
