@@ -92,6 +92,19 @@ test('QuotaRecaller: only live rooms at ctx.ts, overfetch, a failing or slow sou
   assert.deepEqual(later.candidates, [], 'nothing of a is live at 2500');
 });
 
+test('QuotaRecaller: when overlap leaves the merge short, sources with a full list are asked once more for the total', async () => {
+  const idx = liveIndex();
+  const rooms = [101, 102, 103, 104, 107, 108, 109, 206].map((r) => cand(r, 'x'));
+  const a = new Fixed('a', rooms); const b = new Fixed('b', rooms); const c = new Fixed('c', rooms.slice(0, 1));
+  const rec = new QuotaRecaller([{ source: a, quota: 1, overfetch: 1 }, { source: b, quota: 1, overfetch: 1 }, { source: c, quota: 1, overfetch: 1 }], idx, 1000);
+  const r = await rec.retrieve(ctx(), 6);
+  assert.deepEqual(a.calls, [2, 6]); assert.deepEqual(b.calls, [2, 6]);
+  assert.deepEqual(c.calls, [2], 'c returned fewer than asked: it has no more');
+  assert.deepEqual(r.candidates.map((x) => x.room), [101, 102, 103, 104, 107, 108]);
+  const full = await new QuotaRecaller([{ source: new Fixed('d', rooms), quota: 1, overfetch: 2 }], idx, 1000).retrieve(ctx(), 3);
+  assert.equal(full.candidates.length, 3);
+});
+
 test('item-CF: Σ sim × weight × decay^position over the last N seeds, only live, best first', async () => {
   const idx = liveIndex();
   const store = new MemoryNeighbourStore(new Map([

@@ -2,7 +2,8 @@
 // its quota of slots, de-duplicated by room (a room found by several sources keeps the first
 // source in priority order — its score — and lists every source in `sources`), the only-live
 // filter re-checked on every room, and unused slots (a source that returned fewer, failed or timed
-// out) filled round-robin from the other sources' remaining candidates.
+// out) filled round-robin from the other sources' remaining candidates; when still short, the
+// sources whose list was full are asked once more for `total` rooms each.
 import type { Id, LiveRoomIndex, RankContext, RecallCandidate, Recaller, RecallSource } from '../funnel/types.js';
 import { quotaSlots } from './config.js';
 
@@ -45,17 +46,28 @@ export class QuotaRecaller implements Recaller {
     if (!(Number.isInteger(total) && total >= 1)) throw new Error(`recaller: total must be an integer ≥ 1, got ${total}`);
     const slots = quotaSlots(this.sources.map((s) => ({ name: s.source.name, quota: s.quota })), total);
     const failed: Record<string, string> = {};
-    const lists = await Promise.all(this.sources.map(async (s) => {
-      const name = s.source.name;
-      const k = Math.max(1, Math.ceil(slots.get(name)! * (s.overfetch ?? 1.5)));
-      try {
-        return await withTimeout(s.source.retrieve(ctx, k, signal), this.timeoutMs, name, signal);
-      } catch (e) {
-        failed[name] = (e as Error).message;
+    const asked = this.sources.map((s) => Math.max(1, Math.ceil(slots.get(s.source.name)! * (s.overfetch ?? 1.5))));
+    const ask = (i: number, k: number) => {
+      const s = this.sources[i]!;
+      return withTimeout(s.source.retrieve(ctx, k, signal), this.timeoutMs, s.source.name, signal).catch((e: unknown) => {
+        failed[s.source.name] = (e as Error).message;
         return [] as RecallCandidate[];
+      });
+    };
+    const names = this.sources.map((s) => s.source.name);
+    const isLive = (room: Id) => this.live.isLive(room, ctx.ts);
+    let lists = await Promise.all(asked.map((k, i) => ask(i, k)));
+    let merged = mergeWithQuotas(names, lists, slots, total, isLive);
+    if (merged.candidates.length < total) {
+      // Short (overlap between sources, a source with few rooms): ask the sources whose list was
+      // full for `total` rooms each, once, and merge again (same quotas, so the result only grows).
+      const more = asked.map((k, i) => lists[i]!.length >= k && k < total && !failed[names[i]!]);
+      if (more.some(Boolean)) {
+        lists = await Promise.all(lists.map((l, i) => (more[i] ? ask(i, total) : Promise.resolve(l))));
+        merged = mergeWithQuotas(names, lists, slots, total, isLive);
       }
-    }));
-    return { ...mergeWithQuotas(this.sources.map((s) => s.source.name), lists, slots, total, (room) => this.live.isLive(room, ctx.ts)), failed };
+    }
+    return { ...merged, failed };
   }
 }
 
