@@ -15,7 +15,7 @@ import { transform } from '../features/index.js';
 import { Evaluator, ensureLayout } from '../engine/step.js';
 import { ParameterStore } from '../engine/store.js';
 import { tableRows, tinyServeConfig } from './fine-ranker.fixtures.js';
-import { FineRanker, RankInputError, rowsToTable, } from './fine-ranker.js';
+import { FineRanker, RankInputError, rowsToTable, type Row } from './fine-ranker.js';
 
 test('FineRanker: served scores of logged test rows equal the trainer\'s metrics-path scores (|Δ| ≤ 1e-5)', async () => {
   const out = mkdtempSync(join(tmpdir(), 'lr-fine-'));
@@ -48,6 +48,12 @@ test('FineRanker: served scores of logged test rows equal the trainer\'s metrics
     assert.ok([...oov.preds.click!].every((p) => p > 0 && p < 1));
     assert.deepEqual([...ranker.featurize([{ ...rows[0]!, scenario: 'no-such-scenario' }]).ids.scenario!], [1]);
     await assert.rejects(ranker.score([]), RankInputError);
+    // Request-level columns given once (base) score like rows that carry them.
+    const user = ['user_id', 'country', 'scenario'];
+    const split = rows.slice(0, 20).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !user.includes(k))));
+    const viaBase = await ranker.score(split, Object.fromEntries(user.map((k) => [k, rows[0]![k]!])));
+    const merged = await ranker.score(rows.slice(0, 20).map((r) => ({ ...r, ...Object.fromEntries(user.map((k) => [k, rows[0]![k]!])) })));
+    assert.deepEqual(viaBase.preds.click, merged.preds.click);
     // Row shards scored in parallel on the idle workers: the same scores as one run.
     const sharded = await FineRanker.load(out, { size: 3, shardRows: 16 });
     try {
@@ -68,6 +74,22 @@ test('rowsToTable: numeric and string columns, missing values, refusals naming t
   assert.deepEqual(t.columns.b, ['x', '2', null]);
   assert.throws(() => rowsToTable([{ a: 1 }], ['a', 'c']), /no candidate row carries column\(s\) c/);
   assert.throws(() => rowsToTable([{ a: [1] as unknown as number }], ['a']), /row 0: column a holds a list/);
+  assert.throws(() => rowsToTable([{ a: 1 }, { a: 'x' }, { a: {} as unknown as number }], ['a']), /row 2: column a holds a object/);
+  // booleans → 0/1 (numeric) or '1'/'0' (text); numbers before the first string become text too
+  const m = rowsToTable([{ a: true, b: 3 }, { a: false, b: true }, { a: null, b: 'y' }], ['a', 'b']);
+  assert.deepEqual([...(m.columns.a as Float64Array)], [1, 0, NaN]);
+  assert.deepEqual(m.columns.b, ['3', '1', 'y']);
+});
+
+test('rowsToTable with base: the same table as merging the base into every row ({...row, ...base})', () => {
+  const rows: Row[] = [{ a: 1, b: 'x', c: 5 }, { a: null, b: 2 }, { b: null, c: 7 }];
+  const base: Row = { c: 9, d: 'k', e: null, f: true };
+  const want = rowsToTable(rows.map((r) => ({ ...r, ...base })), ['a', 'b', 'c', 'd', 'e', 'f']);
+  const got = rowsToTable(rows, ['a', 'b', 'c', 'd', 'e', 'f'], base);
+  assert.deepEqual(got, want);
+  assert.deepEqual([...(got.columns.c as Float64Array)], [9, 9, 9]);
+  assert.deepEqual(got.columns.d, ['k', 'k', 'k']);
+  assert.throws(() => rowsToTable(rows, ['a', 'g'], base), /no candidate row carries column\(s\) g/);
 });
 
 test('FineRanker.load: a missing or damaged model file is refused naming the path', async () => {

@@ -43,32 +43,54 @@ export function requiredColumns(m: LoadedModel): string[] {
   return [...s].sort();
 }
 
+function badValue(i: number, c: string, v: unknown): RankInputError {
+  return new RankInputError(`row ${i}: column ${c} holds a ${Array.isArray(v) ? 'list' : typeof v}; values must be strings, numbers, booleans or null`);
+}
+
 /**
  * JSON rows → a Table. A column whose present values are all numbers (or booleans, as 0/1) is
  * numeric (missing → NaN); one with any string value is a string column (numbers written as text,
  * missing → null: ids hash the same either way, see features/encode.ts canonicalText). Columns the
  * features read that no row carries are refused; a row lacking one holds a missing value there.
+ * `base` holds request-level values that win over every row's own (as if merged into each row,
+ * without building the merged rows).
  */
-export function rowsToTable(rows: readonly Row[], required: readonly string[]): Table {
+export function rowsToTable(rows: readonly Row[], required: readonly string[], base?: Row): Table {
   const n = rows.length;
-  const absent = required.filter((c) => !rows.some((r) => r[c] !== undefined));
+  const fromBase = (c: string) => base !== undefined && base[c] !== undefined;
+  const absent = required.filter((c) => !fromBase(c) && !rows.some((r) => r[c] !== undefined));
   if (absent.length) throw new RankInputError(`no candidate row carries column(s) ${absent.join(', ')} (the model's features read them)`);
   const columns: Record<string, Column> = {};
   for (const c of required) {
-    let str = false;
+    if (fromBase(c)) {
+      const v = base![c];
+      if (typeof v === 'string') columns[c] = new Array<string | null>(n).fill(v);
+      else if (v === null || typeof v === 'number' || typeof v === 'boolean') columns[c] = new Float64Array(n).fill(v === null ? NaN : Number(v));
+      else throw badValue(0, c, v);
+      continue;
+    }
+    // One read per cell while the column is numeric; the first string makes it a text column.
+    const num = new Float64Array(n);
+    let text = false;
     for (let i = 0; i < n; i++) {
       const v = rows[i]![c];
-      if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') continue;
-      if (typeof v === 'string') { str = true; continue; }
-      throw new RankInputError(`row ${i}: column ${c} holds a ${Array.isArray(v) ? 'list' : typeof v}; values must be strings, numbers, booleans or null`);
+      if (typeof v === 'number') num[i] = v;
+      else if (v === undefined || v === null) num[i] = NaN;
+      else if (typeof v === 'boolean') num[i] = v ? 1 : 0;
+      else if (typeof v === 'string') { text = true; break; }
+      else throw badValue(i, c, v);
     }
-    if (str) {
-      columns[c] = rows.map((r) => { const v = r[c]; return v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? '1' : '0') : String(v); });
-    } else {
-      const col = new Float64Array(n);
-      for (let i = 0; i < n; i++) { const v = rows[i]![c]; col[i] = v === undefined || v === null ? NaN : Number(v); }
-      columns[c] = col;
+    if (!text) { columns[c] = num; continue; }
+    const str = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]![c];
+      if (v === undefined || v === null) str[i] = null;
+      else if (typeof v === 'string') str[i] = v;
+      else if (typeof v === 'number') str[i] = String(v);
+      else if (typeof v === 'boolean') str[i] = v ? '1' : '0';
+      else throw badValue(i, c, v);
     }
+    columns[c] = str;
   }
   return { numRows: n, columns };
 }
@@ -101,9 +123,9 @@ export class FineRanker {
   get tasks(): string[] { return this.model.manifest.outputs.map((o) => o.task); }
   get columns(): readonly string[] { return this.required; }
 
-  /** The model inputs for these rows (the training transform). */
-  featurize(rows: readonly Row[]): FeatureBatch {
-    const table = rowsToTable(rows, this.required);
+  /** The model inputs for these rows (the training transform); `base` values win over the rows' (see rowsToTable). */
+  featurize(rows: readonly Row[], base?: Row): FeatureBatch {
+    const table = rowsToTable(rows, this.required, base);
     try {
       return transform(this.model.fitted, table);
     } catch (e) {
@@ -117,12 +139,16 @@ export class FineRanker {
     return Math.max(1, Math.min(this.pool.idle(), Math.floor(n / this.shardRows)));
   }
 
-  /** Scores every row: one ORT run on a worker thread, or row shards in parallel on idle workers. */
-  async score(rows: readonly Row[]): Promise<ScoreResult> {
+  /**
+   * Scores every row: one ORT run on a worker thread, or row shards in parallel on idle workers.
+   * `base`: request-level values that win over every row's own — the same scores as merging them
+   * into each row (`{...row, ...base}`), without building the merged rows.
+   */
+  async score(rows: readonly Row[], base?: Row): Promise<ScoreResult> {
     const n = rows.length;
     if (n === 0) throw new RankInputError('no candidates to score');
     const t0 = process.hrtime.bigint();
-    const fb = this.featurize(rows);
+    const fb = this.featurize(rows, base);
     const k = this.shardCount(n);
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
     const feeds = bounds.slice(0, k).map((lo, i) => feedsFor(this.model.manifest, fb, lo, bounds[i + 1]!));
