@@ -43,6 +43,13 @@ export const ItemCfSection = z.strictObject({
   separator: z.string().min(1).default('|'),
   /** Leave the seeds themselves out (they are recalled by other sources anyway). */
   exclude_seeds: z.boolean().default(false),
+  /** Serve the neighbours from Redis (neighbour-store-redis.ts) instead of in-process; publish = write the file's table at start-up. */
+  redis: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(6379),
+    prefix: z.string().min(1).default('lr:cf:'),
+    publish: z.boolean().default(true),
+  }).optional(),
 });
 
 export const FollowedSection = z.strictObject({

@@ -6,6 +6,7 @@ import { ItemCfSource } from './item-cf.js';
 import type { StreamerLiveIndex } from './live-index.js';
 import { MemoryNeighbourStore, readNeighbourTable, type NeighbourStore, type NeighbourTable } from './neighbour-store.js';
 import { PopularitySource } from './popularity.js';
+import { RedisNeighbourStore } from './neighbour-store-redis.js';
 import { QuotaRecaller } from './recaller.js';
 import { TwoTowerSource } from './two-tower.js';
 
@@ -32,8 +33,14 @@ export interface RecallStack {
 export async function createRecall(cfg: RecallConfig, deps: RecallDeps): Promise<RecallStack> {
   const names = new Set(cfg.sources.map((s) => s.name));
   let table = deps.neighbours;
-  const needTable = (names.has('item_cf') && !deps.neighbourStore) || (names.has('popularity') && !deps.popularity && !cfg.popularity.from);
+  const redisCfg = names.has('item_cf') && !deps.neighbourStore ? cfg.item_cf?.redis : undefined;
+  const needTable = (names.has('item_cf') && !deps.neighbourStore && (!redisCfg || redisCfg.publish)) || (names.has('popularity') && !deps.popularity && !cfg.popularity.from);
   if (!table && needTable && cfg.item_cf) table = readNeighbourTable(cfg.item_cf.neighbours);
+  let redis: RedisNeighbourStore | undefined;
+  if (redisCfg) {
+    redis = await RedisNeighbourStore.connect({ host: redisCfg.host, port: redisCfg.port, prefix: redisCfg.prefix });
+    if (redisCfg.publish) await redis.publish(table!.neighbours);
+  }
   const sources = new Map<string, RecallSource>();
   let twoTower: TwoTowerSource | undefined;
   for (const s of cfg.sources) {
@@ -47,7 +54,7 @@ export async function createRecall(cfg: RecallConfig, deps: RecallDeps): Promise
         break;
       }
       case 'item_cf':
-        sources.set(s.name, new ItemCfSource(deps.neighbourStore ?? new MemoryNeighbourStore(table!.neighbours), deps.live, cfg.item_cf!, deps.follows));
+        sources.set(s.name, new ItemCfSource(deps.neighbourStore ?? redis ?? new MemoryNeighbourStore(table!.neighbours), deps.live, cfg.item_cf!, deps.follows));
         break;
       case 'followed_live':
         if (!deps.follows) throw new Error('recall: followed_live is listed but no follow provider was given');
@@ -61,5 +68,5 @@ export async function createRecall(cfg: RecallConfig, deps: RecallDeps): Promise
     }
   }
   const recaller = new QuotaRecaller(cfg.sources.map((s) => ({ source: sources.get(s.name)!, quota: s.quota, overfetch: s.overfetch })), deps.live, cfg.source_timeout_ms);
-  return { recaller, sources, twoTower, neighbours: table, dispose: async () => { await twoTower?.dispose(); } };
+  return { recaller, sources, twoTower, neighbours: table, dispose: async () => { await twoTower?.dispose(); await redis?.close(); } };
 }
