@@ -1,9 +1,19 @@
-// `liverank serve --run RUN [--port 8080] [--host 127.0.0.1] [--workers 2] [--max-candidates 2000]`:
-// the ranking service (src/serving/server.ts) over a run's exported model. The admin token for
-// POST /admin/reload comes from the LIVERANK_ADMIN_TOKEN environment variable (never a flag: flags
-// show in `ps`); without it the admin routes answer 403. SIGINT/SIGTERM close it gracefully.
+// `liverank serve --run RUN [--world CONFIG | --profiles DIR] [--redis HOST:PORT] [--fusion FILE] …`:
+// the ranking service (src/serving/server.ts) over a run's exported model. With --world (the training
+// config whose world to regenerate, e.g. examples/demo.yaml) or --profiles (a directory written by
+// `liverank generate`), the profile store, the live-room index and the real-time store are loaded
+// from the world's log up to the clock start (default: one hour before the world's end), and the
+// service clock runs from there. The admin token for POST /admin/reload comes from the
+// LIVERANK_ADMIN_TOKEN environment variable (never a flag: flags show in `ps`); without it the admin
+// routes answer 403. SIGINT/SIGTERM close it gracefully.
 import type { Command } from 'commander';
-import { buildService } from '../../serving/server.js';
+import { sliceTable, type Table } from '../../data/table.js';
+import { generateWorld } from '../../data/world/generate.js';
+import { readWorldTables } from '../../serving/profile/files.js';
+import { applySnapshot, snapshotFromWorld } from '../../serving/profile/snapshot.js';
+import { buildService, type ServiceDeps } from '../../serving/server.js';
+import { loadTrainConfig } from '../../train/config.js';
+import { worldOptionsOf } from '../../train/world-options.js';
 
 function int(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -12,10 +22,52 @@ function int(v: string | undefined, name: string): number | undefined {
   return n;
 }
 
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${name}: expected a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** "profile=50,recall=40" → { profile: 50, recall: 40 } */
+function timeouts(v: string | undefined): Record<string, number> | undefined {
+  if (v === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const part of v.split(',')) {
+    const m = /^(profile|recall|coarse|features)=(\d+)$/.exec(part.trim());
+    if (!m) throw new Error(`--stage-timeouts: expected stage=ms pairs (stages profile, recall, coarse, features), got ${JSON.stringify(part)}`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+function redisOpt(v: string | undefined, prefix: string | undefined): Record<string, unknown> | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(?:([^:]+):)?(\d+)$/.exec(v);
+  if (!m) throw new Error(`--redis: expected HOST:PORT or PORT, got ${JSON.stringify(v)}`);
+  return { host: m[1] ?? '127.0.0.1', port: Number(m[2]), ...(prefix ? { prefix } : {}) };
+}
+
+/** First row with ts ≥ t (rows are in time order). */
+function rowAt(t: Table, ts: number): number {
+  const c = t.columns.ts!;
+  let lo = 0, hi = t.numRows;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (Number(c[mid]) < ts) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+const log = (m: string) => process.stderr.write(`liverank serve: ${m}\n`);
+
+interface Opts {
+  run: string; port: string; host: string; workers?: string; ortThreads?: string; maxCandidates?: string; bodyLimit?: string; rankTimeout?: string; log?: boolean;
+  world?: string; profiles?: string; clockStart?: string; warmHours?: string; redis?: string; redisPrefix?: string; fusion?: string;
+  recallK?: string; coarseK?: string; size?: string; stageTimeouts?: string;
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve a run\'s exported model over HTTP: POST /rank, GET /health, GET /metrics, POST /admin/reload (docs/serving.md)')
+    .description('serve a run\'s exported model over HTTP: POST /rank (given candidates, or the funnel over the live rooms), POST /events, GET /health, GET /metrics, POST /admin/reload (docs/serving.md)')
     .requiredOption('--run <dir>', 'run directory with model.onnx (+ .sha256), model.json and features.json (e.g. runs/demo)')
     .option('--port <n>', 'TCP port (0 = any free port)', '8080')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
@@ -24,25 +76,69 @@ export function register(program: Command): void {
     .option('--max-candidates <n>', 'most candidates per POST /rank')
     .option('--body-limit <bytes>', 'largest request body (bytes); larger → 413')
     .option('--rank-timeout <ms>', 'budget of the fine-ranking stage of one POST /rank; over it → 503')
+    .option('--world <config>', 'load profiles, live rooms and real-time counters from the world of this training config (e.g. examples/demo.yaml), regenerated')
+    .option('--profiles <dir>', 'the same from a world written by `liverank generate` (DIR/world.parquet + .users/.rooms)')
+    .option('--clock-start <unix-s>', 'with --world/--profiles: the service clock starts here and the log is loaded up to it (default: one hour before the world ends)')
+    .option('--warm-hours <h>', 'with --world/--profiles: hours of log before the clock start replayed into the real-time counters', '72')
+    .option('--redis <host:port>', 'real-time and profile stores in Redis (default: in-process)')
+    .option('--redis-prefix <p>', 'Redis key prefix (default lr:)')
+    .option('--fusion <file>', 'fusion + re-ranking config (e.g. examples/fusion.yaml), hot-reloaded')
+    .option('--recall-k <n>', 'funnel: rooms recalled (default 500)')
+    .option('--coarse-k <n>', 'funnel: rooms the coarse stage keeps for fine ranking (default 100)')
+    .option('--size <n>', 'funnel: rooms returned when the fusion config sets no rerank.size (default 20)')
+    .option('--stage-timeouts <list>', 'funnel budgets in ms, e.g. profile=50,recall=50,coarse=50,features=100')
     .option('--log', 'log every request (pino, JSON on stdout)')
-    .action(async (o: { run: string; port: string; host: string; workers?: string; ortThreads?: string; maxCandidates?: string; bodyLimit?: string; rankTimeout?: string; log?: boolean }) => {
+    .action(async (o: Opts) => {
+      if (o.world && o.profiles) throw new Error('--world and --profiles: give one of them');
+      const funnel: Record<string, number> = {};
+      for (const [k, v] of [['recall_k', int(o.recallK, '--recall-k')], ['coarse_k', int(o.coarseK, '--coarse-k')], ['size', int(o.size, '--size')]] as const) if (v !== undefined) funnel[k] = v;
       const raw: Record<string, unknown> = {
         run: o.run, host: o.host, port: int(o.port, '--port'), log: !!o.log,
         workers: int(o.workers, '--workers'), ort_threads: int(o.ortThreads, '--ort-threads'),
         max_candidates: int(o.maxCandidates, '--max-candidates'), body_limit_bytes: int(o.bodyLimit, '--body-limit'), rank_timeout_ms: int(o.rankTimeout, '--rank-timeout'),
         admin_token: process.env.LIVERANK_ADMIN_TOKEN || undefined,
+        fusion_config: o.fusion, redis: redisOpt(o.redis, o.redisPrefix), funnel, timeouts_ms: timeouts(o.stageTimeouts),
       };
+      // the world first (its clock sets the service's), then the service, then the snapshot into its stores
+      let tables: { users: Table; rooms: Table; impressions: Table } | undefined;
+      const t0 = Date.now();
+      if (o.world) {
+        const cfg = loadTrainConfig(o.world);
+        if (cfg.data.source !== 'world') throw new Error(`${o.world}: data.source is "${cfg.data.source}"; --world needs a world config (data.source: world)`);
+        tables = generateWorld(worldOptionsOf(cfg.data));
+        log(`world of ${o.world} generated (${tables.impressions.numRows} impressions) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      } else if (o.profiles) {
+        tables = await readWorldTables(o.profiles);
+        log(`world read from ${o.profiles} (${tables.impressions.numRows} impressions) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      let snapshot: ReturnType<typeof snapshotFromWorld> | undefined;
+      if (tables) {
+        const ts = tables.impressions.columns.ts!;
+        const end = tables.impressions.numRows ? Number(ts[tables.impressions.numRows - 1]) : 0;
+        const start = num(o.clockStart, '--clock-start') ?? Math.floor(end - 3600);
+        const t1 = Date.now();
+        snapshot = snapshotFromWorld({ ...tables, impressions: sliceTable(tables.impressions, 0, rowAt(tables.impressions, start)) }, { warmSeconds: Number(o.warmHours) * 3600 });
+        snapshot.lastTs = start;
+        raw.clock_offset_s = start - Date.now() / 1000;
+        log(`snapshot at ${new Date(start * 1000).toISOString()}: ${snapshot.users.size} users, ${snapshot.rooms.length} rooms, ${snapshot.tail.length} events to warm the counters (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+      }
       for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
-      const svc = await buildService(raw);
+      const deps: ServiceDeps = {};
+      const svc = await buildService(raw, deps);
+      if (snapshot) {
+        const t2 = Date.now();
+        const n = await applySnapshot(snapshot, svc);
+        log(`stores loaded (${svc.options.redis ? 'redis' : 'in-process'}): ${n.users} users, ${n.rooms} rooms (${svc.live.liveProfiles(svc.now()).length} live now), ${n.sequences} sequences, ${n.events} events in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+      }
       const address = await svc.app.listen({ host: svc.options.host, port: svc.options.port });
       const m = svc.ranker().model;
-      process.stderr.write(`liverank serve: ${address} — ${m.dir} (model.onnx sha256 ${m.sha256.slice(0, 12)}…, tasks ${svc.ranker().tasks.join(', ')}, ${svc.options.workers} worker(s)); admin routes ${svc.options.admin_token ? 'enabled' : 'disabled (set LIVERANK_ADMIN_TOKEN)'}\n`);
+      log(`${address} — ${m.dir} (model.onnx sha256 ${m.sha256.slice(0, 12)}…, tasks ${svc.ranker().tasks.join(', ')}, ${svc.options.workers} worker(s)); admin routes ${svc.options.admin_token ? 'enabled' : 'disabled (set LIVERANK_ADMIN_TOKEN)'}`);
       let closing = false;
       const stop = (sig: string) => {
         if (closing) return;
         closing = true;
-        process.stderr.write(`liverank serve: ${sig}, closing\n`);
-        void svc.close().then(() => process.exit(0), (e: Error) => { process.stderr.write(`liverank serve: close failed: ${e.message}\n`); process.exit(1); });
+        log(`${sig}, closing`);
+        void svc.close().then(() => process.exit(0), (e: Error) => { log(`close failed: ${e.message}`); process.exit(1); });
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -134,5 +134,8 @@ export async function applySnapshot(s: ProfileSnapshot, to: { live: MemoryLiveIn
   await to.profiles.loadUsers(s.users.values());
   for (const q of s.sequences.values()) await to.realtime.seedSequence(q.user, q.streamers, q.categories);
   for (let i = 0; i < s.tail.length; i += chunk) await to.realtime.applyEvents(s.tail.slice(i, i + chunk));
+  // a read at the snapshot time moves the loaded events into the counters now, not in the first request
+  const anyUser = s.tail[0]?.user ?? s.sequences.values().next().value?.user;
+  if (anyUser !== undefined) await to.realtime.featuresFor(anyUser, [], s.lastTs);
   return { users: s.users.size, rooms: s.rooms.length, sequences: s.sequences.size, events: s.tail.length };
 }
