@@ -32,8 +32,8 @@ export interface ServiceDeps {
   live?: MemoryLiveIndex;
   profiles?: ProfileStore;
   realtime?: RealtimeStore;
-  /** The recall stage; default: the popular-live rooms (PopularLiveRecaller). */
-  recaller?: Recaller;
+  /** The recall stage (or a factory given the service's stores); default: the popular-live rooms (PopularLiveRecaller). */
+  recaller?: Recaller | ((stores: { live: MemoryLiveIndex; profiles: ProfileStore; realtime: RealtimeStore }) => Promise<Recaller>);
   /** The coarse stage; default: none (the recall list is cut to coarse_k in recall order). */
   coarse?: CoarseScorer;
 }
@@ -106,8 +106,9 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
     profiles ??= new MemoryProfileStore();
     const live = deps.live ?? new MemoryLiveIndex();
     const popular = new PopularLiveRecaller(live);
+    const recaller = typeof deps.recaller === 'function' ? await deps.recaller({ live, profiles, realtime }) : deps.recaller;
     const funnel = new Funnel(
-      { live, profiles, realtime, recaller: deps.recaller ?? popular, fallback: popular, coarse: deps.coarse ?? null, metrics },
+      { live, profiles, realtime, recaller: recaller ?? popular, fallback: popular, coarse: deps.coarse ?? null, metrics },
       { ...options.funnel, timeouts_ms: { ...options.timeouts_ms, fine: options.rank_timeout_ms } },
     );
     const now = (): number => Date.now() / 1000 + options.clock_offset_s;

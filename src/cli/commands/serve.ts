@@ -12,6 +12,10 @@ import { generateWorld } from '../../data/world/generate.js';
 import { readWorldTables } from '../../serving/profile/files.js';
 import { applySnapshot, snapshotFromWorld } from '../../serving/profile/snapshot.js';
 import { buildService, type ServiceDeps } from '../../serving/server.js';
+import { OnnxCoarseScorer } from '../../serving/coarse.js';
+import { ProfileFollows } from '../../serving/funnel/follows.js';
+import { createRecall } from '../../serving/recall/factory.js';
+import { loadRecallConfig } from '../../serving/recall/config.js';
 import { loadTrainConfig } from '../../train/config.js';
 import { worldOptionsOf } from '../../train/world-options.js';
 
@@ -61,7 +65,7 @@ const log = (m: string) => process.stderr.write(`liverank serve: ${m}\n`);
 interface Opts {
   run: string; port: string; host: string; workers?: string; ortThreads?: string; maxCandidates?: string; bodyLimit?: string; rankTimeout?: string; log?: boolean;
   world?: string; profiles?: string; clockStart?: string; warmHours?: string; redis?: string; redisPrefix?: string; fusion?: string;
-  recallK?: string; coarseK?: string; size?: string; stageTimeouts?: string;
+  recallK?: string; coarseK?: string; size?: string; stageTimeouts?: string; recall?: string; coarse?: string; coarseTask?: string;
 }
 
 export function register(program: Command): void {
@@ -83,6 +87,9 @@ export function register(program: Command): void {
     .option('--redis <host:port>', 'real-time and profile stores in Redis (default: in-process)')
     .option('--redis-prefix <p>', 'Redis key prefix (default lr:)')
     .option('--fusion <file>', 'fusion + re-ranking config (e.g. examples/fusion.yaml), hot-reloaded')
+    .option('--recall <config>', 'funnel recall: a recall config (examples/recall.yaml: two-tower ANN, item-CF, followed-and-live, popularity with quotas); default: the most-viewed live rooms')
+    .option('--coarse <run>', 'funnel coarse stage: a coarse run directory (model.onnx, e.g. a distilled coarse ranker); default: none (recall order)')
+    .option('--coarse-task <task>', 'the coarse model task that orders candidates (default: its first)')
     .option('--recall-k <n>', 'funnel: rooms recalled (default 500)')
     .option('--coarse-k <n>', 'funnel: rooms the coarse stage keeps for fine ranking (default 100)')
     .option('--size <n>', 'funnel: rooms returned when the fusion config sets no rerank.size (default 20)')
@@ -124,6 +131,23 @@ export function register(program: Command): void {
       }
       for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
       const deps: ServiceDeps = {};
+      const closers: (() => Promise<void>)[] = [];
+      if (o.recall) {
+        const rc = loadRecallConfig(o.recall);
+        deps.recaller = async ({ live, profiles }) => {
+          const t3 = Date.now();
+          const stack = await createRecall(rc, { live, follows: new ProfileFollows(profiles) });
+          closers.push(() => stack.dispose());
+          log(`recall from ${o.recall}: sources ${[...stack.sources.keys()].join(', ')} (${((Date.now() - t3) / 1000).toFixed(1)} s)`);
+          return stack.recaller;
+        };
+      }
+      if (o.coarse) {
+        const c = await OnnxCoarseScorer.load(o.coarse, o.coarseTask ? { task: o.coarseTask } : {});
+        closers.push(() => c.dispose());
+        deps.coarse = c;
+        log(`coarse stage: ${o.coarse} (task ${c.task})`);
+      }
       const svc = await buildService(raw, deps);
       if (snapshot) {
         const t2 = Date.now();
@@ -138,7 +162,7 @@ export function register(program: Command): void {
         if (closing) return;
         closing = true;
         log(`${sig}, closing`);
-        void svc.close().then(() => process.exit(0), (e: Error) => { log(`close failed: ${e.message}`); process.exit(1); });
+        void svc.close().then(async () => { for (const c of closers) await c().catch(() => {}); }).then(() => process.exit(0), (e: Error) => { log(`close failed: ${e.message}`); process.exit(1); });
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));

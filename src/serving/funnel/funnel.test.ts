@@ -14,7 +14,20 @@ import { tinyServeConfig } from '../fine-ranker.fixtures.js';
 import { buildService, type Service, type ServiceDeps } from '../server.js';
 import { MemoryProfileStore } from '../profile/memory.js';
 import { applySnapshot, snapshotFromWorld } from '../profile/snapshot.js';
-import type { CoarseScorer, Recaller } from './types.js';
+import type { CoarseScorer, RankContext, RecallCandidate, Recaller, RecallSource } from './types.js';
+import { QuotaRecaller } from '../recall/recaller.js';
+import { FollowedLiveSource } from '../recall/followed-live.js';
+import { ProfileFollows } from './follows.js';
+import { PopularLiveRecaller } from './popular-recall.js';
+import type { MemoryLiveIndex } from './live-index.js';
+
+/** The popular-live recaller as one RecallSource of a QuotaRecaller. */
+class PopularLiveRecallSource implements RecallSource {
+  readonly name = 'popular_live';
+  private readonly r: PopularLiveRecaller;
+  constructor(live: MemoryLiveIndex) { this.r = new PopularLiveRecaller(live); }
+  async retrieve(ctx: RankContext, k: number): Promise<RecallCandidate[]> { return (await this.r.retrieve(ctx, k)).candidates; }
+}
 
 const run = mkdtempSync(join(tmpdir(), 'lr-funnel-'));
 await train(tinyServeConfig(), { out: run, verbose: false });
@@ -178,4 +191,19 @@ test('given candidates + fusion config: fused, re-ranked order; reload swaps mod
     assert.ok(Date.now() - t0 < 3000, 'the watched fusion file is applied within 3 s');
     await new Promise((res) => setTimeout(res, 50));
   }
+});
+
+test('funnel with the recall stack: followed-and-live through the profile store\'s follows and the live index (StreamerLiveIndex)', async () => {
+  const v = await service({}, {
+    recaller: async ({ live, profiles }) => new QuotaRecaller([
+      { source: new FollowedLiveSource(new ProfileFollows(profiles), live, 'weight'), quota: 0.5 },
+      { source: new PopularLiveRecallSource(live), quota: 0.5 },
+    ], live, 50),
+  });
+  const rooms = v.live.liveProfiles(TS).slice(-3); // least popular: popularity would not find them
+  await post(v, '/events', { follows: rooms.map((r) => ({ user: 424242, streamer: r.streamer_id })) });
+  const j = (await post(v, '/rank', { user: 424242, scenario: 'home', ts: TS, size: 100, debug: true })).json();
+  assert.equal(j.counts.per_source.followed_live, 3, JSON.stringify(j.counts));
+  const followed = j.items.filter((x: Item) => x.sources.includes('followed_live')).map((x: Item) => x.room_id).sort();
+  assert.deepEqual(followed, rooms.map((r) => r.room_id).sort());
 });

@@ -103,17 +103,31 @@ export class Funnel {
     this.d.metrics.stage.observe({ stage }, ms / 1000);
   }
 
+  /** The user's sequence columns (seq_streamer_ids, seq_category_ids) from the real-time store: one read with a placeholder candidate. */
+  private async userSequence(user: Id, ts: number): Promise<Record<string, Scalar>> {
+    const ph = typeof user === 'number' ? -1 : '\u0000';
+    const f = await this.d.realtime.featuresFor(user, [{ room: ph, streamer: ph, category: ph }], ts);
+    const out: Record<string, Scalar> = {};
+    for (const [k, c] of Object.entries(f.columns)) if (!k.startsWith('counter__')) out[k] = c[0] as Scalar;
+    return out;
+  }
+
   async rank(req: FunnelRequest, ranker: FineRanker, fusion: FusionConfig | null): Promise<FunnelResult> {
     const t0 = performance.now();
     const T = this.o.timeouts_ms;
     const timings: Record<string, number> = {};
     const degraded = new Set<string>(), fallbacks = new Set<string>();
 
-    // 1. user profile
-    const up = await runStage(T.profile, () => this.d.profiles.lookup(req.user, []));
-    this.observe('profile', up.ms, timings);
+    // 1. user profile (+ the user's recent sequence when a recall model reads it)
+    const [up, seq] = await Promise.all([
+      runStage(T.profile, () => this.d.profiles.lookup(req.user, [])),
+      this.d.recaller !== this.d.fallback ? runStage(T.features, () => this.userSequence(req.user, req.ts)) : null,
+    ]);
+    this.observe('profile', Math.max(up.ms, seq?.ms ?? 0), timings);
     if (up.ok) this.healthy('profile'); else this.degrade('profile', up, degraded);
+    if (seq && !seq.ok) this.degrade('realtime', seq, degraded);
     const ctx: RankContext = { user: req.user, scenario: req.scenario, country: String(req.country ?? (up.ok ? up.value.user?.country : undefined) ?? ''), ts: req.ts, row: contextRow(req, up.ok ? up.value.user : null) };
+    if (seq?.ok) for (const [k, v] of Object.entries(seq.value)) if (!(k in req.context)) ctx.row[k] = v;
 
     // 2. recall (only live rooms), fallback list when late or failing
     let rec = await runStage(T.recall, (signal) => this.d.recaller.retrieve(ctx, this.o.recall_k, signal));
@@ -169,7 +183,7 @@ export class Funnel {
         this.healthy('realtime');
         const cols = Object.entries(rt.value.columns);
         rows.forEach((r, i) => { for (const [name, c] of cols) if (!(name in ctx.row)) r[name] = c[i] as Scalar; });
-      } else this.degrade('realtime', rt, degraded);
+      } else if (!degraded.has('realtime')) this.degrade('realtime', rt, degraded);
     }
 
     let items: RankedItem[] = [];

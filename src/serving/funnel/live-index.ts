@@ -3,7 +3,8 @@
 // (start_ts ≤ ts < end_ts; no end_ts yet = live). Fed by the profile snapshot at start-up and by
 // POST /events `rooms` (a room starting, ending, or a viewer-count update).
 import { z } from 'zod';
-import type { Id, LiveRoomIndex, Scalar } from './types.js';
+import type { LiveSession, StreamerLiveIndex } from '../recall/live-index.js';
+import type { Id, Scalar } from './types.js';
 
 const IdSchema = z.union([z.number().finite(), z.string().min(1).max(256)]);
 
@@ -36,8 +37,10 @@ export class LiveIndexInputError extends Error {
   override readonly name = 'LiveIndexInputError';
 }
 
-export class MemoryLiveIndex implements LiveRoomIndex {
+/** Implements the recall sources' StreamerLiveIndex too (the live room of a streamer, a room's session). */
+export class MemoryLiveIndex implements StreamerLiveIndex {
   private readonly rooms = new Map<string, RoomProfile>();
+  private readonly byStreamer = new Map<string, RoomProfile[]>();
   private cacheTs = NaN;
   private cache: RoomProfile[] = [];
 
@@ -61,6 +64,11 @@ export class MemoryLiveIndex implements LiveRoomIndex {
       };
       for (const [f, v] of Object.entries(u)) if (v !== undefined && f !== 'room_id') (next as unknown as Record<string, unknown>)[f] = v;
       this.rooms.set(k, next);
+      if (old) { const l = this.byStreamer.get(String(old.streamer_id)); if (l) l.splice(l.indexOf(old), 1); }
+      const sk = String(next.streamer_id);
+      let l = this.byStreamer.get(sk);
+      if (!l) { l = []; this.byStreamer.set(sk, l); }
+      l.push(next);
     }
     this.cacheTs = NaN;
   }
@@ -89,6 +97,22 @@ export class MemoryLiveIndex implements LiveRoomIndex {
   profile(room: Id, ts: number): Record<string, Scalar> | undefined {
     const r = this.rooms.get(String(room));
     return r ? roomRow(r, ts) : undefined;
+  }
+
+  /** The streamer's live room at ts (the latest started if sessions overlap). */
+  liveRoomOfStreamer(streamer: Id, ts: number): Id | undefined {
+    let best: RoomProfile | undefined;
+    for (const r of this.byStreamer.get(String(streamer)) ?? []) if (live(r, ts) && (!best || r.start_ts > best.start_ts)) best = r;
+    return best?.room_id;
+  }
+
+  session(room: Id): LiveSession | undefined {
+    const r = this.rooms.get(String(room));
+    if (!r) return undefined;
+    const profile: Record<string, Scalar> = {};
+    if (r.room_country !== null) profile.room_country = r.room_country;
+    if (r.streamer_followers !== null) profile.streamer_followers = r.streamer_followers;
+    return { room: r.room_id, streamer: r.streamer_id, category: r.category_id, start: r.start_ts, end: r.end_ts ?? Infinity, profile };
   }
 
   /** Every room (snapshots). */
