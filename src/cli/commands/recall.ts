@@ -72,7 +72,7 @@ const cfFlags = (c: Command) => c
   .option('--method <swing|cosine>', 'similarity', 'swing')
   .option('--alpha <a>', 'Swing smoothing α', '1')
   .option('--user-weight-pow <b>', 'Swing user weight |I_u|^-b', '0.5')
-  .option('--top-k <n>', 'neighbours kept per streamer', '50')
+  .option('--top-k <n>', 'neighbours kept per streamer', '200')
   .option('--interaction <effective_view|watch>', 'what counts as an interaction', 'effective_view')
   .option('--min-watch <s>', 'watch seconds for --interaction watch', '10');
 

@@ -22,7 +22,7 @@ export const ItemSimOptions = z.strictObject({
   alpha: z.number().positive().default(1),
   /** Swing's user weight w_u = |I_u|^(−β). */
   user_weight_pow: z.number().min(0).max(2).default(0.5),
-  top_k: z.number().int().min(1).max(1000).default(50),
+  top_k: z.number().int().min(1).max(1000).default(200),
   max_items_per_user: z.number().int().min(2).max(10_000).default(100),
   max_users_per_item: z.number().int().min(2).max(100_000).default(500),
 });
