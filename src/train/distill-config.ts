@@ -8,6 +8,12 @@ export const distillSchema = z.object({
   teacher: z.string().min(1),
   /** The teacher's task whose logit this task learns (default: the same name). */
   task: z.string().min(1).optional(),
+  /**
+   * A fusion config (src/serving/fusion-config.ts, e.g. ../examples/fusion.yaml; relative to this
+   * file): the task learns ln of the teacher's fused score (each request's scenario parameters)
+   * instead of one task's logit — the fine ranker's final order. Not a probability: soft_bce must be 0.
+   */
+  fusion: z.string().min(1).optional(),
   /** Temperature T of the soft-label BCE and the listwise KL (both scaled by T²). */
   temperature: z.number().positive().default(1),
   weights: z.object({
@@ -54,6 +60,8 @@ export function checkDistill(cfg: CheckedConfig, where: string): void {
     const at = `${where}: tasks "${t.name}".distill`;
     const w = d.weights;
     if (w.label + w.mse + w.soft_bce + w.listwise === 0) throw new Error(`${at}.weights: every weight is 0; the task would learn nothing`);
+    if (d.fusion !== undefined && w.soft_bce > 0) throw new Error(`${at}.weights.soft_bce: a fused score is not a probability (distill.fusion is set); set soft_bce to 0`);
+    if (d.fusion !== undefined && d.task !== undefined) throw new Error(`${at}: give either task (one teacher task's logit) or fusion (the fused score), not both`);
     if (w.soft_bce > 0 && t.kind !== 'binary') throw new Error(`${at}.weights.soft_bce: soft-label BCE needs a binary task ("${t.name}" is ${t.kind}); set it to 0`);
     if (!req) throw new Error(`${at}: distillation trains on request snapshots scored by the teacher; set data.requests (world data)`);
     if (w.listwise > 0) {

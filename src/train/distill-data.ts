@@ -4,6 +4,7 @@
 // teacher's logit of every candidate. Requests are split train / validation / test by where their
 // logged impression falls in data.split (after the counter warm-up), and the training requests are
 // shuffled as whole requests (rows of a request stay contiguous, so batches of k·n rows are k requests).
+import { readFileSync } from 'node:fs';
 import { isStringColumn, makeTable, takeRows, type Column, type Table } from '../data/table.js';
 import { generateWorld } from '../data/world/generate.js';
 import { Rng } from '../util/rng.js';
@@ -15,6 +16,8 @@ import { Teacher, toLogit } from './distill-teacher.js';
 import { loadFeatures } from './features-config.js';
 import { materializeCountersAt } from './counters.js';
 import { worldOptionsOf } from './world-options.js';
+import { fuseColumns } from '../serving/fusion.js';
+import { parseFusionConfig } from '../serving/fusion-config.js';
 
 type WorldData = Extract<TrainConfig['data'], { source: 'world' }>;
 
@@ -96,11 +99,12 @@ export async function loadRequestSplits(cfg: TrainConfig, log: (s: string) => vo
   const cols: Record<string, Column> = { ...rows.columns, ...loggedLabels(rows, impressions, labelCols) };
   const withStudent = materializeCountersAt(loadFeatures(cfg), impressions, rows);
   Object.assign(cols, withStudent.columns);
-  const byTeacher = new Map<string, { name: string; teacherTask: string }[]>();
+  const byTeacher = new Map<string, { name: string; teacherTask: string; fusion?: string }[]>();
   for (const t of cfg.tasks) {
     if (!t.distill) continue;
     const dir = resolvePath(cfg, t.distill.teacher);
-    byTeacher.set(dir, [...(byTeacher.get(dir) ?? []), { name: t.name, teacherTask: t.distill.task ?? t.name }]);
+    const fusion = t.distill.fusion === undefined ? undefined : resolvePath(cfg, t.distill.fusion);
+    byTeacher.set(dir, [...(byTeacher.get(dir) ?? []), { name: t.name, teacherTask: t.distill.task ?? t.name, fusion }]);
   }
   for (const [dir, tasks] of byTeacher) {
     const t0 = Date.now();
@@ -108,12 +112,13 @@ export async function loadRequestSplits(cfg: TrainConfig, log: (s: string) => vo
     try {
       const preds = await teacher.predict(teacher.withCounters(impressions, rows));
       for (const t of tasks) {
+        if (t.fusion) { cols[teacherColumn(t.name)] = fusedLogits(t.fusion, preds, rows, `tasks "${t.name}".distill.fusion`); continue; }
         const form = teacher.task(t.teacherTask).form;
         const p = preds[t.teacherTask]!;
         cols[teacherColumn(t.name)] = Float64Array.from(p, (v) => toLogit(v, form));
       }
     } finally { await teacher.dispose(); }
-    log(`teacher ${dir} scored ${rows.numRows.toLocaleString('en-US')} candidate rows (${tasks.map((t) => `${t.name} ← ${t.teacherTask}`).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(`teacher ${dir} scored ${rows.numRows.toLocaleString('en-US')} candidate rows (${tasks.map((t) => `${t.name} ← ${t.fusion ? `ln fused (${t.fusion})` : t.teacherTask}`).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   rows = makeTable(cols);
 
@@ -139,4 +144,21 @@ export async function loadRequestSplits(cfg: TrainConfig, log: (s: string) => vo
     slices: { scenario: 'scenario', country: 'country', group: 'user_id' },
     description: `request snapshots of the synthetic world (${kept.length} requests × ${req.candidates} candidates, split by the logged impression's time ${d.split.join('/')})`,
   };
+}
+
+/** ln of the fused score of the teacher's predictions, each request with its scenario's fusion parameters. */
+export function fusedLogits(path: string, preds: Record<string, Float32Array>, rows: Table, what: string): Float64Array {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new Error(`${what}: cannot read ${path}: ${(e as Error).message}`); }
+  const fusion = parseFusionConfig(text, path);
+  const missing = fusion.tasks.filter((t) => !preds[t]);
+  if (missing.length) throw new Error(`${what}: ${path} reads task(s) ${missing.join(', ')} the teacher does not predict (it has ${Object.keys(preds).join(', ')})`);
+  const scen = rows.columns.scenario as ArrayLike<string | null>;
+  const out = new Float64Array(rows.numRows);
+  for (const [s, e] of requestRanges(rows.columns.request_id as ArrayLike<number>, rows.numRows)) {
+    const cols = Object.fromEntries(fusion.tasks.map((t) => [t, preds[t]!.subarray(s, e)]));
+    const f = fuseColumns(fusion.forScenario(String(scen[s])).fusion, cols, e - s);
+    for (let i = 0; i < e - s; i++) out[s + i] = Math.log(Math.max(f[i]!, 1e-30));
+  }
+  return out;
 }

@@ -10,7 +10,8 @@ import { parseTrainConfig } from './config.js';
 import { train } from './trainer.js';
 import { worldIdFeatures } from './fixtures/world-features.js';
 import { coarseReport } from './distill-report.js';
-import { loadRequestSplits, requestRanges } from './distill-data.js';
+import { fusedLogits, loadRequestSplits, requestRanges } from './distill-data.js';
+import { writeFileSync } from 'node:fs';
 import { teacherColumn } from './distill-config.js';
 import { Teacher } from './distill-teacher.js';
 
@@ -74,4 +75,19 @@ test('distillation config errors name the field', () => {
   assert.throws(() => student('/tmp/x', { tasks: [{ name: 'w', label: 'watch_s', kind: 'regression', distill: { teacher: '/tmp/x' } }] }), /distill\.weights\.soft_bce: soft-label BCE needs a binary task/);
   assert.throws(() => student('/tmp/x', { tasks: [{ name: 'e', label: 'effective_view', distill: { teacher: '/tmp/x', weights: { mse: 0, soft_bce: 0, listwise: 0 } } }] }), /every weight is 0/);
   assert.throws(() => student('/tmp/x', { tasks: [{ name: 'e', label: 'effective_view', distill: { teacher: '/tmp/x', temperature: 0 } }] }), /temperature/);
+  assert.throws(() => student('/tmp/x', { tasks: [{ name: 'e', label: 'effective_view', distill: { teacher: '/tmp/x', fusion: 'f.yaml' } }] }), /a fused score is not a probability .*set soft_bce to 0/);
+});
+
+test('fused teacher target: ln of the fused score with each request\'s scenario parameters', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lr-fused-'));
+  try {
+    const path = join(dir, 'f.yaml');
+    writeFileSync(path, 'version: 1\nfusion:\n  form: multiplicative\n  gate: { task: click }\n  terms:\n    gift: { weight: 10 }\nscenarios:\n  slide:\n    terms:\n      gift: { weight: 0 }\n');
+    const rows = { numRows: 4, columns: { request_id: Int32Array.from([0, 0, 1, 1]), scenario: ['home', 'home', 'slide', 'slide'] } };
+    const preds = { click: Float32Array.from([0.5, 0.25, 0.5, 0.25]), gift: Float32Array.from([0.1, 0.5, 0.1, 0.5]) };
+    const z = fusedLogits(path, preds, rows, 'test');
+    const want = [0.5 * 2, 0.25 * 6, 0.5, 0.25].map(Math.log);
+    z.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `row ${i}: ${v} vs ${want[i]}`));
+    assert.throws(() => fusedLogits(path, { click: preds.click }, rows, 'test'), /reads task\(s\) gift the teacher does not predict/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
