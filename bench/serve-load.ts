@@ -4,6 +4,7 @@
 // histogram) and the stage timings the service reports with `debug: true`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,15 +64,19 @@ export interface LoadResult {
 
 const TIMINGS = /"timings":(\{[^{}]*\})/;
 
-/** Drives POST `path` with `bodies` (cycled per connection) for `seconds` at `connections` concurrent connections. */
+function stageTimings(body: string, stages: Record<string, number[]>): void {
+  const m = TIMINGS.exec(body.length > 4096 ? body.slice(-4096) : body); // timings come last in the reply
+  if (!m) return;
+  for (const [k, v] of Object.entries(JSON.parse(m[1]!) as Record<string, unknown>)) if (typeof v === 'number') (stages[k] ??= []).push(v);
+}
+
+/** Drives POST `path` with `bodies` (cycled per connection) for `seconds` at `connections` concurrent connections (closed loop). */
 export async function drive(url: string, path: string, bodies: string[], connections: number, seconds: number): Promise<LoadResult> {
   const stages: Record<string, number[]> = {};
   let firstError: string | undefined;
   const onResponse = (status: number, body: string) => {
     if (status < 200 || status >= 300) { firstError ??= `${status} ${body.slice(0, 300)}`; return; }
-    const m = TIMINGS.exec(body.length > 4096 ? body.slice(-4096) : body); // timings come last in the reply
-    if (!m) return;
-    for (const [k, v] of Object.entries(JSON.parse(m[1]!) as Record<string, unknown>)) if (typeof v === 'number') (stages[k] ??= []).push(v);
+    stageTimings(body, stages);
   };
   const latencies: number[] = [];
   const inst = autocannon({
@@ -87,6 +92,47 @@ export async function drive(url: string, path: string, bodies: string[], connect
     latencies, stages, requests: r.requests.total, rps: latencies.length / r.duration,
     errors: r.errors + r.timeouts + r.non2xx, ...(firstError ? { firstError } : {}),
   };
+}
+
+/**
+ * Open loop at a fixed rate: one request every 1/rate s (whether or not earlier ones have answered),
+ * over keep-alive connections, for `seconds`. Latency runs from the scheduled send time to the last
+ * byte, so queueing in the service counts (autocannon's rate limit releases each connection's
+ * per-second quota in a burst, which is a closed loop at full concurrency, not a rate).
+ */
+export async function pace(url: string, path: string, bodies: string[], rate: number, seconds: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const { hostname, port } = new URL(url);
+  const stages: Record<string, number[]> = {};
+  const latencies: number[] = [];
+  let errors = 0, firstError: string | undefined;
+  const total = Math.round(rate * seconds), t0 = performance.now();
+  const one = (i: number) => new Promise<void>((resolve) => {
+    const due = t0 + (i * 1000) / rate;
+    const body = bodies[i % bodies.length]!;
+    const req = http.request({ host: hostname, port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode! >= 200 && res.statusCode! < 300) { latencies.push(performance.now() - due); stageTimings(text, stages); }
+        else { errors++; firstError ??= `${res.statusCode} ${text.slice(0, 300)}`; }
+        resolve();
+      });
+    });
+    req.on('error', (e) => { errors++; firstError ??= e.message; resolve(); });
+    req.end(body);
+  });
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(one(i));
+  }
+  await Promise.all(pending);
+  const dur = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return { latencies, stages, requests: total, rps: latencies.length / dur, errors, ...(firstError ? { firstError } : {}) };
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux); NaN elsewhere. */

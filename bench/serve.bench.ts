@@ -1,12 +1,14 @@
 // `npm run bench -- serve [--json] [--quick] [--run=runs/demo] [--seconds=10] [--connections=4]
-//  [--requests=20] [--repeat=1] [--serve-arg=--workers=2 ...]`
+//  [--requests=20] [--repeat=1] [--rate=200] [--serve-arg=--workers=2 ...]`
 // Starts `liverank serve --run RUN` on loopback in its own process and drives POST /rank with
 // autocannon (docs/serving.md "Speed"):
 //   fine_rank_500  the demo world's test-period request snapshots, 500 live candidates each (with
 //                  their counter features replayed from the log), at 1 connection (latency) and at
 //                  --connections (throughput);
 //   funnel         the same requests without candidates (recall → coarse → fine → re-rank), when the
-//                  service answers them (reported as not available otherwise).
+//                  service answers them (reported as not available otherwise), also at a target
+//                  rate (--rate, default 200 requests/s: the issue's funnel goal; an open loop of
+//                  evenly spaced requests, conn = 0 in the table).
 // Prints p50/p99 and requests/s end to end and per stage (the response's debug timings); with --json
 // one line per measurement: {"bench":"serve","case","mode","connections","stage","p50_ms","p99_ms","rps","errors"}.
 import { createHash } from 'node:crypto';
@@ -15,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './run.js';
 import { benchRequests, checkRun, type BenchData } from './serve-data.js';
-import { cpuSeconds, drive, quantile, startServer, type LoadResult } from './serve-load.js';
+import { cpuSeconds, drive, pace, quantile, startServer, type LoadResult } from './serve-load.js';
 
-interface Args { run: string; seconds: number; connections: number; requests: number; repeat: number; serveArgs: string[] }
+interface Args { run: string; seconds: number; connections: number; requests: number; repeat: number; rate: number; serveArgs: string[] }
 
 function parseArgs(o: BenchOptions): Args {
   const val = (k: string) => o.args.filter((a) => a.startsWith(`--${k}=`)).map((a) => a.slice(k.length + 3));
@@ -34,6 +36,7 @@ function parseArgs(o: BenchOptions): Args {
     connections: num('connections', 4),
     requests: num('requests', o.quick ? 8 : 20),
     repeat: num('repeat', 1),
+    rate: num('rate', 200),
     serveArgs: val('serve-arg').flatMap((a) => a.split('=')),
   };
 }
@@ -90,12 +93,15 @@ export default async function serveBench(o: BenchOptions): Promise<void> {
     log(`  ${fine.length} requests × ${data.fine[0]!.candidates!.length} candidates (${(fine.reduce((s, b) => s + b.length, 0) / fine.length / 1024).toFixed(0)} KiB a body); ${a.seconds} s per run, ${a.repeat} run(s) per case, warm-up 1 s`);
 
     const rows: Row[] = [];
-    const measure = async (kase: string, bodiesOf: string[]) => {
-      for (const [mode, c] of [['latency', 1], ['throughput', a.connections]] as const) {
-        await drive(server.url, '/rank', bodiesOf, c, 1); // warm-up
+    const measure = async (kase: string, bodiesOf: string[], withRate: boolean) => {
+      const modes: [string, number, number | undefined][] = [['latency', 1, undefined], ['throughput', a.connections, undefined]];
+      if (withRate) modes.push([`rate_${a.rate}`, 0, a.rate]);
+      for (const [mode, c, rate] of modes) {
+        const run = (s: number) => (rate ? pace(server.url, '/rank', bodiesOf, rate, s) : drive(server.url, '/rank', bodiesOf, c, s));
+        await run(1); // warm-up
         for (let i = 0; i < a.repeat; i++) {
           const cpu0 = cpuSeconds(server.pid);
-          const r = await drive(server.url, '/rank', bodiesOf, c, a.seconds);
+          const r = await run(a.seconds);
           const cpu = cpuSeconds(server.pid) - cpu0;
           if (r.firstError) log(`  ${kase} ${mode}: first error: ${r.firstError}`);
           const rs = rowsOf(kase, mode, c, r, cpu);
@@ -104,13 +110,13 @@ export default async function serveBench(o: BenchOptions): Promise<void> {
         }
       }
     };
-    await measure('fine_rank_500', fine);
+    await measure('fine_rank_500', fine, false);
     // The funnel runs only when the service answers a request without candidates.
     const loaded = await loadEvents(server.url, data);
     if (loaded) log(`  funnel state not loaded: ${loaded}`);
     else log(`  funnel state: ${data.rooms.length} room sessions live during the requests and ${data.users.length} user profiles sent to POST /events`);
     const probe = await fetch(`${server.url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: funnel[0] });
-    if (probe.ok) await measure('funnel', funnel);
+    if (probe.ok) await measure('funnel', funnel, true);
     else {
       const msg = `funnel: not available from this service (POST /rank without candidates → ${probe.status} ${(await probe.text()).slice(0, 200)})`;
       log(`  ${msg}`);
