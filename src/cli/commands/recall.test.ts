@@ -74,6 +74,7 @@ test('recall eval on a tiny world: every source, the union with quotas, the orac
       const want: (string | number)[] = [];
       for (const r of ex.rows) { const room = live.liveRoomOfStreamer(tt.items.ids[r]!, v.ctx.ts); if (room !== undefined) want.push(room); if (want.length === 10) break; }
       for (const c of got) if (want.includes(c.room)) agree++;
+      assert.deepEqual(tt.searchLive(u, 10, v.ctx.ts, 'live_exact').map((c) => c.room), want, 'live_exact = the exact live top 10');
       total += want.length;
       for (const c of got) assert.ok(live.isLive(c.room, v.ctx.ts), 'only live rooms');
       for (let i = 1; i < got.length; i++) assert.ok(got[i - 1]!.score >= got[i]!.score, 'best first');

@@ -25,6 +25,9 @@ export const TwoTowerSection = z.strictObject({
   expansion_search: z.number().int().min(1).max(4096).default(256),
   /** First ANN fetch = k × this (most streamers are offline); doubled until k live rooms or every item. */
   live_overfetch: z.number().min(1).max(100).default(4),
+  /** ann | live_exact (exact scores of the live streamers) | auto (live_exact when the ANN fetch ≥ auto_ratio × live rooms). */
+  search: z.enum(['ann', 'live_exact', 'auto']).default('ann'),
+  auto_ratio: z.number().positive().max(100).default(0.5),
 });
 
 export const ItemCfSection = z.strictObject({

@@ -48,7 +48,7 @@ export async function createRecall(cfg: RecallConfig, deps: RecallDeps): Promise
       case 'two_tower': {
         const t = cfg.two_tower!;
         twoTower = await TwoTowerSource.load(t.dir, deps.live, {
-          ann: { metric: 'ip', connectivity: t.connectivity, expansionAdd: t.expansion_add, expansionSearch: t.expansion_search }, liveOverfetch: t.live_overfetch,
+          ann: { metric: 'ip', connectivity: t.connectivity, expansionAdd: t.expansion_add, expansionSearch: t.expansion_search }, liveOverfetch: t.live_overfetch, search: t.search, autoRatio: t.auto_ratio,
         });
         sources.set(s.name, twoTower);
         break;

@@ -91,12 +91,21 @@ export class UserTower {
   dispose(): Promise<void> { return this.session.release(); }
 }
 
-export interface TwoTowerOptions { ann?: Partial<AnnParams>; liveOverfetch?: number }
+/**
+ * 'ann': the HNSW index, fetch doubling until k live rooms. 'live_exact': exact scores of the live
+ * streamers only (n_live dot products: exact, and cheaper than a large ANN fetch when few streamers
+ * are live). 'auto': live_exact when the first ANN fetch would be at least `autoRatio` × the live rooms.
+ */
+export type TwoTowerSearch = 'ann' | 'live_exact' | 'auto';
+export interface TwoTowerOptions { ann?: Partial<AnnParams>; liveOverfetch?: number; search?: TwoTowerSearch; autoRatio?: number }
 
 export class TwoTowerSource implements RecallSource {
   readonly name = 'two_tower';
+  private readonly rowOf = new Map<Id, number>();
   private constructor(readonly tower: UserTower, readonly items: ItemVectors, readonly ann: AnnIndex, private readonly live: StreamerLiveIndex,
-    private readonly liveOverfetch: number, readonly annBuilt: boolean) {}
+    private readonly liveOverfetch: number, readonly annBuilt: boolean, readonly search: TwoTowerSearch, private readonly autoRatio: number) {
+    items.ids.forEach((id, r) => this.rowOf.set(id, r));
+  }
 
   /** Loads DIR/user_tower and DIR/items.*; the ANN index is DIR/items.usearch (built and saved when missing or stale). */
   static async load(dir: string, live: StreamerLiveIndex, o: TwoTowerOptions = {}): Promise<TwoTowerSource> {
@@ -104,7 +113,7 @@ export class TwoTowerSource implements RecallSource {
     const tower = await UserTower.load(join(dir, 'user_tower'));
     if (Number.isFinite(tower.dim) && tower.dim !== items.dim) throw new Error(`${dir}: user tower dim ${tower.dim} ≠ items dim ${items.dim}`);
     const { index, built } = AnnIndex.loadOrBuild(join(dir, 'items.usearch'), items.vectors, items.dim, o.ann ?? {});
-    return new TwoTowerSource(tower, items, index, live, o.liveOverfetch ?? 4, built);
+    return new TwoTowerSource(tower, items, index, live, o.liveOverfetch ?? 4, built, o.search ?? 'ann', o.autoRatio ?? 0.5);
   }
 
   async retrieve(ctx: RankContext, k: number): Promise<RecallCandidate[]> {
@@ -112,10 +121,15 @@ export class TwoTowerSource implements RecallSource {
     return this.searchLive(u, k, ctx.ts);
   }
 
-  /** The top k live rooms for a user vector at ts. */
-  searchLive(u: Float32Array, k: number, ts: number): RecallCandidate[] {
+  /** The top k live rooms for a user vector at ts (the configured search). */
+  searchLive(u: Float32Array, k: number, ts: number, how: TwoTowerSearch = this.search): RecallCandidate[] {
     const n = this.items.count;
     let fetch = Math.min(n, Math.max(k, Math.ceil(k * this.liveOverfetch)));
+    if (how === 'live_exact') return this.exactLive(u, k, ts);
+    if (how === 'auto') {
+      let nLive = 0; for (const _ of this.live.liveRooms(ts)) nLive++;
+      if (fetch >= this.autoRatio * nLive) return this.exactLive(u, k, ts);
+    }
     for (;;) {
       const hits = this.ann.search(u, fetch);
       const out: RecallCandidate[] = [];
@@ -128,6 +142,22 @@ export class TwoTowerSource implements RecallSource {
       if (out.length >= k || fetch >= n) return out;
       fetch = Math.min(n, fetch * 2);
     }
+  }
+
+  /** Exact: score every live room's streamer (rooms whose streamer has no vector are skipped). */
+  exactLive(u: Float32Array, k: number, ts: number): RecallCandidate[] {
+    const dim = this.items.dim; const v = this.items.vectors;
+    const scored: { room: Id; streamer: Id; s: number }[] = [];
+    for (const room of this.live.liveRooms(ts)) {
+      const se = this.live.session(room)!;
+      const r = this.rowOf.get(se.streamer);
+      if (r === undefined) continue;
+      let s = 0; const o = r * dim;
+      for (let d = 0; d < dim; d++) s += v[o + d]! * u[d]!;
+      scored.push({ room, streamer: se.streamer, s });
+    }
+    scored.sort((a, b) => b.s - a.s);
+    return scored.slice(0, k).map((x) => ({ room: x.room, streamer: x.streamer, category: this.live.session(x.room)!.category, score: x.s / this.items.temperature, source: this.name }));
   }
 
   dispose(): Promise<void> { return this.tower.dispose(); }
