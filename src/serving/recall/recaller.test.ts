@@ -101,6 +101,12 @@ test('QuotaRecaller: when overlap leaves the merge short, sources with a full li
   assert.deepEqual(a.calls, [2, 6]); assert.deepEqual(b.calls, [2, 6]);
   assert.deepEqual(c.calls, [2], 'c returned fewer than asked: it has no more');
   assert.deepEqual(r.candidates.map((x) => x.room), [101, 102, 103, 104, 107, 108]);
+  // A refill that fails keeps the first list.
+  let calls = 0;
+  const flaky: RecallSource = { name: 'flaky', retrieve: async (_c, k) => { if (calls++ > 0) throw new Error('down'); return rooms.slice(0, k); } };
+  const r2 = await new QuotaRecaller([{ source: flaky, quota: 1, overfetch: 1 }, { source: new Fixed('e', rooms.slice(0, 1)), quota: 1, overfetch: 1 }], idx, 1000).retrieve(ctx(), 6);
+  assert.deepEqual(r2.candidates.map((x) => x.room), [101, 102, 103]);
+  assert.deepEqual(r2.failed, {});
   const full = await new QuotaRecaller([{ source: new Fixed('d', rooms), quota: 1, overfetch: 2 }], idx, 1000).retrieve(ctx(), 3);
   assert.equal(full.candidates.length, 3);
 });

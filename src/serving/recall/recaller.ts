@@ -63,7 +63,10 @@ export class QuotaRecaller implements Recaller {
       // full for `total` rooms each, once, and merge again (same quotas, so the result only grows).
       const more = asked.map((k, i) => lists[i]!.length >= k && k < total && !failed[names[i]!]);
       if (more.some(Boolean)) {
-        lists = await Promise.all(lists.map((l, i) => (more[i] ? ask(i, total) : Promise.resolve(l))));
+        // A refill that fails or times out keeps the source's first list (never fewer rooms).
+        lists = await Promise.all(lists.map((l, i) => (more[i]
+          ? withTimeout(this.sources[i]!.source.retrieve(ctx, total, signal), this.timeoutMs, names[i]!, signal).catch(() => l)
+          : Promise.resolve(l))));
         merged = mergeWithQuotas(names, lists, slots, total, isLive);
       }
     }
