@@ -22,7 +22,7 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'liverank
 export interface Server { url: string; pid: number; stop(): Promise<void>; log(): string }
 
 /** Starts `liverank serve --run RUN --port 0 ...args` and resolves with its address once it listens. */
-export async function startServer(runDir: string, args: string[] = [], timeoutMs = 180_000): Promise<Server> {
+export async function startServer(runDir: string, args: string[] = [], timeoutMs = 600_000): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--run', runDir, '--port', '0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LIVERANK_ADMIN_TOKEN: '' },

@@ -89,7 +89,6 @@ export default async function serveBench(o: BenchOptions): Promise<void> {
     log(`  liverank serve --run ${a.run} ${a.serveArgs.join(' ')} (pid ${server.pid}) at ${server.url}, model ${health.model.sha256.slice(0, 12)}…, ${health.model.columns.length} input columns`);
     const data = bodies(a.run, health.model.sha256, health.model.columns, a.requests, log);
     const fine = data.fine.map((b) => JSON.stringify({ ...b, debug: true }));
-    const funnel = data.funnel.map((b) => JSON.stringify({ ...b, debug: true }));
     log(`  ${fine.length} requests × ${data.fine[0]!.candidates!.length} candidates (${(fine.reduce((s, b) => s + b.length, 0) / fine.length / 1024).toFixed(0)} KiB a body); ${a.seconds} s per run, ${a.repeat} run(s) per case, warm-up 1 s`);
 
     const rows: Row[] = [];
@@ -111,10 +110,20 @@ export default async function serveBench(o: BenchOptions): Promise<void> {
       }
     };
     await measure('fine_rank_500', fine, false);
-    // The funnel runs only when the service answers a request without candidates.
-    const loaded = await loadEvents(server.url, data);
-    if (loaded) log(`  funnel state not loaded: ${loaded}`);
-    else log(`  funnel state: ${data.rooms.length} room sessions live during the requests and ${data.users.length} user profiles sent to POST /events`);
+    // The funnel runs only when the service answers a request without candidates. A service started
+    // with --world / --profiles has its own stores and clock: requests go out at its "now" (no ts) and
+    // nothing is sent to POST /events; otherwise the rooms live during the requests and the users'
+    // profiles are loaded first and each request carries its snapshot's time.
+    const ownState = a.serveArgs.includes('--world') || a.serveArgs.includes('--profiles');
+    let funnel = data.funnel.map((b) => JSON.stringify({ ...b, debug: true }));
+    if (ownState) {
+      funnel = data.funnel.map(({ ts: _ts, ...b }) => JSON.stringify({ ...b, debug: true }));
+      log('  funnel state: the service\'s own (--world / --profiles), requests at its clock');
+    } else {
+      const loaded = await loadEvents(server.url, data);
+      if (loaded) log(`  funnel state not loaded: ${loaded}`);
+      else log(`  funnel state: ${data.rooms.length} room sessions live during the requests and ${data.users.length} user profiles sent to POST /events`);
+    }
     const probe = await fetch(`${server.url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: funnel[0] });
     if (probe.ok) await measure('funnel', funnel, true);
     else {
