@@ -80,6 +80,9 @@ test('recall eval on a tiny world: every source, the union with quotas, the orac
       for (let i = 1; i < got.length; i++) assert.ok(got[i - 1]!.score >= got[i]!.score, 'best first');
     }
     assert.ok(agree / total >= 0.95, `two-tower source vs exact live top 10: ${agree}/${total}`);
+    const v0 = [...requestViews(w.requests!)][0]!;
+    const bare = await tt.retrieve({ ...v0.ctx, row: {} }, 10); // no profile: a vector from the context alone
+    assert.equal(bare.length, 10);
   } finally { await tt.dispose(); }
 });
 

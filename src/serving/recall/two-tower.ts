@@ -117,8 +117,19 @@ export class TwoTowerSource implements RecallSource {
   }
 
   async retrieve(ctx: RankContext, k: number): Promise<RecallCandidate[]> {
-    const u = await this.tower.embed([ctx.row as Row]);
+    const u = await this.tower.embed([this.towerRow(ctx)]);
     return this.searchLive(u, k, ctx.ts);
+  }
+
+  /**
+   * The user tower's row: the request's context (user_id, scenario, country, ts) under the profile
+   * row, and a missing value for any other column the tower reads that the row lacks (a new user
+   * with no profile still gets a vector from the context; the transform's missing-value rule).
+   */
+  towerRow(ctx: RankContext): Row {
+    const row: Row = { user_id: ctx.user, scenario: ctx.scenario, country: ctx.country, ts: ctx.ts, ...(ctx.row as Row) };
+    for (const c of this.tower.columns) if (row[c] === undefined) row[c] = null;
+    return row;
   }
 
   /** The top k live rooms for a user vector at ts (the configured search). */
