@@ -90,6 +90,11 @@ test('rowsToTable with base: the same table as merging the base into every row (
   assert.deepEqual([...(got.columns.c as Float64Array)], [9, 9, 9]);
   assert.deepEqual(got.columns.d, ['k', 'k', 'k']);
   assert.throws(() => rowsToTable(rows, ['a', 'g'], base), /no candidate row carries column\(s\) g/);
+  // baseWins false: the base only fills what a row lacks ({...base, ...row})
+  const fills = rowsToTable(rows, ['a', 'b', 'c', 'd', 'e', 'f'], { ...base, a: 'z' }, false);
+  assert.deepEqual(fills, rowsToTable(rows.map((r) => ({ ...base, a: 'z', ...r })), ['a', 'b', 'c', 'd', 'e', 'f']));
+  assert.deepEqual([...(fills.columns.c as Float64Array)], [5, 9, 7]);
+  assert.deepEqual(fills.columns.a, ['1', null, 'z']);
 });
 
 test('FineRanker.load: a missing or damaged model file is refused naming the path', async () => {
