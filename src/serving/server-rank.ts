@@ -83,19 +83,19 @@ export function registerRank(app: FastifyInstance, d: RankDeps): void {
       if (body.user !== undefined) base.user_id = body.user;
       if (body.ts !== undefined) base.ts = body.ts;
       if (scenario !== undefined) base.scenario = scenario;
-      const rows: Row[] = candidates.map((c) => ({ ...c, ...base })); // request-level facts win over a candidate's copy
-      const r = await withTimeout(lease.ranker.score(rows), options.rank_timeout_ms, t0);
+      // request-level facts (base) win over a candidate's copy, given once instead of merged into every row
+      const r = await withTimeout(lease.ranker.score(candidates, base), options.rank_timeout_ms, t0);
       if (!r) {
         metrics.timeouts.inc();
-        return reply.code(503).send({ error: `fine ranking of ${rows.length} candidates exceeded rank_timeout_ms ${options.rank_timeout_ms} ms` });
+        return reply.code(503).send({ error: `fine ranking of ${candidates.length} candidates exceeded rank_timeout_ms ${options.rank_timeout_ms} ms` });
       }
-      metrics.candidates.inc(rows.length);
+      metrics.candidates.inc(candidates.length);
       metrics.stage.observe({ stage: 'featurize' }, r.timings.featurize_ms / 1000);
       metrics.stage.observe({ stage: 'infer' }, r.timings.infer_ms / 1000);
       const scores: Record<string, number[]> = {};
       for (const [task, p] of Object.entries(r.preds)) scores[task] = Array.from(p);
       const fusion = d.fusion();
-      const ordered = fusion ? orderCandidates(d, fusion, rows, r.preds, body) : undefined;
+      const ordered = fusion ? orderCandidates(d, fusion, candidates, base, r.preds, body) : undefined;
       return {
         model: lease.ranker.model.sha256,
         tasks: lease.ranker.tasks,
@@ -110,13 +110,16 @@ export function registerRank(app: FastifyInstance, d: RankDeps): void {
 }
 
 /** Given candidates, fused and re-ranked: `index` is the candidate's position in the request. Rooms the live index knows as ended are dropped. */
-function orderCandidates(d: RankDeps, fusion: FusionConfig, rows: Row[], preds: Record<string, Float32Array>, body: RankBody) {
+function orderCandidates(d: RankDeps, fusion: FusionConfig, candidates: readonly Row[], base: Row, preds: Record<string, Float32Array>, body: RankBody) {
   const tasks = Object.keys(preds);
+  const col = (i: number, c: string) => base[c] ?? candidates[i]![c];
+  const rows = candidates.map((_, i) => ({ room_id: col(i, 'room_id'), streamer_id: col(i, 'streamer_id'), category_id: col(i, 'category_id') }));
   const per = rows.map((_, i) => Object.fromEntries(tasks.map((t) => [t, Math.max(0, preds[t]![i]!)])));
-  const scenario = String(body.scenario ?? rows[0]?.scenario ?? '');
+  const scenario = String(col(0, 'scenario') ?? '');
   const p = fusion.forScenario(scenario);
   const score = fuse(p.fusion, per);
-  const ts = typeof rows[0]?.ts === 'number' ? rows[0].ts : d.now();
+  const ts0 = col(0, 'ts');
+  const ts = typeof ts0 === 'number' ? ts0 : d.now();
   const rp = { ...p.rerank, size: body.size ?? p.rerank.size };
   const res = rerank(rows.map((r, i) => ({
     id: String(i), score: score[i]!,

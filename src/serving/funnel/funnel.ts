@@ -151,7 +151,7 @@ export class Funnel {
       r.hist_followed = pairs.ok ? pairs.value.hist_followed[i]! : null;
       r.hist_streamer_watch_s = pairs.ok ? pairs.value.hist_streamer_watch_s[i]! : null;
       r.hist_category_watch_s = pairs.ok ? pairs.value.hist_category_watch_s[i]! : null;
-      return Object.assign(r, ctx.row);
+      return r; // the request-level columns (ctx.row) are given to the rankers once, as the base of every row
     });
     this.observe('pairs', performance.now() - tp, timings);
     let kept: RecallCandidate[] = recalled;
@@ -191,9 +191,9 @@ export class Funnel {
     let droppedNotLive = 0;
     if (rows.length) {
       // every column the model reads that no store filled is a missing value (the feature's default)
-      for (const c of ranker.columns) for (const r of rows) if (r[c] === undefined) r[c] = null;
+      for (const c of ranker.columns) if (ctx.row[c] === undefined) for (const r of rows) if (r[c] === undefined) r[c] = null;
       // 6. fine ranking
-      const fine = await runStage(T.fine, () => ranker.score(rows)); // featurizing runs inside the call: it counts
+      const fine = await runStage(T.fine, () => ranker.score(rows, ctx.row)); // featurizing runs inside the call: it counts
       if (!fine.ok) {
         if (fine.reason === 'error') throw fine.error;
         throw new FineRankTimeoutError(`fine ranking of ${rows.length} candidates exceeded rank_timeout_ms ${T.fine} ms`);
