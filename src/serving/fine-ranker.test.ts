@@ -43,6 +43,9 @@ test('FineRanker: served scores of logged test rows equal the trainer\'s metrics
       for (let i = 0; i < 50; i++) assert.equal(b.preds[t.name]![i], got[i], `${t.name}[${i}]: same row, same score in a smaller request`);
     }
     assert.ok(new Set(a.preds.click).size > 10, 'scores vary across candidates');
+    // The feature arrays are reused across requests: other rows in a smaller request score as before.
+    const back = await ranker.score(rows.slice(100, 150).reverse());
+    for (const t of cfg.tasks) assert.deepEqual([...back.preds[t.name]!], [...a.preds[t.name]!.slice(100, 150)].reverse(), `${t.name}: no stale feature values`);
     // An unknown scenario is the OOV id (1) of the scenario vocabulary: scored, not refused.
     const oov = await ranker.score(rows.slice(0, 3).map((r) => ({ ...r, scenario: 'no-such-scenario' })));
     assert.ok([...oov.preds.click!].every((p) => p > 0 && p < 1));

@@ -105,6 +105,8 @@ export function rowsToTable(rows: readonly Row[], required: readonly string[], b
 }
 
 export class FineRanker {
+  /** The last request's feature batch, whose arrays the next request reuses (score only). */
+  private scratch: FeatureBatch | undefined;
   private constructor(readonly model: LoadedModel, private readonly pool: WorkerPool, private readonly required: string[], private readonly shardRows: number) {}
 
   /** Loads RUN/model.onnx (checksum verified), model.json and features.json, and starts the worker pool. */
@@ -134,9 +136,13 @@ export class FineRanker {
 
   /** The model inputs for these rows (the training transform); `base`: request-level values (see rowsToTable). */
   featurize(rows: readonly Row[], base?: Row, o: ScoreOptions = {}): FeatureBatch {
+    return this.transformRows(rows, base, o, undefined);
+  }
+
+  private transformRows(rows: readonly Row[], base: Row | undefined, o: ScoreOptions, out: FeatureBatch | undefined): FeatureBatch {
     const table = rowsToTable(rows, this.required, base, o.baseWins ?? true);
     try {
-      return transform(this.model.fitted, table);
+      return transform(this.model.fitted, table, out ? { out } : {});
     } catch (e) {
       throw new RankInputError(`features: ${(e as Error).message}`);
     }
@@ -158,7 +164,10 @@ export class FineRanker {
     const n = rows.length;
     if (n === 0) throw new RankInputError('no candidates to score');
     const t0 = process.hrtime.bigint();
-    const fb = this.featurize(rows, base, o);
+    // The batch's arrays are reused across requests: featurizing and copying the feeds out of it run
+    // synchronously here, before any other request can featurize.
+    const fb = this.transformRows(rows, base, o, this.scratch);
+    this.scratch = fb;
     const k = this.shardCount(n);
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
     const feeds = bounds.slice(0, k).map((lo, i) => feedsFor(this.model.manifest, fb, lo, bounds[i + 1]!));
