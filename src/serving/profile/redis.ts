@@ -131,9 +131,9 @@ export class RedisProfileStore implements ProfileStore {
   async applyImpressions(events: readonly ProfileImpression[]): Promise<void> {
     if (!events.length) return;
     await this.guard('applyImpressions', async () => {
-      for (let i = 0; i < events.length; i += 1000) {
+      for (let i = 0; i < events.length; i += 500) {
         const p = this.redis.pipeline() as unknown as Scripted & ReturnType<Redis['pipeline']>;
-        for (const e of events.slice(i, i + 1000)) {
+        for (const e of events.slice(i, i + 500)) {
           p.lrProfileApply(this.uk(e.user), this.fk(e.user), key(e.streamer), key(e.category), num(e.watchS ?? 0), e.follow === 1 ? '1' : '0');
         }
         await this.exec(p);
@@ -173,7 +173,7 @@ export class RedisProfileStore implements ProfileStore {
         for (const [c, w] of st.categoryWatch) h[`c:${c}`] = num(w);
         p.del(k, fk).hset(k, h);
         if (st.followed.size) p.sadd(fk, ...st.followed);
-        if (++n % 1000 === 0) { await this.exec(p); p = this.redis.pipeline(); }
+        if (++n % 50 === 0) { await this.exec(p); p = this.redis.pipeline(); } // small batches: each command has the command timeout
       }
       await this.exec(p);
     });
