@@ -171,7 +171,7 @@ export async function runRecallEval(r: RecallEvalRun): Promise<{ text: string; j
       ann = { items: tt.items.count, dim, queries: nq, recall_at_10: recall10, ann_ms_top200: annMs, exact_ms_top200: exactMs };
     }
     const lines = [
-      `recall on ${report.requests} test requests (effective views sampled from impressions [${cut}, ${end})), ${report.users} users, ${report.meanCandidates.toFixed(0)} live candidates on average`,
+      `recall on ${report.requests} requests (effective views sampled from impressions [${cut}, ${end})), ${report.users} users, ${report.meanCandidates.toFixed(0)} live candidates on average`,
       `item-CF (${String(table.options.method)}) and popularity from impressions [0, ${cut}) (${table.interactions} interactions, ${String(table.window.rule)}); union = ${r.cfg.sources.map((s) => `${s.name}×${s.quota}`).join(' + ')} with total = K`,
       formatRecallReport(report),
       `union mix at K=${report.ks[report.ks.length - 1]}: ${Object.entries(report.unionMix).map(([s, c]) => `${s} ${c.toFixed(1)}`).join(', ')}`,
