@@ -11,7 +11,7 @@ import { annRecallAtK, exactSearch } from '../../serving/recall/ann.js';
 import { buildNeighbourTable, parseCfBuildOptions, type CfBuildOptions } from '../../serving/recall/cf-build.js';
 import { loadRecallConfig, type RecallConfig } from '../../serving/recall/config.js';
 import { createRecall } from '../../serving/recall/factory.js';
-import { evaluateRecall, formatRecallReport, requestViews, SnapshotFollows, type RecallReport } from '../../serving/recall/eval.js';
+import { evaluateRecall, formatRecallReport, formatScenarioTable, requestViews, SnapshotFollows, type RecallReport } from '../../serving/recall/eval.js';
 import { liveIndexFromRooms } from '../../serving/recall/live-index.js';
 import { readNeighbourTable, writeNeighbourTable, type NeighbourTable } from '../../serving/recall/neighbour-store.js';
 import { PopularitySource } from '../../serving/recall/popularity.js';
@@ -174,6 +174,8 @@ export async function runRecallEval(r: RecallEvalRun): Promise<{ text: string; j
       `recall on ${report.requests} requests (effective views sampled from impressions [${cut}, ${end})), ${report.users} users, ${report.meanCandidates.toFixed(0)} live candidates on average`,
       `item-CF (${String(table.options.method)}) and popularity from impressions [0, ${cut}) (${table.interactions} interactions, ${String(table.window.rule)}); union = ${r.cfg.sources.map((s) => `${s.name}×${s.quota}`).join(' + ')} with total = K`,
       formatRecallReport(report),
+      'by scenario (per request):',
+      formatScenarioTable(report),
       `union mix at K=${report.ks[report.ks.length - 1]}: ${Object.entries(report.unionMix).map(([s, c]) => `${s} ${c.toFixed(1)}`).join(', ')}`,
       ...(report.liveMismatch ? [`WARNING: ${report.liveMismatch} requests whose snapshot candidates differ from the live index`] : []),
       ...(ann ? [`ANN (usearch HNSW) recall@10 vs exact on the ${ann.items} real item vectors (dim ${ann.dim}), ${ann.queries} user vectors of the test requests as queries: ${ann.recall_at_10!.toFixed(4)}; top-200 search ${ann.ann_ms_top200!.toFixed(3)} ms (ANN) vs ${ann.exact_ms_top200!.toFixed(3)} ms (exact) per query`] : []),

@@ -16,7 +16,7 @@ const rows = [
 const user = [7, 7, 8];
 const T = makeTable({
   request_id: Int32Array.from(rows, (r) => r[0]!), impression_id: Int32Array.from(rows, (r) => 100 + r[0]!), logged: Int32Array.from(rows, (r) => r[2]!),
-  ts: Int32Array.from(rows, (r) => 10 + r[0]!), scenario: rows.map(() => 'home'), country: rows.map(() => 'US'), user_id: Int32Array.from(rows, (r) => user[r[0]!]!),
+  ts: Int32Array.from(rows, (r) => 10 + r[0]!), scenario: rows.map((r) => (r[0] === 2 ? 'slide' : 'home')), country: rows.map(() => 'US'), user_id: Int32Array.from(rows, (r) => user[r[0]!]!),
   room_id: Int32Array.from(rows, (r) => r[1]!), streamer_id: Int32Array.from(rows, (r) => r[1]! + 10),
   hist_followed: Int32Array.from(rows, (r) => (r[0] === 2 && r[1] === 3 ? 1 : 0)), hist_streamer_watch_s: Float64Array.from(rows, () => 5),
   p_effective_view: Float64Array.from(rows, (r) => r[3]!), seq_streamer_ids: rows.map((r) => (r[0] === 0 ? '12|11' : '')),
@@ -54,4 +54,9 @@ test('recall@K per request and per user, true-probability mass, oracle, union', 
   // union @2: b's 4, then a's 1 → hits r1, r2.
   assert.deepEqual(r.results.union!.recall, { 1: 1 / 3, 2: 2 / 3 });
   assert.match(formatRecallReport(r), /\| oracle +\| +0\.6667 \|/);
+  assert.deepEqual(Object.keys(r.byScenario), ['home', 'slide']);
+  assert.equal(r.byScenario.home!.requests, 2);
+  // a: @1 hits only r2 (slide); @2 hits r0 (home) and r2 (slide).
+  assert.deepEqual(r.byScenario.home!.recall.a, { 1: 0, 2: 0.5 });
+  assert.deepEqual(r.byScenario.slide!.recall.a, { 1: 1, 2: 1 });
 });

@@ -78,6 +78,8 @@ export interface RecallReport {
   results: Record<string, SourceResult>;
   /** Mean rooms per source in the merged recall at the largest K. */
   unionMix: Record<string, number>;
+  /** Per scenario: its request count and recall@K of every source (per request). */
+  byScenario: Record<string, { requests: number; recall: Record<string, Record<number, number>> }>;
 }
 
 /** Hit rank of the target in the oracle order (rooms with a strictly larger true p before it). */
@@ -97,10 +99,10 @@ export async function evaluateRecall(
   const mass = new Map(names.map((n) => [n, K.map(() => 0)]));
   const returned = new Map(names.map((n) => [n, K.map(() => 0)]));
   const time = new Map(names.map((n) => [n, 0])); const failed = new Map(names.map((n) => [n, 0]));
-  const users: Id[] = []; const mix: Record<string, number> = {};
+  const users: Id[] = []; const scenarios: string[] = []; const mix: Record<string, number> = {};
   let n = 0; let cands = 0; let mismatch = 0;
   for (const v of requestViews(requests)) {
-    n++; cands += v.rooms.length; users.push(v.ctx.user);
+    n++; cands += v.rooms.length; users.push(v.ctx.user); scenarios.push(v.ctx.scenario);
     const liveNow = new Set(live.liveRooms(v.ctx.ts));
     if (liveNow.size !== v.rooms.length || v.rooms.some((r) => !liveNow.has(r))) mismatch++;
     follows.current = v.follows;
@@ -150,7 +152,15 @@ export async function evaluateRecall(
     };
   }
   for (const s of Object.keys(mix)) mix[s] = mix[s]! / n;
-  return { requests: n, users: new Set(users).size, meanCandidates: cands / n, liveMismatch: mismatch, ks: K, results, unionMix: mix };
+  const byScenario: RecallReport['byScenario'] = {};
+  for (const sc of [...new Set(scenarios)].sort()) {
+    const idx = scenarios.flatMap((x, i) => (x === sc ? [i] : []));
+    byScenario[sc] = {
+      requests: idx.length,
+      recall: Object.fromEntries(names.map((name) => [name, Object.fromEntries(K.map((k, j) => [k, mean(idx.map((i) => hits.get(name)![j]![i]!))]))])),
+    };
+  }
+  return { requests: n, users: new Set(users).size, meanCandidates: cands / n, liveMismatch: mismatch, ks: K, results, unionMix: mix, byScenario };
 }
 
 function mean(x: number[]): number { return x.reduce((s, v) => s + v, 0) / x.length; }
@@ -170,7 +180,19 @@ export function formatRecallReport(r: RecallReport): string {
     name, ...r.ks.map((k) => x.recall[k]!.toFixed(4)), ...r.ks.map((k) => x.userRecall[k]!.toFixed(4)), ...r.ks.map((k) => x.mass[k]!.toFixed(4)),
     x.returned[r.ks[r.ks.length - 1]!]!.toFixed(1), name === 'oracle' ? '-' : x.ms.toFixed(2),
   ]);
+  return table(head, rows);
+}
+
+function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
   return [line(head), `|${w.map((x, i) => (i === 0 ? `:${'-'.repeat(x + 1)}` : `${'-'.repeat(x + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** Recall@K per request by scenario (columns scenario@K, with the scenario's request count in the header). */
+export function formatScenarioTable(r: RecallReport): string {
+  const sc = Object.keys(r.byScenario);
+  const head = ['source', ...sc.flatMap((s) => r.ks.map((k) => `${s} (${r.byScenario[s]!.requests}) R@${k}`))];
+  const rows = Object.keys(r.results).map((name) => [name, ...sc.flatMap((s) => r.ks.map((k) => r.byScenario[s]!.recall[name]![k]!.toFixed(4)))]);
+  return table(head, rows);
 }
