@@ -148,13 +148,23 @@ export function register(program: Command): void {
         deps.coarse = c;
         log(`coarse stage: ${o.coarse} (task ${c.task})`);
       }
-      const svc = await buildService(raw, deps);
-      if (snapshot) {
-        const t2 = Date.now();
-        const n = await applySnapshot(snapshot, svc);
-        log(`stores loaded (${svc.options.redis ? 'redis' : 'in-process'}): ${n.users} users, ${n.rooms} rooms (${svc.live.liveProfiles(svc.now()).length} live now), ${n.sequences} sequences, ${n.events} events in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+      const closeAll = async () => { for (const c of closers) await c().catch(() => {}); };
+      let svc: Awaited<ReturnType<typeof buildService>>;
+      try { svc = await buildService(raw, deps); } catch (e) { await closeAll(); throw e; }
+      let address: string;
+      try {
+        if (snapshot) {
+          const t2 = Date.now();
+          const n = await applySnapshot(snapshot, svc);
+          log(`stores loaded (${svc.options.redis ? 'redis' : 'in-process'}): ${n.users} users, ${n.rooms} rooms (${svc.live.liveProfiles(svc.now()).length} live now), ${n.sequences} sequences, ${n.events} events in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+        }
+        address = await svc.app.listen({ host: svc.options.host, port: svc.options.port });
+      } catch (e) {
+        // a failed start must not leave workers and connections holding the process open
+        await svc.close().catch(() => {});
+        await closeAll();
+        throw e;
       }
-      const address = await svc.app.listen({ host: svc.options.host, port: svc.options.port });
       const m = svc.ranker().model;
       log(`${address} — ${m.dir} (model.onnx sha256 ${m.sha256.slice(0, 12)}…, tasks ${svc.ranker().tasks.join(', ')}, ${svc.options.workers} worker(s)); admin routes ${svc.options.admin_token ? 'enabled' : 'disabled (set LIVERANK_ADMIN_TOKEN)'}`);
       let closing = false;
@@ -162,7 +172,7 @@ export function register(program: Command): void {
         if (closing) return;
         closing = true;
         log(`${sig}, closing`);
-        void svc.close().then(async () => { for (const c of closers) await c().catch(() => {}); }).then(() => process.exit(0), (e: Error) => { log(`close failed: ${e.message}`); process.exit(1); });
+        void svc.close().then(closeAll).then(() => process.exit(0), (e: Error) => { log(`close failed: ${e.message}`); process.exit(1); });
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -133,9 +133,14 @@ export async function applySnapshot(s: ProfileSnapshot, to: { live: MemoryLiveIn
   }), 'snapshot rooms');
   await to.profiles.loadUsers(s.users.values());
   for (const q of s.sequences.values()) await to.realtime.seedSequence(q.user, q.streamers, q.categories);
-  for (let i = 0; i < s.tail.length; i += chunk) await to.realtime.applyEvents(s.tail.slice(i, i + chunk));
-  // a read at the snapshot time moves the loaded events into the counters now, not in the first request
+  // after each chunk a read at the chunk's last time moves its visible events into the counters, so
+  // the backlog is promoted in steps during the load (not in one huge call, nor in the first request)
   const anyUser = s.tail[0]?.user ?? s.sequences.values().next().value?.user;
+  for (let i = 0; i < s.tail.length; i += chunk) {
+    const part = s.tail.slice(i, i + chunk);
+    await to.realtime.applyEvents(part);
+    await to.realtime.featuresFor(anyUser!, [], part[part.length - 1]!.ts);
+  }
   if (anyUser !== undefined) await to.realtime.featuresFor(anyUser, [], s.lastTs);
   return { users: s.users.size, rooms: s.rooms.length, sequences: s.sequences.size, events: s.tail.length };
 }
