@@ -158,6 +158,15 @@ export function register(program: Command): void {
           const n = await applySnapshot(snapshot, svc);
           log(`stores loaded (${svc.options.redis ? 'redis' : 'in-process'}): ${n.users} users, ${n.rooms} rooms (${svc.live.liveProfiles(svc.now()).length} live now), ${n.sequences} sequences, ${n.events} events in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
         }
+        if (snapshot && snapshot.sequences.size) {
+          // warm the funnel's stages (ANN index pages, coarse workers, JIT) before the first real request
+          const t4 = Date.now();
+          const users = [...snapshot.sequences.values()].slice(0, 3).map((q) => q.user);
+          for (const user of users) for (const scenario of svc.ranker().model.fitted.vocabs.scenario ?? ['home']) {
+            await svc.funnel.rank({ user, scenario, ts: svc.now(), context: {} }, svc.ranker(), svc.fusion()).catch((e: Error) => log(`warm-up request failed: ${e.message}`));
+          }
+          log(`funnel warmed up (${((Date.now() - t4) / 1000).toFixed(1)} s)`);
+        }
         address = await svc.app.listen({ host: svc.options.host, port: svc.options.port });
       } catch (e) {
         // a failed start must not leave workers and connections holding the process open
