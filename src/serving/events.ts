@@ -10,7 +10,7 @@
 // naming it (the client retries; counters must not silently lose events).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MemoryLiveIndex, RoomUpdateSchema } from './funnel/live-index.js';
+import { MemoryLiveIndex, RoomUpdateSchema, type RoomProfile } from './funnel/live-index.js';
 import { FollowSchema, ProfileStoreUnavailableError, UserProfileSchema, type ProfileStore } from './profile/types.js';
 import { RealtimeStoreUnavailableError, type RealtimeStore } from './realtime/index.js';
 import { RealtimeEventSchema } from './realtime/types.js';
@@ -42,13 +42,13 @@ interface EventsBody { impressions?: unknown[]; follows?: unknown[]; rooms?: unk
 export function registerEvents(app: FastifyInstance, d: EventsDeps): void {
   app.post<{ Body: EventsBody }>('/events', { schema: { body: eventsBodySchema(d.maxEvents) } }, async (req, reply) => {
     const b = req.body;
-    let impressions, follows, rooms, users;
+    let impressions, follows, rooms, users, changedRooms: RoomProfile[];
     try {
       impressions = parseList(RealtimeEventSchema, b.impressions, 'impressions');
       follows = parseList(FollowSchema, b.follows, 'follows');
       rooms = parseList(RoomUpdateSchema, b.rooms, 'rooms');
       users = parseList(UserProfileSchema, b.users, 'users');
-      d.live.upsert(rooms); // validates new rooms' required fields before changing anything
+      changedRooms = d.live.upsert(rooms); // validates new rooms' required fields before changing anything
     } catch (e) {
       return reply.code(400).send({ error: (e as Error).message });
     }
@@ -65,6 +65,7 @@ export function registerEvents(app: FastifyInstance, d: EventsDeps): void {
         await d.profiles.upsertUsers(users);
         await d.profiles.applyImpressions(impressions);
         await d.profiles.applyFollows(follows);
+        await d.profiles.saveRooms(changedRooms);
       })()),
     ]);
     if (down.length) return reply.code(503).send({ error: `events not (fully) stored; retry: ${down.join('; ')}` });

@@ -105,6 +105,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
     realtime ??= new MemoryRealtimeStore(features);
     profiles ??= new MemoryProfileStore();
     const live = deps.live ?? new MemoryLiveIndex();
+    // a shared profile store keeps the rooms other instances (or an earlier run) learned from /events
+    if (!deps.live) live.load(await profiles.loadRooms(), 'stored rooms');
     const popular = new PopularLiveRecaller(live);
     const recaller = typeof deps.recaller === 'function' ? await deps.recaller({ live, profiles, realtime }) : deps.recaller;
     const funnel = new Funnel(

@@ -141,6 +141,11 @@ test('POST /events: each bad record → 400 naming the field, nothing applied; g
   assert.equal(after.user!.user_device, 'ios');
   const top = (await post(v, '/rank', { user: USER, scenario: 'home', ts: TS, size: 50 })).json();
   assert.ok(top.items.some((x: Item) => x.room_id === 999999), 'the new room (most viewers) is recalled and ranked');
+  // another instance on the same profile store starts with the rooms this one learned
+  const other = await buildService({ run, workers: 1 }, { profiles: v.profiles });
+  services.push(other);
+  assert.deepEqual(other.live.get(999999), v.live.get(999999));
+  assert.equal(other.live.size, v.live.size);
 });
 
 test('given candidates + fusion config: fused, re-ranked order; reload swaps model and fusion together or refuses both', async () => {

@@ -47,7 +47,7 @@ export class MemoryLiveIndex implements StreamerLiveIndex {
   get size(): number { return this.rooms.size; }
 
   /** Applies room updates in order; a new room without streamer_id, category_id or start_ts is refused naming the field. */
-  upsert(updates: readonly RoomUpdate[], where = 'rooms'): void {
+  upsert(updates: readonly RoomUpdate[], where = 'rooms'): RoomProfile[] {
     // validate everything first so a bad batch changes nothing
     updates.forEach((u, i) => {
       if (this.rooms.has(String(u.room_id))) return;
@@ -55,6 +55,7 @@ export class MemoryLiveIndex implements StreamerLiveIndex {
         if (u[f] === undefined) throw new LiveIndexInputError(`${where}[${i}].${f}: required for a room not seen before (room_id ${u.room_id})`);
       }
     });
+    const changed: RoomProfile[] = [];
     for (const u of updates) {
       const k = String(u.room_id);
       const old = this.rooms.get(k);
@@ -69,8 +70,22 @@ export class MemoryLiveIndex implements StreamerLiveIndex {
       let l = this.byStreamer.get(sk);
       if (!l) { l = []; this.byStreamer.set(sk, l); }
       l.push(next);
+      changed.push(next);
     }
     this.cacheTs = NaN;
+    return changed;
+  }
+
+  /** Room profiles as upserts (a stored state, a snapshot). */
+  load(rooms: Iterable<RoomProfile>, where = 'rooms'): RoomProfile[] {
+    const ups: RoomUpdate[] = [];
+    for (const r of rooms) {
+      const u: RoomUpdate = { room_id: r.room_id, streamer_id: r.streamer_id, category_id: r.category_id, start_ts: r.start_ts, end_ts: r.end_ts, room_viewers: r.room_viewers };
+      if (r.room_country !== null) u.room_country = r.room_country;
+      if (r.streamer_followers !== null) u.streamer_followers = r.streamer_followers;
+      ups.push(u);
+    }
+    return this.upsert(ups, where);
   }
 
   get(room: Id): RoomProfile | undefined { return this.rooms.get(String(room)); }

@@ -1,9 +1,11 @@
 // In-process profile store (the embedded default): one state object per user.
+import type { RoomProfile } from '../funnel/live-index.js';
 import type { Scalar } from '../funnel/types.js';
 import { USER_COLUMNS, emptyLookup, key, type Follow, type ProfileImpression, type ProfileLookup, type ProfileStore, type UserProfile, type UserState } from './types.js';
 
 export class MemoryProfileStore implements ProfileStore {
   private readonly users = new Map<string, UserState>();
+  private readonly rooms = new Map<string, RoomProfile>();
 
   get size(): number { return this.users.size; }
 
@@ -75,6 +77,12 @@ export class MemoryProfileStore implements ProfileStore {
       profile: { ...st.profile }, streamerWatch: new Map(st.streamerWatch), followed: new Set(st.followed), categoryWatch: new Map(st.categoryWatch),
     });
   }
+
+  async saveRooms(rooms: readonly RoomProfile[]): Promise<void> {
+    for (const r of rooms) this.rooms.set(key(r.room_id), { ...r });
+  }
+
+  async loadRooms(): Promise<RoomProfile[]> { return [...this.rooms.values()].map((r) => ({ ...r })); }
 
   async close(): Promise<void> { /* nothing held */ }
 }

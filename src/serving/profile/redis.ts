@@ -2,12 +2,14 @@
 //   <prefix>u:<user>    one hash per user: ".<column>" profile fields (".known" marks a known user),
 //                       "w:<streamer>" watch seconds, "f:<streamer>" followed, "c:<category>" watch seconds
 //   <prefix>fs:<user>   set of followed streamers (the followed-and-live recall source)
+//   <prefix>rooms       one hash: room id → the room profile as JSON (the live index's state)
 // A lookup is ONE HMGET (the profile fields + the distinct pairs of the request's candidates).
 // Updates run one Lua call per impression / follow, pipelined (one round trip per batch); watch sums
 // are added as doubles and stored with 17 significant digits, so they equal the in-process store's.
 // Connection failures surface as ProfileStoreUnavailableError (the service's degraded mode).
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { RoomProfile } from '../funnel/live-index.js';
 import type { Scalar } from '../funnel/types.js';
 import { isConnectionError } from '../realtime/redis.js';
 import { ProfileInputError, ProfileStoreUnavailableError, USER_COLUMNS, emptyLookup, key, type Follow, type ProfileImpression, type ProfileLookup, type ProfileStore, type UserProfile, type UserState } from './types.js';
@@ -176,6 +178,30 @@ export class RedisProfileStore implements ProfileStore {
         if (++n % 50 === 0) { await this.exec(p); p = this.redis.pipeline(); } // small batches: each command has the command timeout
       }
       await this.exec(p);
+    });
+  }
+
+  async saveRooms(rooms: readonly RoomProfile[]): Promise<void> {
+    if (!rooms.length) return;
+    await this.guard('saveRooms', async () => {
+      for (let i = 0; i < rooms.length; i += 2000) {
+        const h: Record<string, string> = {};
+        for (const r of rooms.slice(i, i + 2000)) h[key(r.room_id)] = JSON.stringify(r);
+        await this.redis.hset(`${this.prefix}rooms`, h);
+      }
+    });
+  }
+
+  async loadRooms(): Promise<RoomProfile[]> {
+    return this.guard('loadRooms', async () => {
+      const out: RoomProfile[] = [];
+      let cursor = '0';
+      do {
+        const [next, kv] = await this.redis.hscan(`${this.prefix}rooms`, cursor, 'COUNT', 2000);
+        cursor = next;
+        for (let i = 1; i < kv.length; i += 2) out.push(JSON.parse(kv[i]!) as RoomProfile);
+      } while (cursor !== '0');
+      return out;
     });
   }
 

@@ -5,7 +5,7 @@
 // makes the pair followed). Also each user's recent sequence after the log, the last logged viewers
 // of each room, and the log's tail as events to warm the real-time counters.
 import { isStringColumn, type Column, type Table } from '../../data/table.js';
-import type { MemoryLiveIndex, RoomProfile, RoomUpdate } from '../funnel/live-index.js';
+import type { MemoryLiveIndex, RoomProfile } from '../funnel/live-index.js';
 import type { RealtimeEvent, RealtimeStore } from '../realtime/index.js';
 import { key, type ProfileStore, type UserState } from './types.js';
 
@@ -125,12 +125,7 @@ export function snapshotFromWorld(tables: { users: Table; rooms: Table; impressi
 
 /** Loads a snapshot into the service's stores: rooms into the live index, users into the profile store, sequences and the log tail into the real-time store. */
 export async function applySnapshot(s: ProfileSnapshot, to: { live: MemoryLiveIndex; profiles: ProfileStore; realtime: RealtimeStore }, chunk = 5000): Promise<{ users: number; rooms: number; sequences: number; events: number }> {
-  to.live.upsert(s.rooms.map((r) => {
-    const u: RoomUpdate = { room_id: r.room_id, streamer_id: r.streamer_id, category_id: r.category_id, start_ts: r.start_ts, end_ts: r.end_ts, room_viewers: r.room_viewers };
-    if (r.room_country !== null) u.room_country = r.room_country;
-    if (r.streamer_followers !== null) u.streamer_followers = r.streamer_followers;
-    return u;
-  }), 'snapshot rooms');
+  await to.profiles.saveRooms(to.live.load(s.rooms, 'snapshot rooms'));
   await to.profiles.loadUsers(s.users.values());
   for (const q of s.sequences.values()) await to.realtime.seedSequence(q.user, q.streamers, q.categories);
   // after each chunk a read at the chunk's last time moves its visible events into the counters, so

@@ -87,3 +87,18 @@ test('profile stores: follows, unfollows, upserts; followed streamers listed', a
 test('redis profile store: unreachable → ProfileStoreUnavailableError', async () => {
   await assert.rejects(RedisProfileStore.connect({ port: 1, connectTimeoutMs: 200 }), ProfileStoreUnavailableError);
 });
+
+test('profile stores: room profiles saved and loaded back (a restarted instance rebuilds its live index)', async () => {
+  const red = await RedisProfileStore.connect({ prefix: `${prefix}r:` });
+  opened.push(red);
+  const rooms = snap.rooms.slice(0, 2500);
+  for (const store of [new MemoryProfileStore(), red] as ProfileStore[]) {
+    assert.deepEqual(await store.loadRooms(), []);
+    await store.saveRooms(rooms);
+    await store.saveRooms([{ ...rooms[0]!, end_ts: 5, room_viewers: 7 }]);
+    const back = (await store.loadRooms()).sort((a, b) => Number(a.room_id) - Number(b.room_id));
+    assert.equal(back.length, rooms.length);
+    assert.deepEqual(back[0], { ...rooms[0]!, end_ts: 5, room_viewers: 7 });
+    assert.deepEqual(back.slice(1), [...rooms.slice(1)].sort((a, b) => Number(a.room_id) - Number(b.room_id)));
+  }
+});

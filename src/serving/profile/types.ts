@@ -5,6 +5,7 @@
 // followed (and counts once in user_follow_count). Two implementations: MemoryProfileStore
 // (in-process, the embedded default) and RedisProfileStore (ioredis, one round trip per lookup).
 import { z } from 'zod';
+import type { RoomProfile } from '../funnel/live-index.js';
 import type { Scalar } from '../funnel/types.js';
 
 const Id = z.union([z.number().finite(), z.string().min(1).max(256)]);
@@ -62,6 +63,10 @@ export interface ProfileStore {
   upsertUsers(users: readonly UserProfile[]): Promise<void>;
   /** Replaces users' whole state (snapshot loads). */
   loadUsers(states: Iterable<UserState>): Promise<void>;
+  /** Stores room profiles (the live index's state after POST /events rooms or a snapshot). */
+  saveRooms(rooms: readonly RoomProfile[]): Promise<void>;
+  /** Every stored room profile (a restarted instance rebuilds its live index from them). */
+  loadRooms(): Promise<RoomProfile[]>;
   close(): Promise<void>;
 }
 
