@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../train/trainer.js';
 import { generateWorld } from '../data/world/generate.js';
+import { Redis } from 'ioredis';
 import { tinyServeConfig } from './fine-ranker.fixtures.js';
 import { buildService, type Service } from './server.js';
 import { applySnapshot, snapshotFromWorld } from './profile/snapshot.js';
@@ -65,7 +66,7 @@ async function stopRedis(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-interface Answer { t: number; status: number; degraded?: boolean; stores?: string[]; items?: number }
+interface Answer { t: number; ms: number; status: number; degraded?: boolean; stores?: string[]; items?: number }
 
 /** `workers` concurrent request loops until stop() — every answer recorded. */
 function load(url: string, body: (i: number) => unknown, workers = 4) {
@@ -74,9 +75,10 @@ function load(url: string, body: (i: number) => unknown, workers = 4) {
   const loops = Array.from({ length: workers }, async () => {
     while (running) {
       const n = i++;
+      const t0 = Date.now();
       const r = await fetch(`${url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(n)) });
       const j = await r.json() as { degraded?: boolean; degraded_stores?: string[]; items?: unknown[] };
-      answers.push({ t: Date.now(), status: r.status, degraded: j.degraded, stores: j.degraded_stores, items: j.items?.length });
+      answers.push({ t: Date.now(), ms: Date.now() - t0, status: r.status, degraded: j.degraded, stores: j.degraded_stores, items: j.items?.length });
     }
   });
   return { answers, stop: async () => { running = false; await Promise.all(loops); } };
@@ -137,6 +139,37 @@ test('Redis killed mid-load → 200 degraded answers (defaults), recovery when i
   const refused = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
   assert.equal(refused.status, 503);
   assert.match((await refused.json() as { error: string }).error, /events not \(fully\) stored; retry: .*profile: redis profile applyImpressions failed/);
+});
+
+test('Redis hanging (CLIENT PAUSE) mid-load → the stage budgets answer in time with defaults (degraded), no 5xx; normal again after', async () => {
+  const port = await freePort();
+  const redis = await startRedis(port);
+  cleanup.push(() => stopRedis(redis));
+  const v = await buildService({ run, workers: 1, redis: { port, prefix: `lr:faults:${process.pid}:p:` }, timeouts_ms: { profile: 100, features: 100 } });
+  cleanup.push(() => v.close());
+  await applySnapshot(snap, v);
+  const url = await listen(v);
+  const admin = new Redis({ port, lazyConnect: true });
+  await admin.connect();
+  cleanup.push(() => admin.disconnect());
+  const ld = load(url, (n) => ({ user: users[n % users.length], scenario: 'home', ts: TS, size: 10 }));
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await wait(800);
+  const pausedAt = Date.now();
+  await admin.call('CLIENT', 'PAUSE', '2000', 'ALL');
+  await wait(2600);
+  await ld.stop();
+  const a = ld.answers;
+  const during = a.filter((x) => x.t > pausedAt + 400 && x.t < pausedAt + 1900), after = a.slice(-10);
+  const worst = Math.max(...during.map((x) => x.ms));
+  console.log(`# pause: ${a.length} answers, ${a.filter((x) => x.status !== 200).length} non-200; during the 2 s pause ${during.length} (degraded ${during.filter((x) => x.degraded).length}, slowest ${worst} ms); last 10 degraded ${after.filter((x) => x.degraded).length}`);
+  assert.deepEqual(a.filter((x) => x.status !== 200), [], 'every answer 200');
+  assert.ok(during.length >= 4, `answers kept coming during the pause (${during.length})`);
+  assert.ok(during.every((x) => x.degraded === true), 'answers during the pause are degraded');
+  assert.ok(worst < 1500, `a hanging store costs its budget, not the pause (slowest ${worst} ms)`);
+  assert.ok(after.every((x) => x.degraded === false), 'normal again after the pause');
+  const m = await (await fetch(`${url}/metrics`)).text();
+  assert.match(m, /liverank_stage_timeouts_total\{stage="profile"\} [1-9]/);
 });
 
 test('atomic model + fusion reload under load: every request answered 200', async () => {

@@ -143,7 +143,10 @@ export class Funnel {
 
     // 3. room profiles + pair profiles (one lookup), rows as training rows
     const tp = performance.now();
-    const pairs = await runStage(T.profile, () => this.d.profiles.lookup(req.user, recalled.map((c) => ({ streamer: c.streamer, category: c.category }))));
+    // the profile store just failed this request: do not wait for it a second time
+    const pairs = degraded.has('profile')
+      ? { ok: false as const, reason: 'error' as const, error: new Error('profile store degraded'), ms: 0 }
+      : await runStage(T.profile, () => this.d.profiles.lookup(req.user, recalled.map((c) => ({ streamer: c.streamer, category: c.category }))));
     if (pairs.ok) this.healthy('profile'); else if (!degraded.has('profile')) this.degrade('profile', pairs, degraded);
     let rows: Row[] = recalled.map((c, i) => {
       const room = this.d.live.get(c.room);
@@ -176,7 +179,7 @@ export class Funnel {
     }
 
     // 5. real-time features of the fine candidates
-    if (kept.length) {
+    if (kept.length && !degraded.has('realtime')) { // (the user's sequence read failed this request: skip the second wait)
       const rt = await runStage(T.features, () => this.d.realtime.featuresFor(req.user, kept.map((c) => ({ room: c.room, streamer: c.streamer, category: c.category })), ctx.ts));
       this.observe('features', rt.ms, timings);
       if (rt.ok) {
