@@ -128,6 +128,7 @@ test('Redis killed mid-load → 200 degraded answers (defaults), recovery when i
   assert.ok(down.every((x) => x.degraded === true), 'every answer while Redis is down is degraded');
   assert.ok(down.every((x) => x.stores?.includes('realtime') && x.stores.includes('profile')), 'both stores flagged');
   const m = await (await fetch(`${url}/metrics`)).text();
+  assert.deepEqual((await (await fetch(`${url}/health`)).json() as { stores: { degraded_since: object } }).stores.degraded_since, {}, 'health: no store degraded now');
   assert.match(m, /liverank_degraded_total\{store="realtime"\} [1-9]/);
   assert.match(m, /liverank_degraded_total\{store="profile"\} [1-9]/);
   assert.match(m, /liverank_degraded\{store="realtime"\} 0/, m.split('\n').filter((l) => l.startsWith('liverank_degraded')).join('\n'));
@@ -136,6 +137,10 @@ test('Redis killed mid-load → 200 degraded answers (defaults), recovery when i
   const ok = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
   assert.equal(ok.status, 200);
   await stopRedis(redis);
+  await fetch(`${url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: users[0], scenario: 'home', ts: TS }) });
+  const h = await (await fetch(`${url}/health`)).json() as { status: string; stores: { degraded_since: Record<string, string> } };
+  assert.equal(h.status, 'ok');
+  assert.deepEqual(Object.keys(h.stores.degraded_since).sort(), ['profile', 'realtime'], 'health names the degraded stores');
   const refused = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
   assert.equal(refused.status, 503);
   assert.match((await refused.json() as { error: string }).error, /events not \(fully\) stored; retry: .*profile: redis profile applyImpressions failed/);

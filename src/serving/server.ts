@@ -146,7 +146,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       model: { run: current.ranker.model.dir, sha256: current.ranker.model.sha256, loaded_at: current.ranker.model.loadedAt, tasks: current.ranker.tasks, columns: current.ranker.columns },
       vocab: { scenario: current.vocab.list('scenario') ?? null, country: current.vocab.list('country') ?? null },
       fusion: hot ? { path: hot.path, version: hot.version, last_error: hot.lastError } : null,
-      stores: { realtime: options.redis ? 'redis' : 'in-process', profile: options.redis ? 'redis' : 'in-process', live_rooms: live.liveProfiles(now()).length, rooms: live.size },
+      // status stays "ok" while a store is down: the service answers (degraded), so a balancer must not drain every instance
+      stores: { realtime: options.redis ? 'redis' : 'in-process', profile: options.redis ? 'redis' : 'in-process', live_rooms: live.liveProfiles(now()).length, rooms: live.size, degraded_since: funnel.degradedStores() },
       now: now(),
       reloading: reloading !== null,
     }));

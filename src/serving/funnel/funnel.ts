@@ -85,18 +85,29 @@ function contextRow(req: FunnelRequest, profile: Record<string, Scalar> | null):
 }
 
 export class Funnel {
+  private readonly failing = new Map<Store, number>();
+
+  /** Stores whose last call failed, with the time (ms) of the first failure of the current run. */
+  degradedStores(): Record<string, string> {
+    return Object.fromEntries([...this.failing].map(([s, t]) => [s, new Date(t).toISOString()]));
+  }
+
   constructor(private readonly d: FunnelDeps, private readonly o: FunnelOptions) {}
 
   get options(): FunnelOptions { return this.o; }
 
   private degrade(store: Store, out: StageOutcome<unknown>, degraded: Set<string>): void {
     degraded.add(store);
+    if (!this.failing.has(store)) this.failing.set(store, Date.now());
     this.d.metrics.degraded.inc({ store });
     this.d.metrics.degradedNow.set({ store }, 1);
     if (!out.ok && out.reason === 'timeout') this.d.metrics.stageTimeouts.inc({ stage: store });
   }
 
-  private healthy(store: Store): void { this.d.metrics.degradedNow.set({ store }, 0); }
+  private healthy(store: Store): void {
+    this.failing.delete(store);
+    this.d.metrics.degradedNow.set({ store }, 0);
+  }
 
   private observe(stage: string, ms: number, timings: Record<string, number>): void {
     timings[`${stage}_ms`] = ms;
