@@ -123,6 +123,71 @@ export class Funnel {
     return out;
   }
 
+  /** Step 1: the request's columns + the user's profile (+ sequence) as a RankContext. */
+  private async context(req: FunnelRequest, withSequence: boolean, degraded: Set<string>, timings: Record<string, number>): Promise<RankContext> {
+    const T = this.o.timeouts_ms;
+    const [up, seq] = await Promise.all([
+      runStage(T.profile, () => this.d.profiles.lookup(req.user, [])),
+      withSequence ? runStage(T.features, () => this.userSequence(req.user, req.ts)) : null,
+    ]);
+    this.observe('profile', Math.max(up.ms, seq?.ms ?? 0), timings);
+    if (up.ok) this.healthy('profile'); else this.degrade('profile', up, degraded);
+    if (seq && !seq.ok) this.degrade('realtime', seq, degraded);
+    const ctx: RankContext = { user: req.user, scenario: req.scenario, country: String(req.country ?? (up.ok ? up.value.user?.country : undefined) ?? ''), ts: req.ts, row: contextRow(req, up.ok ? up.value.user : null) };
+    if (seq?.ok) for (const [k, v] of Object.entries(seq.value)) if (!(k in req.context)) ctx.row[k] = v;
+    return ctx;
+  }
+
+  /** Step 3: room profiles (live index) + the pair columns (one profile lookup); ctx.row is not merged in. */
+  private async pairRows(ctx: RankContext, cands: readonly RecallCandidate[], degraded: Set<string>, timings: Record<string, number>): Promise<Row[]> {
+    const tp = performance.now();
+    // the profile store just failed this request: do not wait for it a second time
+    const pairs = degraded.has('profile')
+      ? { ok: false as const, reason: 'error' as const, error: new Error('profile store degraded'), ms: 0 }
+      : await runStage(this.o.timeouts_ms.profile, () => this.d.profiles.lookup(ctx.user, cands.map((c) => ({ streamer: c.streamer, category: c.category }))));
+    if (pairs.ok) this.healthy('profile'); else if (!degraded.has('profile')) this.degrade('profile', pairs, degraded);
+    const rows = cands.map((c, i) => {
+      const room = this.d.live.get(c.room);
+      const r: Row = room ? roomRow(room, ctx.ts) : { room_id: c.room, streamer_id: c.streamer, category_id: c.category };
+      r.hist_followed = pairs.ok ? pairs.value.hist_followed[i]! : null;
+      r.hist_streamer_watch_s = pairs.ok ? pairs.value.hist_streamer_watch_s[i]! : null;
+      r.hist_category_watch_s = pairs.ok ? pairs.value.hist_category_watch_s[i]! : null;
+      return r; // the request-level columns (ctx.row) are given to the rankers once, as the base of every row
+    });
+    this.observe('pairs', performance.now() - tp, timings);
+    return rows;
+  }
+
+  /** Step 5: the real-time store's counter and sequence columns into the rows (in place). */
+  private async addRealtime(ctx: RankContext, cands: readonly RecallCandidate[], rows: Row[], degraded: Set<string>, timings: Record<string, number>): Promise<void> {
+    if (!cands.length || degraded.has('realtime')) return; // (the user's sequence read failed this request: skip the second wait)
+    const rt = await runStage(this.o.timeouts_ms.features, () => this.d.realtime.featuresFor(ctx.user, cands.map((c) => ({ room: c.room, streamer: c.streamer, category: c.category })), ctx.ts));
+    this.observe('features', rt.ms, timings);
+    if (!rt.ok) { this.degrade('realtime', rt, degraded); return; }
+    this.healthy('realtime');
+    const cols = Object.entries(rt.value.columns);
+    rows.forEach((r, i) => { for (const [name, c] of cols) if (!(name in ctx.row)) r[name] = c[i] as Scalar; });
+  }
+
+  /**
+   * The rows the fine ranker would score for these live rooms (steps 1, 3 and 5 without recall and
+   * coarse): each row is `{...room + pair + real-time columns, ...ctx.row}` (what `rank` builds). For
+   * parity checks and explanations.
+   */
+  async assemble(req: FunnelRequest, rooms: readonly Id[]): Promise<{ rows: Row[]; degraded: string[] }> {
+    const degraded = new Set<string>();
+    const timings: Record<string, number> = {};
+    const ctx = await this.context(req, false, degraded, timings);
+    const cands = rooms.map((room): RecallCandidate => {
+      const r = this.d.live.get(room);
+      if (!r) throw new Error(`assemble: room ${String(room)} is not in the live index`);
+      return { room: r.room_id, streamer: r.streamer_id, category: r.category_id, score: 0, source: 'given' };
+    });
+    const rows = await this.pairRows(ctx, cands, degraded, timings);
+    await this.addRealtime(ctx, cands, rows, degraded, timings);
+    return { rows: rows.map((r) => ({ ...r, ...ctx.row })), degraded: [...degraded] };
+  }
+
   async rank(req: FunnelRequest, ranker: FineRanker, fusion: FusionConfig | null): Promise<FunnelResult> {
     const t0 = performance.now();
     const T = this.o.timeouts_ms;
@@ -130,15 +195,7 @@ export class Funnel {
     const degraded = new Set<string>(), fallbacks = new Set<string>();
 
     // 1. user profile (+ the user's recent sequence when a recall model reads it)
-    const [up, seq] = await Promise.all([
-      runStage(T.profile, () => this.d.profiles.lookup(req.user, [])),
-      this.d.recaller !== this.d.fallback ? runStage(T.features, () => this.userSequence(req.user, req.ts)) : null,
-    ]);
-    this.observe('profile', Math.max(up.ms, seq?.ms ?? 0), timings);
-    if (up.ok) this.healthy('profile'); else this.degrade('profile', up, degraded);
-    if (seq && !seq.ok) this.degrade('realtime', seq, degraded);
-    const ctx: RankContext = { user: req.user, scenario: req.scenario, country: String(req.country ?? (up.ok ? up.value.user?.country : undefined) ?? ''), ts: req.ts, row: contextRow(req, up.ok ? up.value.user : null) };
-    if (seq?.ok) for (const [k, v] of Object.entries(seq.value)) if (!(k in req.context)) ctx.row[k] = v;
+    const ctx = await this.context(req, this.d.recaller !== this.d.fallback, degraded, timings);
 
     // 2. recall (only live rooms), fallback list when late or failing
     let rec = await runStage(T.recall, (signal) => this.d.recaller.retrieve(ctx, this.o.recall_k, signal));
@@ -153,21 +210,7 @@ export class Funnel {
     const recalled = rec.value.candidates.filter((c) => this.d.live.isLive(c.room, ctx.ts));
 
     // 3. room profiles + pair profiles (one lookup), rows as training rows
-    const tp = performance.now();
-    // the profile store just failed this request: do not wait for it a second time
-    const pairs = degraded.has('profile')
-      ? { ok: false as const, reason: 'error' as const, error: new Error('profile store degraded'), ms: 0 }
-      : await runStage(T.profile, () => this.d.profiles.lookup(req.user, recalled.map((c) => ({ streamer: c.streamer, category: c.category }))));
-    if (pairs.ok) this.healthy('profile'); else if (!degraded.has('profile')) this.degrade('profile', pairs, degraded);
-    let rows: Row[] = recalled.map((c, i) => {
-      const room = this.d.live.get(c.room);
-      const r: Row = room ? roomRow(room, ctx.ts) : { room_id: c.room, streamer_id: c.streamer, category_id: c.category };
-      r.hist_followed = pairs.ok ? pairs.value.hist_followed[i]! : null;
-      r.hist_streamer_watch_s = pairs.ok ? pairs.value.hist_streamer_watch_s[i]! : null;
-      r.hist_category_watch_s = pairs.ok ? pairs.value.hist_category_watch_s[i]! : null;
-      return r; // the request-level columns (ctx.row) are given to the rankers once, as the base of every row
-    });
-    this.observe('pairs', performance.now() - tp, timings);
+    let rows = await this.pairRows(ctx, recalled, degraded, timings);
     let kept: RecallCandidate[] = recalled;
 
     // 4. coarse ranking to coarse_k (skipped when none is configured or it is late: recall order)
@@ -190,15 +233,7 @@ export class Funnel {
     }
 
     // 5. real-time features of the fine candidates
-    if (kept.length && !degraded.has('realtime')) { // (the user's sequence read failed this request: skip the second wait)
-      const rt = await runStage(T.features, () => this.d.realtime.featuresFor(req.user, kept.map((c) => ({ room: c.room, streamer: c.streamer, category: c.category })), ctx.ts));
-      this.observe('features', rt.ms, timings);
-      if (rt.ok) {
-        this.healthy('realtime');
-        const cols = Object.entries(rt.value.columns);
-        rows.forEach((r, i) => { for (const [name, c] of cols) if (!(name in ctx.row)) r[name] = c[i] as Scalar; });
-      } else if (!degraded.has('realtime')) this.degrade('realtime', rt, degraded);
-    }
+    await this.addRealtime(ctx, kept, rows, degraded, timings);
 
     let items: RankedItem[] = [];
     let rr: FunnelResult['rerank'] = { search: 'ok', violations: 0 };

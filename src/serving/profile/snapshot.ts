@@ -127,7 +127,6 @@ export function snapshotFromWorld(tables: { users: Table; rooms: Table; impressi
 export async function applySnapshot(s: ProfileSnapshot, to: { live: MemoryLiveIndex; profiles: ProfileStore; realtime: RealtimeStore }, chunk = 5000): Promise<{ users: number; rooms: number; sequences: number; events: number }> {
   await to.profiles.saveRooms(to.live.load(s.rooms, 'snapshot rooms'));
   await to.profiles.loadUsers(s.users.values());
-  for (const q of s.sequences.values()) await to.realtime.seedSequence(q.user, q.streamers, q.categories);
   // after each chunk a read at the chunk's last time moves its visible events into the counters, so
   // the backlog is promoted in steps during the load (not in one huge call, nor in the first request)
   const anyUser = s.tail[0]?.user ?? s.sequences.values().next().value?.user;
@@ -137,5 +136,7 @@ export async function applySnapshot(s: ProfileSnapshot, to: { live: MemoryLiveIn
     await to.realtime.featuresFor(anyUser!, [], part[part.length - 1]!.ts);
   }
   if (anyUser !== undefined) await to.realtime.featuresFor(anyUser, [], s.lastTs);
+  // the sequences last: replaying the tail pushed its effective views, the snapshot's lists already hold them
+  for (const q of s.sequences.values()) await to.realtime.seedSequence(q.user, q.streamers, q.categories);
   return { users: s.users.size, rooms: s.rooms.length, sequences: s.sequences.size, events: s.tail.length };
 }
