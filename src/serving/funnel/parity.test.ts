@@ -4,6 +4,7 @@
 // request, room, history and sequence columns; the history wherever the snapshot's log showed the
 // key), then the impression is sent to POST /events. room_viewers is left out: serving knows the last
 // logged value, the log the value at the impression. (Counter features: realtime/golden.test.ts.)
+// In-process and on the Redis server at 127.0.0.1:6379.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { train } from '../../train/trainer.js';
 import { generateWorld } from '../../data/world/generate.js';
 import { isStringColumn, sliceTable } from '../../data/table.js';
 import { tinyServeConfig } from '../fine-ranker.fixtures.js';
-import { buildService } from '../server.js';
+import { buildService, type Service } from '../server.js';
+import type { RedisRealtimeStore } from '../realtime/index.js';
+import type { RedisProfileStore } from '../profile/redis.js';
 import { applySnapshot, snapshotFromWorld } from '../profile/snapshot.js';
 
 const run = mkdtempSync(join(tmpdir(), 'lr-parity-'));
@@ -21,15 +24,22 @@ await train(tinyServeConfig(), { out: run, verbose: false });
 const w = generateWorld({ impressions: 6000, seed: 5, usersPerImpression: 0.02, liveRoomsPerMillionPerDay: 100_000 });
 const CUT = 3000, END = 3600;
 const snap = snapshotFromWorld({ users: w.users, rooms: w.rooms, impressions: sliceTable(w.impressions, 0, CUT) }, { warmSeconds: 1e9 });
-const v = await buildService({ run, workers: 1 });
-after(() => v.close());
-await applySnapshot(snap, v);
+const services: Service[] = [];
+after(async () => {
+  for (const v of services) {
+    if (v.options.redis) { await (v.realtime as RedisRealtimeStore).clear(); await (v.profiles as RedisProfileStore).clear(); }
+    await v.close();
+  }
+});
 
 const col = (n: string) => w.impressions.columns[n]!;
 const at = (n: string, i: number) => { const c = col(n); const x = c[i]!; return isStringColumn(c) ? x : Number.isNaN(x as number) ? null : x; };
 const close = (a: unknown, b: unknown) => typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 2e-6 * Math.max(1, Math.abs(b));
 
-test('funnel rows = logged rows for the replayed impressions (profiles, room, request, history, sequences)', async () => {
+for (const store of ['in-process', 'redis'] as const) test(`funnel rows = logged rows for the replayed impressions (profiles, room, request, history, sequences), ${store} stores`, async () => {
+  const v = await buildService({ run, workers: 1, ...(store === 'redis' ? { redis: { prefix: `lr:test:${process.pid}:${Date.now()}:parity:` } } : {}) });
+  services.push(v);
+  await applySnapshot(snap, v);
   const EXACT = ['user_id', 'scenario', 'country', 'user_age', 'user_gender', 'user_device', 'user_activity', 'hour', 'position', 'ts',
     'room_id', 'streamer_id', 'category_id', 'room_country', 'streamer_followers', 'room_live_s'];
   const seenPair = new Set<string>(), seenCat = new Set<string>(), seenUser = new Set<number>();
@@ -62,6 +72,6 @@ test('funnel rows = logged rows for the replayed impressions (profiles, room, re
     const res = await v.app.inject({ method: 'POST', url: '/events', payload: { impressions: [ev] } });
     assert.equal(res.statusCode, 200, res.body);
   }
-  console.log(`# parity: ${n.rows} rows; history checked on ${n.pairs} pairs, ${n.cats} categories, ${n.seqs} users (sequences)`);
+  console.log(`# parity (${store}): ${n.rows} rows; history checked on ${n.pairs} pairs, ${n.cats} categories, ${n.seqs} users (sequences)`);
   assert.ok(n.pairs > 50 && n.cats > 200 && n.seqs > 400, JSON.stringify(n));
 });
