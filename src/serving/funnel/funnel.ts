@@ -158,15 +158,18 @@ export class Funnel {
     return rows;
   }
 
-  /** Step 5: the real-time store's counter and sequence columns into the rows (in place). */
-  private async addRealtime(ctx: RankContext, cands: readonly RecallCandidate[], rows: Row[], degraded: Set<string>, timings: Record<string, number>): Promise<void> {
-    if (!cands.length || degraded.has('realtime')) return; // (the user's sequence read failed this request: skip the second wait)
+  /** Step 5: the real-time store's counter and sequence columns of these candidates (null when degraded). */
+  private async realtimeColumns(ctx: RankContext, cands: readonly RecallCandidate[], degraded: Set<string>, timings: Record<string, number>): Promise<[string, ArrayLike<unknown>][] | null> {
+    if (!cands.length || degraded.has('realtime')) return null; // (the user's sequence read failed this request: skip the second wait)
     const rt = await runStage(this.o.timeouts_ms.features, () => this.d.realtime.featuresFor(ctx.user, cands.map((c) => ({ room: c.room, streamer: c.streamer, category: c.category })), ctx.ts));
     this.observe('features', rt.ms, timings);
-    if (!rt.ok) { this.degrade('realtime', rt, degraded); return; }
+    if (!rt.ok) { this.degrade('realtime', rt, degraded); return null; }
     this.healthy('realtime');
-    const cols = Object.entries(rt.value.columns);
-    rows.forEach((r, i) => { for (const [name, c] of cols) if (!(name in ctx.row)) r[name] = c[i] as Scalar; });
+    return Object.entries(rt.value.columns);
+  }
+
+  private addRealtime(ctx: RankContext, rows: Row[], cols: [string, ArrayLike<unknown>][] | null): void {
+    if (cols) rows.forEach((r, i) => { for (const [name, c] of cols) if (!(name in ctx.row)) r[name] = c[i] as Scalar; });
   }
 
   /**
@@ -184,7 +187,7 @@ export class Funnel {
       return { room: r.room_id, streamer: r.streamer_id, category: r.category_id, score: 0, source: 'given' };
     });
     const rows = await this.pairRows(ctx, cands, degraded, timings);
-    await this.addRealtime(ctx, cands, rows, degraded, timings);
+    this.addRealtime(ctx, rows, await this.realtimeColumns(ctx, cands, degraded, timings));
     return { rows: rows.map((r) => ({ ...r, ...ctx.row })), degraded: [...degraded] };
   }
 
@@ -209,31 +212,32 @@ export class Funnel {
     if (!rec.ok) throw rec.reason === 'error' ? rec.error : new Error(`recall exceeded its budget of ${T.recall} ms and so did the fallback`);
     const recalled = rec.value.candidates.filter((c) => this.d.live.isLive(c.room, ctx.ts));
 
-    // 3. room profiles + pair profiles (one lookup), rows as training rows
-    let rows = await this.pairRows(ctx, recalled, degraded, timings);
-    let kept: RecallCandidate[] = recalled;
-
-    // 4. coarse ranking to coarse_k (skipped when none is configured or it is late: recall order)
-    const coarseIn = rows.length;
-    if (rows.length > this.o.coarse_k) {
+    // 3.–5. room + pair profiles, coarse to coarse_k, real-time features of the survivors. Without a
+    // coarse stage (or nothing to cut) the survivors are known now: pairs and real-time run in parallel.
+    const coarseIn = recalled.length;
+    let rows: Row[];
+    let kept: RecallCandidate[];
+    if (!this.d.coarse || recalled.length <= this.o.coarse_k) {
+      kept = recalled.slice(0, this.o.coarse_k);
+      const [r, cols] = await Promise.all([this.pairRows(ctx, kept, degraded, timings), this.realtimeColumns(ctx, kept, degraded, timings)]);
+      rows = r;
+      this.addRealtime(ctx, rows, cols);
+    } else {
+      const all = await this.pairRows(ctx, recalled, degraded, timings);
       let order: number[] | null = null;
-      if (this.d.coarse) {
-        const cs = await runStage(T.coarse, (signal) => this.d.coarse!.score(ctx, rows, signal));
-        this.observe('coarse', cs.ms, timings);
-        if (cs.ok) order = topK(cs.value, this.o.coarse_k);
-        else {
-          fallbacks.add('coarse');
-          this.d.metrics.fallbacks.inc({ stage: 'coarse' });
-          if (cs.reason === 'timeout') this.d.metrics.stageTimeouts.inc({ stage: 'coarse' });
-        }
+      const cs = await runStage(T.coarse, (signal) => this.d.coarse!.score(ctx, all, signal));
+      this.observe('coarse', cs.ms, timings);
+      if (cs.ok) order = topK(cs.value, this.o.coarse_k);
+      else {
+        fallbacks.add('coarse');
+        this.d.metrics.fallbacks.inc({ stage: 'coarse' });
+        if (cs.reason === 'timeout') this.d.metrics.stageTimeouts.inc({ stage: 'coarse' });
       }
       order ??= Array.from({ length: this.o.coarse_k }, (_, i) => i);
-      rows = order.map((i) => rows[i]!);
+      rows = order.map((i) => all[i]!);
       kept = order.map((i) => recalled[i]!);
+      this.addRealtime(ctx, rows, await this.realtimeColumns(ctx, kept, degraded, timings));
     }
-
-    // 5. real-time features of the fine candidates
-    await this.addRealtime(ctx, kept, rows, degraded, timings);
 
     let items: RankedItem[] = [];
     let rr: FunnelResult['rerank'] = { search: 'ok', violations: 0 };
