@@ -40,6 +40,9 @@ test('OnnxCoarseScorer: ctx.row + candidate rows score like the run\'s exported 
       for (let i = 0; i < 40; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-6, `row ${i}: ${got[i]} vs ${want[i]}`);
       assert.ok(new Set(Array.from(got)).size > 1, 'candidates must get different scores');
       assert.deepEqual(Array.from(await scorer.score(ctx, [])), []);
+      // a column the model reads that neither the request nor any candidate carries is named
+      const noViewers = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'room_viewers')) as Record<string, Scalar>);
+      await assert.rejects(scorer.score(ctx, noViewers), /no candidate row carries column\(s\) room_viewers/);
       const ac = new AbortController(); ac.abort();
       await assert.rejects(scorer.score(ctx, rows, ac.signal), /aborted/);
     } finally { await scorer.dispose(); }

@@ -38,7 +38,14 @@ export class OnnxCoarseScorer implements CoarseScorerShape {
     if (signal?.aborted) throw new Error('coarse ranking aborted');
     if (rows.length === 0) return new Float64Array(0);
     const base: Row = { ...ctx.row, ts: ctx.ts, scenario: ctx.scenario, country: ctx.country };
-    const merged: Row[] = rows.map((r) => ({ ...base, ...r }));
+    // Only the columns the model reads, in one key order: rows of one shape (a spread of every
+    // column made lookups ~10× slower: 17 ms instead of 2 ms for 500 candidates).
+    const cols = this.ranker.columns;
+    const merged: Row[] = rows.map((r) => {
+      const o: Row = {};
+      for (const c of cols) { const v = r[c] !== undefined ? r[c] : base[c]; if (v !== undefined) o[c] = v; } // absent everywhere: FineRanker names it
+      return o;
+    });
     const r = await this.ranker.score(merged);
     if (signal?.aborted) throw new Error('coarse ranking aborted');
     const p = r.preds[this.task];
