@@ -38,8 +38,8 @@ export class OnnxCoarseScorer implements CoarseScorerShape {
     if (signal?.aborted) throw new Error('coarse ranking aborted');
     if (rows.length === 0) return new Float64Array(0);
     const base: Row = { ...ctx.row, ts: ctx.ts, scenario: ctx.scenario, country: ctx.country };
-    // Only the columns the model reads, in one key order: rows of one shape (a spread of every
-    // column made lookups ~10× slower: 17 ms instead of 2 ms for 500 candidates).
+    // Only the columns the model reads, key by key in one order: an object spread of every column
+    // ({ ...base, ...r }, ~45 keys) costs ~30 µs a row — 15 ms of a 17 ms request of 500 candidates.
     const cols = this.ranker.columns;
     const merged: Row[] = rows.map((r) => {
       const o: Row = {};
