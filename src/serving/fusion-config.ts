@@ -14,8 +14,10 @@ const Term = z.strictObject({
   weight: nonNeg,
   power: nonNeg.default(1),
   base: z.number().finite().positive().default(1),
+  /** Outputs below this are raised to it (a log1p-seconds regression head can dip below 0); absent = such outputs are refused. */
+  floor: nonNeg.optional(),
 });
-const TermOverride = z.strictObject({ weight: nonNeg.optional(), power: nonNeg.optional(), base: z.number().finite().positive().optional() });
+const TermOverride = z.strictObject({ weight: nonNeg.optional(), power: nonNeg.optional(), base: z.number().finite().positive().optional(), floor: nonNeg.optional() });
 
 const Gate = z.strictObject({ task: z.string().min(1), power: nonNeg.default(1) });
 
@@ -41,7 +43,7 @@ export const FusionFileSchema = z.strictObject({
   scenarios: z.record(z.string().min(1), ScenarioOverride).optional(),
 });
 
-export interface FusionTerm { task: string; weight: number; power: number; base: number }
+export interface FusionTerm { task: string; weight: number; power: number; base: number; floor?: number }
 export interface FusionParams {
   form: 'multiplicative' | 'additive';
   gate: { task: string; power: number } | null;
@@ -92,7 +94,8 @@ function mergeFusion(base: FusionParams, o: Override): FusionParams {
     if (t === null) { terms.delete(task); continue; }
     const prev = terms.get(task);
     if (!prev && t.weight === undefined) throw new FusionConfigError(`terms.${task}.weight: required for a task not in the default terms`);
-    terms.set(task, { task, weight: t.weight ?? prev!.weight, power: t.power ?? prev?.power ?? 1, base: t.base ?? prev?.base ?? 1 });
+    const floor = t.floor ?? prev?.floor;
+    terms.set(task, { task, weight: t.weight ?? prev!.weight, power: t.power ?? prev?.power ?? 1, base: t.base ?? prev?.base ?? 1, ...(floor === undefined ? {} : { floor }) });
   }
   return {
     form: o.form ?? base.form,

@@ -99,6 +99,21 @@ test('bad task outputs throw naming candidate and task', () => {
   assert.throws(() => fuseColumns(p, { click: [0.1], ev: [0.1], gift: [] }, 1), /"gift" has 0 rows/);
 });
 
+test('a term floor raises finite outputs below it, keeps NaN an error, and merges per scenario', () => {
+  const cfg = buildFusionConfig({ ...base, fusion: { ...base.fusion, terms: { ev: { weight: 3, floor: 0 }, gift: base.fusion.terms.gift } },
+    scenarios: { s: { terms: { ev: { weight: 1 } } } } });
+  const p = cfg.defaults.fusion;
+  // ev = -0.014 (a log1p-seconds head dipping below 0) scores as ev = 0.
+  assert.equal(fuseOne(p, { click: 0.2, ev: -0.014, gift: 0.1 }), fuseOne(p, { click: 0.2, ev: 0, gift: 0.1 }));
+  assert.ok(fuseOne(p, { click: 0.2, ev: 0.5, gift: 0.1 }) > fuseOne(p, { click: 0.2, ev: 0, gift: 0.1 }));
+  assert.throws(() => fuseOne(p, { click: 0.2, ev: NaN, gift: 0.1 }), /task "ev" = NaN/);
+  // gift has no floor: a negative gift is still refused.
+  assert.throws(() => fuseOne(p, { click: 0.2, ev: 0.1, gift: -0.1 }), /task "gift" = -0.1/);
+  const ev = cfg.forScenario('s').fusion.terms.find((t) => t.task === 'ev');
+  assert.deepEqual(ev, { task: 'ev', weight: 1, power: 1, base: 1, floor: 0 });
+  assert.throws(() => buildFusionConfig({ ...base, fusion: { ...base.fusion, terms: { ev: { weight: 1, floor: -1 } } } }), /floor/);
+});
+
 test('fuseColumns equals fuse row by row', () => {
   const p = buildFusionConfig(base).defaults.fusion;
   const rows = [{ click: 0.1, ev: 0.2, gift: 0.3 }, { click: 0.9, ev: 0, gift: 0 }];

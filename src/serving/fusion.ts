@@ -4,7 +4,8 @@
 // With w ≥ 0, α ≥ 0, base > 0 (enforced by the config) both forms are non-decreasing in every p_i,
 // and with every w = 0 the multiplicative form is p_ctr^a, i.e. CTR order.
 // Inputs must be finite and ≥ 0 (probabilities, or a non-negative value such as log1p watch seconds);
-// anything else throws FusionInputError naming the candidate and the task.
+// anything else throws FusionInputError naming the candidate and the task — unless the term has a
+// `floor`, which raises finite outputs below it to it.
 import type { FusionParams } from './fusion-config.js';
 
 export class FusionInputError extends Error {
@@ -14,8 +15,9 @@ export class FusionInputError extends Error {
 /** Task outputs of one candidate, by task name. */
 export type TaskScores = Readonly<Record<string, number>>;
 
-function read(scores: TaskScores, task: string, at: number): number {
-  const v = scores[task];
+function read(scores: TaskScores, task: string, at: number, floor?: number): number {
+  const raw = scores[task];
+  const v = floor !== undefined && typeof raw === 'number' && Number.isFinite(raw) && raw < floor ? floor : raw;
   if (v === undefined) throw new FusionInputError(`candidate ${at}: task "${task}" is missing from the ranker outputs (has: ${Object.keys(scores).join(', ') || 'none'})`);
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new FusionInputError(`candidate ${at}: task "${task}" = ${String(v)}; expected a finite number ≥ 0`);
   return v;
@@ -25,11 +27,11 @@ function read(scores: TaskScores, task: string, at: number): number {
 export function fuseOne(p: FusionParams, scores: TaskScores, at = 0): number {
   if (p.form === 'additive') {
     let s = 0;
-    for (const t of p.terms) s += t.weight * Math.pow(read(scores, t.task, at), t.power);
+    for (const t of p.terms) s += t.weight * Math.pow(read(scores, t.task, at, t.floor), t.power);
     return s;
   }
   let s = p.gate ? Math.pow(read(scores, p.gate.task, at), p.gate.power) : 1;
-  for (const t of p.terms) s *= Math.pow(t.base + t.weight * read(scores, t.task, at), t.power);
+  for (const t of p.terms) s *= Math.pow(t.base + t.weight * read(scores, t.task, at, t.floor), t.power);
   return s;
 }
 

@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseFusionConfig } from '../../serving/fusion-config.js';
 import { fusionSearch, frontierTable, frontierTsv } from '../../serving/fusion-search.js';
 import { loadScoredCsv, parseGrid, parsePairs } from '../../serving/fusion-search-input.js';
+import { frontierChart } from '../../serving/fusion-plot.js';
+import { renderChart } from '../../diagnostics/report/render.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -23,7 +25,11 @@ export function register(program: Command): void {
     .option('--request <column>', 'request id column', 'request_id')
     .option('--top-k <n>', 'items per request that count', '10')
     .option('--out <tsv>', 'also write the table as TSV')
-    .action((o: { scored: string; config: string; scenario?: string; grid: string[]; outcome: string[]; pred: string[]; request: string; topK: string; out?: string }) => {
+    .option('--plot <svg>', 'also write the frontier as an SVG chart (--x and --y name two outcomes)')
+    .option('--x <outcome>', 'plot: outcome on the x axis (default: the first --outcome)')
+    .option('--y <outcome>', 'plot: outcome on the y axis (default: the second --outcome)')
+    .option('--size <outcome>', 'plot: outcome shown as the dot size')
+    .action(async (o: { scored: string; config: string; scenario?: string; grid: string[]; outcome: string[]; pred: string[]; request: string; topK: string; out?: string; plot?: string; x?: string; y?: string; size?: string }) => {
       let text: string;
       try { text = readFileSync(o.config, 'utf8'); } catch (e) { throw new Error(`--config ${o.config}: ${(e as Error).message}`); }
       const cfg = parseFusionConfig(text, o.config);
@@ -43,5 +49,13 @@ export function register(program: Command): void {
       const table = frontierTable(rows);
       process.stdout.write(`${data.n} rows, top ${topK} per request; * = on the frontier (no point is ≥ on every outcome and > on one)\n${table}`);
       if (o.out) writeFileSync(o.out, frontierTsv(rows));
+      if (o.plot) {
+        const names = Object.keys(outcomes);
+        const x = o.x ?? names[0]!, y = o.y ?? names[1] ?? names[0]!;
+        const warnings: string[] = [];
+        writeFileSync(o.plot, await renderChart(frontierChart(rows, x, y, o.size), warnings));
+        for (const w of warnings) process.stderr.write(`${w}\n`);
+        process.stdout.write(`wrote ${o.plot}\n`);
+      }
     });
 }
