@@ -43,6 +43,8 @@ const dataSchema = z.discriminatedUnion('source', [
     logging_streamer_noise: z.number().nonnegative().optional(),
     /** Write the counterfactual truth (p_click_relevance, click_at_top, p_examine) under the random policy too (docs/world.md §12); the biased policy always writes it. */
     counterfactual_truth: z.boolean().optional(),
+    /** Drift over the days: true (defaults) or drift options (docs/world.md "Drift", src/data/world/drift.ts); checked by the world. */
+    drift: z.union([z.boolean(), z.record(z.string(), z.number())]).optional(),
     /** Read a generated world file instead of generating in memory. */
     path: z.string().optional(),
     /** 'time': train on the earliest rows, test on the latest (no leakage of the future); 'random'. */

@@ -33,9 +33,10 @@ export function register(program: Command): void {
     .option('--logging-policy <kind>', `${LOGGING_POLICIES.join(' | ')}: biased orders each request by a noisy estimate of relevance and writes the counterfactual truth (docs/world.md §12)`, 'random')
     .option('--logging-noise <sd>', `biased policy: sd of its per-proposal error on the click logit (default ${BIASED_LOG.noise})`)
     .option('--logging-streamer-noise <sd>', `biased policy: sd of its persistent per-streamer error on the click logit (default ${BIASED_LOG.streamerNoise})`)
+    .option('--drift', 'drifting world: category appeal moves day by day, new streamers are born each day (docs/world.md "Drift")')
     .option('-o, --out <path>', 'impressions file; .parquet, .csv or .jsonl (side tables and meta.json go next to it)', 'data/generated/world.parquet')
     .option('-q, --quiet', 'no progress line or summary table')
-    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string; usersPerImpression?: string; heterogeneity: string; loggingPolicy: string; loggingNoise?: string; loggingStreamerNoise?: string }) => {
+    .action(async (o: { impressions: string; seed: string; days: string; out: string; quiet?: boolean; liveRooms?: string; usersPerImpression?: string; heterogeneity: string; loggingPolicy: string; loggingNoise?: string; loggingStreamerNoise?: string; drift?: boolean }) => {
       const impressions = posInt(o.impressions, '--impressions', 1000);
       const seed = posInt(o.seed, '--seed', 0);
       const days = posInt(o.days, '--days', 1);
@@ -55,7 +56,7 @@ export function register(program: Command): void {
       const say = (s: string) => { if (!o.quiet) process.stderr.write(s); };
       const t0 = Date.now();
       const world = generateWorld({
-        impressions, seed, days, liveRoomsPerMillionPerDay, usersPerImpression, heterogeneity, loggingPolicy, loggingNoise, loggingStreamerNoise,
+        impressions, seed, days, liveRoomsPerMillionPerDay, usersPerImpression, heterogeneity, loggingPolicy, loggingNoise, loggingStreamerNoise, ...(o.drift ? { drift: true } : {}),
         onProgress: (done, total) => say(`\rgenerating: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} impressions (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
       });
       say(`\ngenerated ${impressions.toLocaleString('en-US')} impressions, ${world.meta.sizes.users.toLocaleString('en-US')} users, `

@@ -6,6 +6,8 @@ import { viewersAt, type Sessions, type Streamers, type Users } from './populati
 import type { History } from './history.js';
 import { computeTruth, type TruthInput, type TruthOutput } from './truth.js';
 import { computeTruthHetero, type HeteroModel } from './hetero.js';
+import type { LongHistory } from './long-history.js';
+import type { DriftModel } from './drift.js';
 
 /** Value names of the users' demographic codes (the users table's order). */
 export const AGES = ['18-24', '25-34', '35-44', '45+']; export const GENDERS = ['f', 'm', 'u']; export const DEVICES = ['android', 'ios'];
@@ -16,6 +18,10 @@ export interface WorldState {
   se: Sessions;
   hist: History;
   hetero: HeteroModel | null;
+  /** Long behaviour histories (docs/world.md §14), when on: the truth's long-term term. */
+  long?: LongHistory | null;
+  /** The drifting world's appeal schedule (docs/world.md "Drift"), when on. */
+  drift?: DriftModel;
 }
 
 /** Who sees the room when: user index u, scenario index g, country index k, hour of day, world time t. */
@@ -37,9 +43,10 @@ export function describeRoom(w: WorldState, v: Viewing, room: number, p: number,
   out.viewers = viewersAt(se, room, v.t);
   out.followed = hist.followed(slot);
   out.sw = hist.streamerWatch(slot);
-  x.scenario = v.g; x.position = p; x.country = v.k; x.category = c; x.affinity = users.affinity[v.u * CATEGORIES.length + c]!;
+  x.scenario = v.g; x.position = p; x.country = v.k; x.category = c; x.affinity = users.affinity[v.u * CATEGORIES.length + c]! + (w.drift ? w.drift.shiftAt(c, v.t) : 0);
   x.followed = out.followed; x.streamerWatchS = out.sw; x.followers = st.followers[s]!; x.viewers = out.viewers;
   x.sameCountry = st.country[s] === v.k ? 1 : 0; x.activityZ = users.activityZ[v.u]!; x.seqHits = hist.seqHits(v.u, c);
   x.hour = v.hour; x.style = st.style[s]!; x.quality = st.quality[s]!;
+  if (w.long) x.longTerm = w.long.longTerm(v.u, s, c);
   if (w.hetero) computeTruthHetero(x, tr, w.hetero); else computeTruth(x, tr);
 }

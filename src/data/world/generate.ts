@@ -16,6 +16,9 @@ import { BIASED_LOG, BiasedLogger, logit, parseLoggingNoise, parseLoggingPolicy,
 import { buildRoomsTable, buildUsersTable } from './sidetables.js';
 import { AGES, DEVICES, GENDERS, describeRoom, emptyRoomView, type Viewing, type WorldState } from './describe.js';
 import { RequestSampler, type RequestOptions } from './requests.js';
+import { longHistoryFor, type LongHistoryOptions } from './long-history.js';
+import type { BehaviorLog } from '../../features/behavior/log.js';
+import { driftModel, type DriftMeta, type DriftOption } from './drift.js';
 
 export interface WorldOptions {
   /** Number of impressions (default 1 000 000). Users, streamers and live rooms scale with it. */
@@ -64,6 +67,17 @@ export interface WorldOptions {
    * Takes none of the world's random draws: every other output is byte-identical.
    */
   requests?: RequestOptions;
+  /**
+   * Drift over the days (docs/world.md "Drift", src/data/world/drift.ts): category appeal moves
+   * (seeded random walk + rise-and-fall trends) and new streamers are born each day. Off by default.
+   */
+  drift?: DriftOption;
+  /**
+   * Long behaviour histories (docs/world.md §14, src/data/world/long-history.ts): a per-user log of up
+   * to max_len past behaviours (World.behaviors) whose old part reveals dormant interests that raise
+   * the truth. Off by default (the world is then unchanged); `true` = the defaults.
+   */
+  longHistory?: LongHistoryOptions | boolean;
   /** Called every ~5 % with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -74,6 +88,10 @@ export interface WorldMeta {
   heterogeneity?: HeteroSpec;
   /** The biased logging policy and its exact examination curves (absent in today's world). */
   loggingPolicy?: BiasedLogMeta;
+  /** The drift schedule (absent without drift). */
+  drift?: DriftMeta;
+  /** Long histories: options, effects and realised sizes (absent without long_history). */
+  longHistory?: ReturnType<import('./long-history.js').LongHistory['meta']>;
   sizes: { users: number; streamers: number; rooms: number; avgLiveRooms: number; seqLen: number };
   countries: string[];
   categories: string[];
@@ -102,6 +120,8 @@ export interface World {
   meta: WorldMeta;
   /** Request snapshots, when `requests` was given (src/data/world/requests.ts). */
   requests?: Table;
+  /** The per-user behaviour log, when `longHistory` was given (src/features/behavior/log.ts). */
+  behaviors?: BehaviorLog;
 }
 
 export const DEFAULT_START_TS = 1704067200;
@@ -138,12 +158,15 @@ export function generateWorld(opts: WorldOptions = {}): World {
   const users = makeUsers(nUsers, N / days, latent, rUsers);
   const liveRooms = opts.liveRoomsPerMillionPerDay ?? P.liveRoomsPerMillionPerDay;
   if (!(liveRooms > 0)) throw new Error(`world: liveRoomsPerMillionPerDay must be > 0, got ${liveRooms}`);
-  const st = makeStreamers(streamerCount(N, days, liveRooms), rStreamers);
-  const se = makeSessions(st, days, rSessions);
+  const st0 = makeStreamers(streamerCount(N, days, liveRooms), rStreamers);
+  const drift = driftModel(opts.drift, seed, days, st0);
+  const st = drift ? drift.streamers : st0;
+  const se = drift ? drift.sessions(makeSessions(st, days, rSessions)) : makeSessions(st, days, rSessions);
   const hist = new History(nUsers, st.extId, P.seqLen, Math.max(1024, nUsers * 8));
   const policy = biased ? new BiasedLogger(nUsers, st.n, SCENARIOS.length, loggingNoise, loggingStreamerNoise, rPolicy) : null;
-  const priorFollows = seedPriorHistory(hist, users, st, rPrior);
+  const priorFollows = seedPriorHistory(hist, users, drift ? drift.priorStreamers : st, rPrior);
   const live = new LiveIndex(se, st);
+  const long = longHistoryFor(opts, users, st, hist, N, root, startTs);
 
   // Impression times (sorted), users, scenarios, positions.
   const tSetup = Date.now();
@@ -184,7 +207,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
   };
   const tr = emptyTruth();
   const rv = emptyRoomView();
-  const state: WorldState = { users, st, se, hist, hetero };
+  const state: WorldState = { users, st, se, hist, hetero, ...(drift ? { drift } : {}), ...(long ? { long } : {}) };
   const sampler = opts.requests ? new RequestSampler(opts.requests, N, state, live, startTs) : null;
   const progressEvery = Math.max(1, Math.floor(N / 20));
   const lab = emptyLabels();
@@ -219,7 +242,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
       if (hetero) computeTruthHetero(x, tr, hetero); else computeTruth(x, tr);
     } else {
       pos = spec.positional ? posAlias.sample(rImp) : 0;
-      const room = live.choose(u, g, users, hist, rExpo);
+      const room = long ? long.choose(u, live.liveRoomOf, () => live.choose(u, g, users, hist, rExpo)) : live.choose(u, g, users, hist, rExpo);
       if (withCf && spec.positional) { describe(room, 0); pRel = tr.pClick; } // the click probability at the top (no random draws)
       describe(room, pos);
     }
@@ -263,6 +286,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     col.watch_s[i] = lab.watch; col.effective_view[i] = lab.ev;
     col.follow[i] = lab.follow; col.gift[i] = lab.gift; col.order[i] = lab.order;
     sampler?.offer(i, lab.ev === 1, view, r);
+    long?.afterRow(i, u, startTs + t, s, c, lab, x.longTerm);
     if (lab.entered) {
       hist.addWatch(u, s, c, lab.watch);
       if (lab.follow) hist.follow(u, s);
@@ -273,11 +297,13 @@ export function generateWorld(opts: WorldOptions = {}): World {
   }
 
   const tTables = Date.now();
-  const impressions = makeTable(cf ? { ...col, ...cf } : col);
+  const impressions = makeTable({ ...(cf ? { ...col, ...cf } : col), ...(long ? long.columns() : {}) });
   const meta: WorldMeta = {
     options: { impressions: N, seed, days, startTs, liveRoomsPerMillionPerDay: liveRooms, usersPerImpression, ...(hetero ? { heterogeneity } : {}), ...(biased ? { loggingPolicy, loggingNoise, loggingStreamerNoise } : {}), ...(withCf && !biased ? { counterfactualTruth: true } : {}) },
     ...(hetero ? { heterogeneity: hetero.spec } : {}),
     ...(biased ? { loggingPolicy: biasedLogMeta(loggingNoise, loggingStreamerNoise, examAt) } : {}),
+    ...(drift ? { drift: drift.meta } : {}),
+    ...(long ? { longHistory: long.meta() } : {}),
     sizes: { users: nUsers, streamers: st.n, rooms: se.n, avgLiveRooms: Math.round(liveSum / N), seqLen: P.seqLen },
     countries: codes,
     categories: CATEGORIES.map((c) => c.name),
@@ -301,6 +327,7 @@ export function generateWorld(opts: WorldOptions = {}): World {
     rooms: buildRoomsTable(se, st, startTs, roomImps),
     meta,
     ...(sampler ? { requests: sampler.table() } : {}),
+    ...(long ? { behaviors: long.freeze() } : {}),
   };
   meta.generationMs = Date.now() - t0;
   meta.phaseMs.tables = Date.now() - tTables;
