@@ -29,8 +29,7 @@ export interface ExportOptions {
   metadata?: Record<string, string>;
 }
 
-function foldedInput(g: Graph, fold: EmbeddingFold, tables: Record<string, EmbeddingTableValues>, shape: Shape): Tensor {
-  const consts = new Map<string, Tensor>();
+function foldedInput(g: Graph, fold: EmbeddingFold, tables: Record<string, EmbeddingTableValues>, shape: Shape, consts: Map<string, Tensor>): Tensor {
   const tableOf = (name: string) => {
     let t = consts.get(name);
     if (t) return t;
@@ -47,13 +46,14 @@ function foldedInput(g: Graph, fold: EmbeddingFold, tables: Record<string, Embed
 export function exportForward(build: BuildFn, store: ParameterStore, o: ExportOptions = {}): Uint8Array {
   ensureLayout(build, store);
   const folds = new Map((o.folds ?? []).map((f) => [f.input, f]));
+  const consts = new Map<string, Tensor>(); // one initializer per table, shared by the folds that read it
   const g = new Graph({
     training: false,
     name: 'liverank_forward',
     params: new InitializerBinding(store),
     substitute: (gr: Graph, name: string, _dtype: DType, shape: Shape) => {
       const f = folds.get(name);
-      return f ? foldedInput(gr, f, o.tables ?? {}, shape) : null;
+      return f ? foldedInput(gr, f, o.tables ?? {}, shape, consts) : null;
     },
   });
   const res = build(g);

@@ -8,8 +8,11 @@ export interface LookupPart {
   /** Name of the ids input: [B] for one id per row, [B, L] for a multi-value feature. */
   ids: string;
   table: string;
-  /** Multi-value features: pooled over L with the float mask input `${ids}_mask` [B, L]. */
-  pooling?: 'sum' | 'mean';
+  /**
+   * Multi-value features: pooled over L with the float mask input `${ids}_mask` [B, L]; 'none'
+   * keeps the masked rows [B, L, D] (a sequence block's input; only as the single part of a lookup).
+   */
+  pooling?: 'sum' | 'mean' | 'none';
   length?: number;
 }
 
@@ -18,6 +21,8 @@ export function lookupRows(
   g: Graph, parts: LookupPart[], tableOf: (name: string) => Tensor, idsDtype: DType, shape: Shape,
 ): Tensor {
   const pieces: Tensor[] = [];
+  // The ids / mask inputs are shared by every lookup reading the same feature (pooled and unpooled).
+  const inputOf = (name: string, dtype: DType, sh: Shape) => g.inputs.find((t) => t.name === name) ?? g.rawInput(name, dtype, sh);
   for (let i = 0; i < parts.length;) {
     const p = parts[i]!;
     const tt = tableOf(p.table);
@@ -26,7 +31,7 @@ export function lookupRows(
       // (k small Gathers and a k-way Concat cost ~2 ms more per step on the reference MMoE).
       let j = i + 1;
       while (j < parts.length && !parts[j]!.length && parts[j]!.table === p.table) j++;
-      const ids = parts.slice(i, j).map((q) => g.rawInput(q.ids, idsDtype, ['B']));
+      const ids = parts.slice(i, j).map((q) => inputOf(q.ids, idsDtype, ['B']));
       if (ids.length === 1) pieces.push(op.gather(tt, ids[0]!, 0)); // [B, D]
       else {
         const D = tt.shape[1]!;
@@ -36,9 +41,13 @@ export function lookupRows(
       i = j;
       continue;
     }
-    const ids = g.rawInput(p.ids, idsDtype, ['B', p.length]);
-    const mask = g.rawInput(`${p.ids}_mask`, g.float, ['B', p.length]);
+    const ids = inputOf(p.ids, idsDtype, ['B', p.length]);
+    const mask = inputOf(`${p.ids}_mask`, g.float, ['B', p.length]);
     const rows = op.mul(op.gather(tt, ids, 0), op.unsqueeze(mask, [2])); // [B, L, D]
+    if (p.pooling === 'none') {
+      if (parts.length !== 1) throw new Error(`lookup: unpooled part "${p.ids}" must be the only part of its lookup`);
+      return rows;
+    }
     const sum = op.reduceSum(rows, [1]);
     pieces.push(p.pooling !== 'mean' ? sum : op.div(sum, op.maximum(op.reduceSum(mask, [1], true), 1)));
     i++;

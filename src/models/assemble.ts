@@ -5,6 +5,7 @@ import * as op from '../engine/ops/index.js';
 import { init } from '../engine/params.js';
 import { ModelInputs, type InputLayout, type ModelOutputs, type TaskInfo } from './base.js';
 import type { ResolvedModel } from './registry.js';
+import { applySequenceBlocks } from './seq/input.js';
 
 export interface Forward {
   inputs: ModelInputs;
@@ -36,8 +37,11 @@ export function forward(g: Graph, m: ResolvedModel, layout: InputLayout, tasks: 
     if (!f) throw new Error(`model.wide: "${w}" is not an embedded feature; have ${layout.fields.map((x) => x.name).join(', ')}`);
     if (f.dim !== tasks.length) throw new Error(`model.wide: feature "${w}" has dim ${f.dim}; a wide feature needs dim = number of tasks (${tasks.length}), one logit offset per task`);
   }
-  const inputs = new ModelInputs(g, layout, new Set(wide), { canonical: serving?.canonical });
+  // Sequence blocks (models/seq/input.ts): attended sequences replace their pooled columns.
+  const seq = applySequenceBlocks(new ModelInputs(g, layout, new Set(wide), { canonical: serving?.canonical }), m.sequence ?? []);
+  const inputs = seq.inputs;
   const out = m.def.build(m.cfg as never, inputs, tasks);
+  if (Object.keys(seq.extras).length) out.extras = { ...out.extras, ...seq.extras };
   // Wide part: task k's logit += Σ_w e_w[:, k].
   if (wide.length) {
     const sum = wide.map((w) => inputs.field(w)).reduce((a, b) => op.add(a, b));

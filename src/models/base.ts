@@ -27,6 +27,8 @@ export interface FieldSlot {
    * feature 0 = missing, 1 = out of vocabulary, entry i = i + 2. Absent for multi-value features.
    */
   ids?: number;
+  /** Multi-value features (sequence / multi_id): ids per row (max_len), for the sequence blocks. */
+  length?: number;
 }
 
 /** The graph input holding a feature's ids (int32 in training, int64 in the exported model). */

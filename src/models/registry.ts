@@ -18,9 +18,11 @@ import { twoTower } from './two-tower.js';
 import { makePal } from './pal.js';
 import { makeShallowTower } from './shallow-tower.js';
 import { formatZodError } from '../util/zod-error.js';
+import { parseSequence, type SeqBlock } from './seq/config.js';
+import { hstu } from './seq/hstu-model.js';
 
 export const MODELS: Record<string, ModelDef> = Object.fromEntries(
-  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star, dwg, twoTower].map((m) => [m.name, m as ModelDef]),
+  [dnn, sharedBottom, esmm, mmoe, cgc, ple, deepfm, dcnv2, ppnet, epnet, pepnet, mmoePpnet, star, dwg, twoTower, hstu].map((m) => [m.name, m as ModelDef]),
 );
 // Wrappers around a nested `base` model (debiasing): they resolve their base through resolveModel.
 for (const m of [makePal(resolveModel), makeShallowTower(resolveModel)]) MODELS[m.name] = m as ModelDef;
@@ -39,6 +41,11 @@ export interface ResolvedModel {
    * raw value whose embedding replaces the logged one in the serving form (train/serve-form.ts).
    */
   serveAs: Record<string, string | number>;
+  /**
+   * Sequence blocks (any model, models/seq/): behaviour sequences read by DIN target attention, a
+   * BST / HSTU encoder or SIM soft search instead of their mean-pooled embedding.
+   */
+  sequence: SeqBlock[];
 }
 
 /** Validate a model section; errors name the key and the allowed values. */
@@ -46,7 +53,7 @@ export function resolveModel(section: unknown, tasks: TaskInfo[], where = 'model
   if (!section || typeof section !== 'object' || !('type' in section)) {
     throw new Error(`${where}.type: missing; allowed: ${Object.keys(MODELS).join(', ')}`);
   }
-  const { type, wide = [], serve_as: serveAs = {}, ...rest } = section as { type: unknown; wide?: unknown; serve_as?: unknown };
+  const { type, wide = [], serve_as: serveAs = {}, sequence: seqRaw, ...rest } = section as { type: unknown; wide?: unknown; serve_as?: unknown; sequence?: unknown };
   const def = typeof type === 'string' ? MODELS[type] : undefined;
   if (!def) throw new Error(`${where}.type: unknown model ${JSON.stringify(type)}; allowed: ${Object.keys(MODELS).join(', ')}`);
   const parsed = def.schema.safeParse(rest);
@@ -63,5 +70,9 @@ export function resolveModel(section: unknown, tasks: TaskInfo[], where = 'model
       throw new Error(`${where}.serve_as.${k}: expected a string or a finite number (the raw column value served), got ${JSON.stringify(v)}`);
     }
   }
-  return { def, cfg: parsed.data, wide, serveAs: serveAs as Record<string, string | number> };
+  const sequence = parseSequence(seqRaw, `${where}.sequence`);
+  if (def.name === 'hstu' && !sequence.some((b) => b.block === 'hstu')) {
+    throw new Error(`${where}: model hstu needs a sequence block with block: hstu (e.g. sequence: [{ feature: seq_streamers, query: streamer_id, block: hstu }])`);
+  }
+  return { def, cfg: parsed.data, wide, serveAs: serveAs as Record<string, string | number>, sequence };
 }

@@ -7,6 +7,9 @@ import type { InputLayout } from '../models/base.js';
 import { DENSE_INPUT, EMB_INPUT, idsInput } from '../models/base.js';
 import type { DType, Graph, Shape, Tensor } from '../engine/graph.js';
 import { lookupRows, type LookupPart } from '../engine/lookup.js';
+import { NO_ROW } from '../embedding/mapper.js';
+import { effectiveLength, seqInput, type SeqBlock } from '../models/seq/config.js';
+import { simSoftSearch, type SimStats } from '../models/seq/sim.js';
 
 export interface EmbeddingSettings {
   optimizer: 'sgd' | 'adagrad' | 'adam' | 'ftrl';
@@ -19,7 +22,7 @@ export interface EmbeddingSettings {
 /** Model input layout from the fitted features (embedded features side by side in spec order). */
 export function layoutOf(fitted: FittedFeatures): InputLayout {
   const fields = fitted.specs.filter((s) => s.output !== 'dense')
-    .map((s) => ({ name: s.name, dim: s.dim, offset: s.offset, ...(s.output === 'ids' ? { ids: s.buckets } : {}) }));
+    .map((s) => ({ name: s.name, dim: s.dim, offset: s.offset, ...(s.output === 'ids' ? { ids: s.buckets } : { length: s.maxLen }) }));
   const denseWidth = fitted.specs.filter((s) => s.output === 'dense').reduce((n, s) => n + s.dim, 0);
   return { fields, denseWidth };
 }
@@ -33,11 +36,34 @@ export class Assembler {
   readonly embWidth: number;
   readonly denseWidth: number;
   private readonly embedded: FeatureSpec[];
+  /** Sequence features whose unpooled rows feed a sequence block (model.sequence, models/seq/). */
+  private readonly rowFeatures: FeatureSpec[];
+  /** Features whose pooled columns the blocks replace (their gradient comes through the rows). */
+  private readonly replaced: Set<string>;
+  private readonly blockOf: Map<string, SeqBlock>;
+  /** SIM soft search: the selected sequences of each batch (computed once per FeatureBatch). */
+  private readonly simCache = new WeakMap<FeatureBatch, FeatureBatch>();
+  readonly simStats: SimStats = { rows: 0, offered: 0, kept: 0 };
 
-  constructor(readonly fitted: FittedFeatures, readonly settings: EmbeddingSettings) {
+  constructor(readonly fitted: FittedFeatures, readonly settings: EmbeddingSettings, readonly blocks: SeqBlock[] = []) {
     this.embedded = fitted.specs.filter((s) => s.output !== 'dense');
     this.embWidth = this.embedded.reduce((n, s) => n + s.dim, 0);
     this.denseWidth = fitted.specs.filter((s) => s.output === 'dense').reduce((n, s) => n + s.dim, 0);
+    this.blockOf = new Map(blocks.map((b) => [b.feature, b]));
+    this.replaced = new Set(blocks.map((b) => b.feature));
+    const rowNames = new Set(blocks.flatMap((b) => [b.feature, ...(b.block === 'bst' && b.time_feature ? [b.time_feature] : [])]));
+    this.rowFeatures = this.embedded.filter((s) => rowNames.has(s.name));
+    for (const n of rowNames) {
+      const s = this.embedded.find((x) => x.name === n);
+      if (!s || s.output !== 'multi') throw new Error(`model.sequence: "${n}" is not a sequence / multi_id feature of the fitted features`);
+    }
+    for (const b of blocks) {
+      if (!b.sim) continue;
+      const f = this.embedded.find((x) => x.name === b.feature)!, q = this.embedded.find((x) => x.name === b.query);
+      if (!q || q.output !== 'ids' || q.table !== f.table) {
+        throw new Error(`model.sequence (${b.feature}): sim needs query "${b.query}" to be a single-id feature of the same embedding table (${f.table}); it is ${q ? `on table ${q.table}` : 'not an embedded feature'}`);
+      }
+    }
     for (const t of fitted.tables) {
       this.tables.set(t.name, new EmbeddingTable({
         name: t.name, dim: t.dim, rows: Math.max(1, t.buckets), seed: settings.seed,
@@ -58,7 +84,37 @@ export class Assembler {
   parts(): LookupPart[] {
     return this.embedded.map((x) => (x.output === 'ids'
       ? { ids: idsInput(x.name), table: x.table! }
-      : { ids: idsInput(x.name), table: x.table!, length: x.maxLen!, pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+      : { ids: idsInput(x.name), table: x.table!, length: this.lengthOf(x), pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+  }
+
+  /** Ids per row the graph sees: max_len, or k after SIM soft search. */
+  private lengthOf(x: FeatureSpec): number {
+    return effectiveLength(this.blockOf.get(x.name), x.maxLen!);
+  }
+
+  /** The unpooled row inputs `seq.<feature>` [B, L, D] of the sequence blocks, as lookups (export folds them). */
+  rowParts(): { input: string; parts: LookupPart[] }[] {
+    return this.rowFeatures.map((x) => ({ input: seqInput(x.name), parts: [{ ids: idsInput(x.name), table: x.table!, length: this.lengthOf(x), pooling: 'none' }] }));
+  }
+
+  /**
+   * The batch the graph sees: with SIM soft search, each searched sequence replaced by its top-k
+   * behaviours by similarity to the candidate under the current table (once per batch object).
+   */
+  select(fb: FeatureBatch): FeatureBatch {
+    const sims = this.blocks.filter((b) => b.sim);
+    if (!sims.length) return fb;
+    const have = this.simCache.get(fb);
+    if (have) return have;
+    const multi = { ...fb.multi };
+    for (const b of sims) {
+      const f = this.embedded.find((x) => x.name === b.feature)!;
+      const t = this.table(f);
+      multi[b.feature] = simSoftSearch(fb.multi[b.feature]!, fb.ids[b.query!]!, { values: t.values, dim: t.dim, rows: t.rows }, b.sim!.k, this.simStats);
+    }
+    const out = { ...fb, multi };
+    this.simCache.set(fb, out);
+    return out;
   }
 
   /**
@@ -66,18 +122,20 @@ export class Assembler {
    * `table:<name>` (no copy; ORT gathers ~5× faster than a JS loop on this machine).
    */
   readonly substitute = (g: Graph, name: string, _dtype: DType, shape: Shape): Tensor | null => {
-    if (name !== EMB_INPUT) return null;
+    const rows = name === EMB_INPUT ? null : this.rowParts().find((r) => r.input === name);
+    if (name !== EMB_INPUT && !rows) return null;
     const tableOf = (t: string) => {
       const have = g.inputs.find((x) => x.name === tableInput(t));
       if (have) return have;
       const tab = this.tables.get(t)!;
       return g.rawInput(tableInput(t), g.float, [tab.rows, tab.dim]);
     };
-    return lookupRows(g, this.parts(), tableOf, 'int32', shape);
+    return lookupRows(g, rows ? rows.parts : this.parts(), tableOf, 'int32', shape);
   };
 
   /** Graph feeds for a batch: ids (and masks) per embedded feature, the tables, and `dense` [B, n]. */
-  feeds(fb: FeatureBatch): Record<string, Feed> {
+  feeds(fbIn: FeatureBatch): Record<string, Feed> {
+    const fb = this.select(fbIn);
     const B = fb.numRows;
     const out: Record<string, Feed> = {};
     for (const s of this.embedded) {
@@ -94,11 +152,22 @@ export class Assembler {
   }
 
   /** Scatter d loss / d emb back into the tables and take one sparse optimizer step each. */
-  backward(fb: FeatureBatch, grad: Float32Array, lrScale = 1): void {
+  backward(fbIn: FeatureBatch, grad: Float32Array, lrScale = 1, inputGrads: Record<string, Feed> = {}): void {
+    const fb = this.select(fbIn);
     const W = this.embWidth;
+    // Sequence blocks: d loss / d rows [B, L, D] goes to each behaviour's row (padding skipped).
+    for (const s of this.rowFeatures) {
+      const g = inputGrads[seqInput(s.name)];
+      if (!g) continue;
+      const m = fb.multi[s.name]!;
+      const rows = Int32Array.from(m.ids);
+      for (let i = 0; i < rows.length; i++) if (!m.mask[i]) rows[i] = NO_ROW;
+      this.table(s).accumulate(rows, g.data as Float32Array, 0, s.dim);
+    }
     for (const s of this.embedded) {
       const t = this.table(s);
       if (s.output === 'ids') t.accumulate(fb.ids[s.name]!, grad, s.offset, W);
+      else if (this.replaced.has(s.name)) continue; // the block reads the rows, not the pooled columns
       else {
         const m = fb.multi[s.name]!;
         t.accumulatePooled(m.ids, m.mask, m.maxLen, s.pooling === 'sum' ? 'sum' : 'mean', grad, s.offset, W);

@@ -33,7 +33,7 @@ export function exportModel(out: string, s: Session, store: ParameterStore): str
   // The serving form (serve-form.ts): bias parts dropped, serve_as features at their canonical rows.
   const canonical = canonicalIds(s);
   const bytes = exportForward(servingBuild(s, canonicalRows(s, canonical)), store, {
-    folds: parts.length ? [{ input: EMB_INPUT, parts }] : [],
+    folds: [...(parts.length ? [{ input: EMB_INPUT, parts }] : []), ...s.asm.rowParts()], // rowParts: sequence blocks' unpooled rows (models/seq/)
     tables,
     outputs,
     metadata: { liverank_tasks: JSON.stringify(s.cfg.tasks.map((t) => ({ name: t.name, kind: t.kind }))), liverank_model: String(s.cfg.model.type) },

@@ -9,6 +9,7 @@ import type { OptimizerConfig } from '../engine/optim.js';
 import { fitFeatures, loadFitted, saveFitted, type FittedFeatures } from '../features/index.js';
 import { forward, type Forward } from '../models/assemble.js';
 import { resolveModel } from '../models/registry.js';
+import { sequenceRowTensors } from '../models/seq/rows.js';
 import { Assembler, layoutOf } from './assembler.js';
 import type { TrainConfig } from './config.js';
 import { loadSplits, type Splits } from './dataset.js';
@@ -79,7 +80,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
   const retrieval = prepareRetrieval(cfg, model, splits.train, fitted, log); // two_tower: logQ table, hard negatives
   const asm = new Assembler(fitted, {
     optimizer: cfg.embedding.optimizer, lr: cfg.embedding.lr, initStd: cfg.embedding.init_std, l2: cfg.embedding.l2, seed: cfg.seed,
-  });
+  }, model.sequence);
   const layout = layoutOf(fitted);
   const bias = initialLogitBias(splits.train, cfg.tasks);
   const scales = { ...labelScales(bias, cfg.tasks), ...logNormalScales(splits.train, cfg.tasks) };
@@ -95,7 +96,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     for (const [k, v] of Object.entries(f.out.extras ?? {})) if (k.startsWith('gate.')) outputs[k] = v;
     if (!g.training) return { outputs };
     const heads = buildHeads(g, cfg.tasks, f, weighting, scales, debias, cfg.data.source === 'world' ? cfg.data.requests?.candidates : undefined);
-    return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: (f.inputs.emb ? { emb: f.inputs.emb } : {}) as Record<string, Tensor> };
+    return { loss: heads.loss, outputs: { ...outputs, ...heads.outputs }, gradInputs: { ...(f.inputs.emb ? { emb: f.inputs.emb } : {}), ...sequenceRowTensors(g) } as Record<string, Tensor> };
   };
   const slices: SliceColumns = {
     scenario: cfg.eval.scenario_column ?? splits.slices.scenario,

@@ -166,7 +166,7 @@ async function trainLoop(s: Session, o: TrainOptions, step: TrainStep, resumeFro
         }
         const embGrad = r.inputGrads.emb ? (r.inputGrads.emb.data as Float32Array) : new Float32Array(0);
         diag?.beforeSparse(st.globalStep + 1, fb, embGrad); // per-feature statistics on snapshot steps
-        asm.backward(fb, embGrad, lr / cfg.optimizer.lr);
+        asm.backward(fb, embGrad, lr / cfg.optimizer.lr, r.inputGrads); // inputGrads: sequence-block rows (models/seq/)
       });
       weighting.observeStep(taskLosses);
       taskLosses.forEach((l, i) => (epochLoss[i]! += l));

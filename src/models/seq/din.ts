@@ -1,0 +1,41 @@
+// DIN target attention (Zhou et al., KDD 2018): the candidate q attends over the behaviours k_l,
+//   a_l = MLP([q, k_l, q − k_l, q ⊙ k_l]) · m_l        (the "activation unit"; m_l = 0 on padding)
+//   v   = Σ_l a_l · k_l
+// with no softmax by default (the paper keeps the weights unnormalised so that v's norm tells how
+// much of the history is relevant); `softmax: true` uses a_l = softmax_l(s_l + (m_l − 1)·1e9) · m_l.
+import type { Tensor } from '../../engine/graph.js';
+import * as op from '../../engine/ops/index.js';
+import { linear, mlp, type Activation } from '../../engine/layers/index.js';
+
+export interface DinOptions {
+  hidden: number[];
+  activation: Activation;
+  softmax: boolean;
+}
+
+/** Masked scores → weights [B, L]: padding gets exactly 0. */
+function weights(s: Tensor, mask: Tensor, softmax: boolean): Tensor {
+  if (!softmax) return op.mul(s, mask);
+  return op.mul(op.softmax(op.add(s, op.mul(op.sub(mask, 1), 1e9)), -1), mask);
+}
+
+/**
+ * q [B, D], keys [B, L, D], mask [B, L] (1 = behaviour, 0 = padding) → { out [B, D], weights [B, L] }.
+ */
+export function dinAttention(q: Tensor, keys: Tensor, mask: Tensor, name: string, o: DinOptions): { out: Tensor; weights: Tensor } {
+  const [, L, D] = keys.shape as [string | number, number, number];
+  const qs = op.expandLike(op.unsqueeze(q, [1]), keys); // [B, L, D]
+  const unit = op.concat([qs, keys, op.sub(qs, keys), op.mul(qs, keys)], 2); // [B, L, 4D]
+  const h = mlp(unit, `${name}.att`, o.hidden, { activation: o.activation });
+  const s = op.reshape(linear(h, `${name}.att.out`, 1), [keys.shape[0]!, L]); // [B, L]
+  const w = weights(s, mask, o.softmax);
+  const out = op.reshape(op.matmul(op.unsqueeze(w, [1]), keys), [keys.shape[0]!, D]); // [B, 1, L]·[B, L, D]
+  return { out, weights: w };
+}
+
+/** Masked mean over the sequence [B, L, D] → [B, D] (0 for an empty sequence). */
+export function maskedMean(keys: Tensor, mask: Tensor): Tensor {
+  const D = keys.shape[2]!;
+  const sum = op.reshape(op.matmul(op.unsqueeze(mask, [1]), keys), [keys.shape[0]!, D]);
+  return op.div(sum, op.maximum(op.reduceSum(mask, [1], true), 1));
+}
