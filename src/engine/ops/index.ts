@@ -5,3 +5,4 @@ export * from './reduce.js';
 export * from './shape-ops.js';
 export * from './random.js';
 export * from './logsumexp.js';
+export * from './silu.js';

@@ -18,8 +18,6 @@ export interface HstuOptions {
   position: boolean;
 }
 
-export const silu = (x: Tensor): Tensor => op.mul(x, op.sigmoid(x));
-
 /** Allowed keys per query [B, 1, T, T]: j ≥ i and j valid (T = L + 1, the candidate at 0 always valid). */
 export function hstuMask(mask: Tensor, T: number): Tensor {
   const g = mask.graph;
@@ -47,8 +45,8 @@ export function hstuEncoder(q: Tensor, keys: Tensor, mask: Tensor, name: string,
   let weights: Tensor | null = null;
   for (let l = 0; l < o.layers; l++) {
     const p = `${name}.${l}`;
-    const [u, v, qq, k] = op.split(silu(linear(x, `${p}.f1`, 4 * D)), [D, D, D, D], 2) as [Tensor, Tensor, Tensor, Tensor];
-    const a = op.div(op.mul(silu(op.mul(op.matmul(heads(qq), op.transpose(heads(k), [0, 1, 3, 2])), 1 / Math.sqrt(dk))), M), n); // [B, h, T, T]
+    const [u, v, qq, k] = op.split(op.silu(linear(x, `${p}.f1`, 4 * D)), [D, D, D, D], 2) as [Tensor, Tensor, Tensor, Tensor];
+    const a = op.div(op.mul(op.silu(op.mul(op.matmul(heads(qq), op.transpose(heads(k), [0, 1, 3, 2])), 1 / Math.sqrt(dk))), M), n); // [B, h, T, T]
     weights = a;
     const av = op.reshape(op.transpose(op.matmul(a, heads(v)), [0, 2, 1, 3]), [B, T, D]);
     x = op.add(x, linear(op.mul(layerNorm(av, `${p}.ln`), u), `${p}.f2`, D));
