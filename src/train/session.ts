@@ -55,8 +55,8 @@ export function denseOptimizer(c: TrainConfig['optimizer']): OptimizerConfig {
   }
 }
 
-/** Load data, fit (or reload) features and assemble model, heads and tables. */
-export async function openSession(cfg: TrainConfig, out: string | null, log: (s: string) => void, reuseFeatures = false): Promise<Session> {
+/** Load data, fit (or reload) features and assemble model, heads and tables. `given`: splits already loaded (the streaming trainer's bootstrap samples) instead of the config's data. */
+export async function openSession(cfg: TrainConfig, out: string | null, log: (s: string) => void, reuseFeatures = false, given?: Splits): Promise<Session> {
   const features = loadFeatures(cfg);
   const infos = taskInfos(cfg.tasks);
   const model = resolveModel(cfg.model, infos);
@@ -64,7 +64,7 @@ export async function openSession(cfg: TrainConfig, out: string | null, log: (s:
     if (!model.wide.includes(f)) throw new Error(`calibration.by: "${f}" is not a wide feature of the model; model.wide is [${model.wide.join(', ')}]`);
   }
   const weighting = new TaskWeighting(cfg.weighting, cfg.tasks.map((t) => t.name));
-  const splits = await loadSplits(cfg, log, counterPreparer(features));
+  const splits = given ?? await loadSplits(cfg, log, counterPreparer(features));
   let fitted: FittedFeatures;
   const fpath = out ? join(out, FEATURES_FILE) : null;
   if (reuseFeatures && fpath && existsSync(fpath)) {

@@ -1,0 +1,139 @@
+// Predict-then-train (progressive validation) metrics for the streaming trainer: every sample is
+// scored by the model as it was BEFORE the step that trains on it (the training step's forward pass),
+// so these are honest out-of-sample numbers on the live stream. Per task, overall and per slice value
+// (scenario, country, …): AUC and PCOC (Σ pred / Σ label) over a sliding window of the last N
+// samples of that task (and slice value), plus cumulative sums since the start.
+import type { Table } from '../../data/table.js';
+import { isStringColumn } from '../../data/table.js';
+import { auc } from '../../metrics/auc.js';
+import type { MapperArray, MapperState } from '../../embedding/mapper.js';
+import type { TaskConfig } from '../config.js';
+
+export interface WindowMetrics {
+  /** Samples in the window. */
+  n: number;
+  /** Binary tasks: AUC over the window (null: one class only). */
+  auc: number | null;
+  /** Σ pred / Σ label over the window (null: Σ label = 0). */
+  pcoc: number | null;
+  mean_pred: number;
+  mean_label: number;
+  /** Since the start (every sample of this task and slice). */
+  total: number;
+  pcoc_total: number | null;
+}
+
+export interface ProgressiveReport {
+  samples: number;
+  window: number;
+  tasks: Record<string, { all: WindowMetrics; by: Record<string, Record<string, WindowMetrics>> }>;
+}
+
+class Ring {
+  readonly p: Float32Array; readonly y: Float32Array;
+  pos = 0; count = 0; total = 0; sumP = 0; sumY = 0;
+  constructor(readonly cap: number) { this.p = new Float32Array(cap); this.y = new Float32Array(cap); }
+  push(p: number, y: number): void {
+    this.p[this.pos] = p; this.y[this.pos] = y;
+    this.pos = (this.pos + 1) % this.cap;
+    if (this.count < this.cap) this.count++;
+    this.total++; this.sumP += p; this.sumY += y;
+  }
+  metrics(binary: boolean): WindowMetrics {
+    const n = this.count;
+    const p = this.p.subarray(0, n), y = this.y.subarray(0, n);
+    let sp = 0, sy = 0, pos = 0;
+    for (let i = 0; i < n; i++) { sp += p[i]!; sy += y[i]!; if (y[i] === 1) pos++; }
+    const a = binary && pos > 0 && pos < n ? auc(p, y) : null;
+    return { n, auc: a, pcoc: sy > 0 ? sp / sy : null, mean_pred: n ? sp / n : NaN, mean_label: n ? sy / n : NaN, total: this.total, pcoc_total: this.sumY > 0 ? this.sumP / this.sumY : null };
+  }
+}
+
+export class ProgressiveEval {
+  private readonly rings = new Map<string, Ring>();
+  samples = 0;
+
+  constructor(readonly tasks: readonly TaskConfig[], readonly sliceColumns: readonly string[], readonly window: number) {
+    if (!(Number.isInteger(window) && window >= 10)) throw new Error(`progressive window: expected an integer ≥ 10, got ${window}`);
+  }
+
+  private ring(key: string): Ring {
+    let r = this.rings.get(key);
+    if (!r) { r = new Ring(this.window); this.rings.set(key, r); }
+    return r;
+  }
+
+  /** One trained batch: predictions (before the update) and metric labels (NaN = outside the task's space). */
+  add(table: Table, preds: Record<string, ArrayLike<number>>, labels: Record<string, ArrayLike<number>>): void {
+    const slices = this.sliceColumns.filter((c) => table.columns[c]).map((c) => [c, table.columns[c]!] as const);
+    for (const t of this.tasks) {
+      const p = preds[t.name], y = labels[t.name];
+      if (!p || !y) continue;
+      const all = this.ring(`${t.name}\u0000`);
+      for (let i = 0; i < table.numRows; i++) {
+        const yi = y[i]!, pi = p[i]!;
+        if (Number.isNaN(yi) || !Number.isFinite(pi)) continue;
+        all.push(pi, yi);
+        for (const [c, col] of slices) {
+          const v = isStringColumn(col) ? col[i] : Number.isNaN(col[i] as number) ? null : String(col[i]);
+          if (v === null || v === undefined) continue;
+          this.ring(`${t.name}\u0000${c}\u0000${v}`).push(pi, yi);
+        }
+      }
+    }
+    this.samples += table.numRows;
+  }
+
+  report(): ProgressiveReport {
+    const out: ProgressiveReport = { samples: this.samples, window: this.window, tasks: {} };
+    for (const t of this.tasks) {
+      const binary = t.kind === 'binary';
+      const all = this.rings.get(`${t.name}\u0000`);
+      const entry = { all: all ? all.metrics(binary) : empty(), by: {} as Record<string, Record<string, WindowMetrics>> };
+      for (const [k, r] of this.rings) {
+        const parts = k.split('\u0000');
+        if (parts[0] !== t.name || parts.length !== 3) continue;
+        (entry.by[parts[1]!] ??= {})[parts[2]!] = r.metrics(binary);
+      }
+      out.tasks[t.name] = entry;
+    }
+    return out;
+  }
+
+  /** Checkpoint form (the generic meta + typed arrays of embedding/admission.ts packMapperState). */
+  state(): MapperState {
+    const keys = [...this.rings.keys()];
+    const meta: MapperState['meta'] = { samples: this.samples, window: this.window, keys: JSON.stringify(keys) };
+    const arrays: Record<string, MapperArray> = {};
+    const scal = new Float64Array(keys.length * 5);
+    keys.forEach((k, i) => {
+      const r = this.rings.get(k)!;
+      arrays[`p${i}`] = r.p; arrays[`y${i}`] = r.y;
+      scal.set([r.pos, r.count, r.total, r.sumP, r.sumY], i * 5);
+    });
+    arrays.scalars = scal;
+    return { meta, arrays };
+  }
+
+  restore(s: MapperState, where: string): void {
+    if (s.meta.window !== this.window) throw new Error(`${where}: progressive window ${s.meta.window} in the checkpoint, ${this.window} asked (use the same --window to resume)`);
+    const keys = JSON.parse(String(s.meta.keys)) as string[];
+    const scal = s.arrays.scalars as Float64Array;
+    this.rings.clear();
+    keys.forEach((k, i) => {
+      const r = this.ring(k);
+      r.p.set(s.arrays[`p${i}`] as Float32Array); r.y.set(s.arrays[`y${i}`] as Float32Array);
+      [r.pos, r.count, r.total, r.sumP, r.sumY] = Array.from(scal.subarray(i * 5, i * 5 + 5));
+    });
+    this.samples = Number(s.meta.samples);
+  }
+}
+
+function empty(): WindowMetrics {
+  return { n: 0, auc: null, pcoc: null, mean_pred: NaN, mean_label: NaN, total: 0, pcoc_total: null };
+}
+
+/** "click auc 0.712 pcoc 1.03 | ev auc …" for progress lines. */
+export function summarize(r: ProgressiveReport): string {
+  return Object.entries(r.tasks).map(([t, m]) => `${t} ${m.all.auc !== null ? `auc ${m.all.auc.toFixed(3)} ` : ''}pcoc ${m.all.pcoc === null ? 'n/a' : m.all.pcoc.toFixed(3)}`).join(' | ');
+}
