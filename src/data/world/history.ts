@@ -130,7 +130,7 @@ function prepend(old: string | undefined, id: number, n: number, L: number): str
 }
 
 /** Streamer pickers used for the prior history: per (category, country) and per category, weight sqrt(followers). */
-class StreamerPicker {
+export class StreamerPicker {
   private readonly byCatCountry: (AliasTable | null)[] = [];
   private readonly byCat: (AliasTable | null)[] = [];
   private readonly membersCK: Int32Array[] = [];

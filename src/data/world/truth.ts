@@ -1,6 +1,6 @@
 // The ground-truth label model: from an impression's observable inputs plus the user's and
 // streamer's latent factors, the exact probabilities every label is drawn with.
-import { CATEGORIES, COUNTRIES, EFFECTS as E, EXAM_POWER, POPULATION, SCENARIO_SPECS, STANDARDISE as Z } from './params.js';
+import { CATEGORIES, COUNTRIES, EFFECTS as E, EXAM_POWER, LONG_TERM, POPULATION, SCENARIO_SPECS, STANDARDISE as Z } from './params.js';
 import { logNormalTail, sigmoid } from './mathx.js';
 import { SCENARIOS } from './schema.js';
 import type { Rng } from '../../util/rng.js';
@@ -22,6 +22,8 @@ export interface TruthInput {
   hour: number; // 0..23
   style: number; // streamer latent r_s
   quality: number; // streamer latent q_s
+  /** Long histories only (docs/world.md §14): lt(u, s) = [dormant category] + [dormant streamer]; absent = 0. */
+  longTerm?: number;
 }
 
 export interface TruthOutput {
@@ -62,11 +64,12 @@ export function computeTruth(x: TruthInput, out: TruthOutput): TruthOutput {
   const hit = Math.min(x.seqHits, POPULATION.seqHitCap) / POPULATION.seqHitCap;
   const hr = hourCurve(x.hour);
   const a = x.affinity; const F = x.followed; const act = x.activityZ;
+  const lt = x.longTerm ?? 0; // 0 outside long-history worlds: every sum below is then unchanged bit for bit
 
   if (sc.positional) {
     const c = E.click;
     const l = sc.click0 + k.click + c.taste * a + c.followed * F + c.streamerWatch * H + c.followers * lf
-      + c.viewers * lv + c.sameCountry * x.sameCountry + c.activity * act + c.seqHit * hit + c.hour * hr + c.quality * x.quality;
+      + c.viewers * lv + c.sameCountry * x.sameCountry + c.activity * act + c.seqHit * hit + c.hour * hr + c.quality * x.quality + LONG_TERM.click * lt;
     out.pClick = examination(x.position) * sigmoid(l);
     out.pEnter = out.pClick;
   } else {
@@ -75,20 +78,20 @@ export function computeTruth(x: TruthInput, out: TruthOutput): TruthOutput {
   }
   const w = E.watch;
   out.watchMu = sc.watch0 + k.watch + cat.watch + sc.watchGain * (w.taste * a + w.followed * F + w.streamerWatch * H
-    + w.viewers * lv + w.activity * act + w.seqHit * hit + w.style * x.style + w.hour * hr);
+    + w.viewers * lv + w.activity * act + w.seqHit * hit + w.style * x.style + w.hour * hr + LONG_TERM.watch * lt);
   out.watchSigma = sc.watchSigma;
   out.threshold = sc.threshold;
   out.pEvGivenEnter = logNormalTail(sc.threshold, out.watchMu, sc.watchSigma);
 
   const f = E.follow;
   out.lFollow = sc.follow0 + k.follow + f.taste * a + f.followed * F + f.streamerWatch * H + f.viewers * lv
-    + f.followers * lf + f.activity * act;
+    + f.followers * lf + f.activity * act + LONG_TERM.follow * lt;
   const g = E.gift;
   out.lGift = sc.gift0 + k.gift + cat.gift + g.taste * a + g.followed * F + g.streamerWatch * H + g.viewers * lv
-    + g.activity * act + g.style * x.style + g.hour * hr;
+    + g.activity * act + g.style * x.style + g.hour * hr + LONG_TERM.gift * lt;
   const o = E.order;
   out.lOrder = sc.order0 + k.order + cat.order + o.taste * a + o.followed * F + o.streamerWatch * H + o.followers * lf
-    + o.activity * act;
+    + o.activity * act + LONG_TERM.order * lt;
 
   const q = out.pEvGivenEnter; const pe = out.pEnter;
   out.pEv = pe * q;

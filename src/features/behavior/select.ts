@@ -1,0 +1,101 @@
+// Which behaviours a row sees: the user's behaviours strictly before the row's time, the most recent
+// `within` of them (older ones are truncated and counted), and of those either the most recent
+// `maxLen` (a plain sequence) or, with a SIM-style hard search, the most recent `maxLen` whose
+// category (or streamer) equals the candidate's. One pure function for training and serving.
+import { knownUser, type BehaviorLog } from './log.js';
+
+export type SearchBy = 'category' | 'streamer';
+
+export interface SelectSpec {
+  /** Most behaviours returned (the sequence length L). */
+  maxLen: number;
+  /** Most recent visible behaviours considered (the configured maximum history); ≥ maxLen. */
+  within: number;
+  /** Hard search: keep only behaviours whose category / streamer equals `key`. */
+  search?: SearchBy;
+}
+
+/** What one selection saw (the feature report sums these). */
+export interface SelectResult {
+  /** Selected behaviours, written to out[0..n) as log row indices, most recent first. */
+  n: number;
+  /** Behaviours of the user strictly before ts. */
+  visible: number;
+  /** Visible behaviours beyond `within` (ignored: the history was truncated). */
+  truncated: number;
+  /** Without search: behaviours within `within` but beyond maxLen; with search: matches beyond maxLen. */
+  dropped: number;
+}
+
+/** First row of user u's segment with ts ≥ t (binary search): the end of what a row at t sees. */
+export function visibleEnd(log: BehaviorLog, u: number, t: number): number {
+  let lo = log.offsets[u]!, hi = log.offsets[u + 1]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (log.ts[mid]! < t) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Selects the behaviours a row (user `u`, time `t`, candidate `key`) sees into `out` (length ≥ maxLen).
+ * An unknown user (not an integer in 0..users−1) or a missing key (NaN) with search selects nothing.
+ */
+export function selectBehaviors(log: BehaviorLog, u: number, t: number, spec: SelectSpec, key: number, out: Int32Array, res: SelectResult): SelectResult {
+  res.n = 0; res.visible = 0; res.truncated = 0; res.dropped = 0;
+  if (!knownUser(log, u) || !Number.isFinite(t)) return res;
+  const start = log.offsets[u]!;
+  const end = visibleEnd(log, u, t);
+  const visible = end - start;
+  res.visible = visible;
+  const from = Math.max(start, end - spec.within);
+  res.truncated = from - start;
+  const L = spec.maxLen;
+  if (!spec.search) {
+    const n = Math.min(L, end - from);
+    for (let j = 0; j < n; j++) out[j] = end - 1 - j;
+    res.n = n;
+    res.dropped = end - from - n;
+    return res;
+  }
+  if (!Number.isFinite(key)) return res;
+  const arr = spec.search === 'category' ? log.category : log.streamer;
+  let n = 0, matches = 0;
+  for (let i = end - 1; i >= from; i--) {
+    if (arr[i] !== key) continue;
+    matches++;
+    if (n < L) out[n++] = i;
+  }
+  res.n = n;
+  res.dropped = matches - n;
+  return res;
+}
+
+/** Time-since bucket of a behaviour at `behTs` seen at `t`: ⌊log2(1 + minutes)⌋, capped at `cap`. */
+export function timeSinceBucket(t: number, behTs: number, cap = 19): number {
+  const minutes = Math.max(0, t - behTs) / 60;
+  return Math.min(cap, Math.floor(Math.log2(1 + minutes)));
+}
+
+/**
+ * The documented long-history slice (docs/sequences.md): 1 when the candidate's category appears in
+ * the user's last `within` behaviours before t but not in the last `recent` ones — the rows where a
+ * model reading only the recent behaviours cannot see the user's past with this category.
+ */
+export function inLongSlice(log: BehaviorLog, u: number, t: number, category: number, recent = 20, within = 1000): boolean {
+  if (!knownUser(log, u) || !Number.isFinite(t)) return false;
+  const start = log.offsets[u]!;
+  const end = visibleEnd(log, u, t);
+  const from = Math.max(start, end - within);
+  const cut = Math.max(from, end - recent);
+  for (let i = end - 1; i >= cut; i--) if (log.category[i] === category) return false;
+  for (let i = cut - 1; i >= from; i--) if (log.category[i] === category) return true;
+  return false;
+}
+
+/** inLongSlice for every row of columns (user, time, candidate category). */
+export function longSliceColumn(log: BehaviorLog, users: ArrayLike<number>, ts: ArrayLike<number>, categories: ArrayLike<number>, recent = 20, within = 1000): Uint8Array {
+  const out = new Uint8Array(users.length);
+  for (let i = 0; i < users.length; i++) out[i] = inLongSlice(log, users[i]!, ts[i]!, categories[i]!, recent, within) ? 1 : 0;
+  return out;
+}
