@@ -104,9 +104,14 @@ export function rowsToTable(rows: readonly Row[], required: readonly string[], b
   return { numRows: n, columns };
 }
 
+/** Sees each scored request right after featurizing (the batch is reused later: copy what you keep); the returned function gets the predictions. */
+export type ScoreTap = (rows: readonly Row[], base: Row | undefined, baseWins: boolean, batch: FeatureBatch) => ((preds: Record<string, Float32Array>) => void) | null;
+
 export class FineRanker {
   /** The last request's feature batch, whose arrays the next request reuses (score only). */
   private scratch: FeatureBatch | undefined;
+  /** The served log's hook (src/serving/served-log.ts), when one is configured. */
+  tap: ScoreTap | null = null;
   private constructor(readonly model: LoadedModel, private readonly pool: WorkerPool, private readonly required: string[], private readonly shardRows: number) {}
 
   /** Loads RUN/model.onnx (checksum verified), model.json and features.json, and starts the worker pool. */
@@ -168,6 +173,7 @@ export class FineRanker {
     // synchronously here, before any other request can featurize.
     const fb = this.transformRows(rows, base, o, this.scratch);
     this.scratch = fb;
+    const done = this.tap ? this.tap(rows, base, o.baseWins ?? true, fb) : null;
     const k = this.shardCount(n);
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
     const feeds = bounds.slice(0, k).map((lo, i) => feedsFor(this.model.manifest, fb, lo, bounds[i + 1]!));
@@ -183,6 +189,7 @@ export class FineRanker {
       outs.forEach((out, i) => p.set(out[o.name]!.data as Float32Array, bounds[i]!));
       preds[o.task] = p;
     }
+    done?.(preds);
     return { preds, timings: { featurize_ms, infer_ms: ms(t1) }, shards: k };
   }
 

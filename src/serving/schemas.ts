@@ -3,6 +3,8 @@
 // `body_limit_bytes` → 413 before it is parsed).
 import { z } from 'zod';
 import { formatZodError } from '../util/zod-error.js';
+import { ServedLogOptions } from './served-log.js';
+import { SKEW_INJECTIONS } from './served-log-inject.js';
 
 export const ServeOptions = z.strictObject({
   /** Run directory holding model.onnx (+ .sha256), model.json and features.json. */
@@ -50,6 +52,10 @@ export const ServeOptions = z.strictObject({
   clock_offset_s: z.number().finite().default(0),
   /** Most records of one kind in one POST /events. */
   max_events: z.number().int().min(1).max(1_000_000).default(10_000),
+  /** Log every fine-ranked candidate (row, encoded features, scores) as JSON lines (src/serving/served-log.ts). */
+  served_log: ServedLogOptions.optional(),
+  /** TEST AID: serve with a deliberate training/serving skew (src/serving/served-log-inject.ts). */
+  inject_skew: z.enum(SKEW_INJECTIONS).optional(),
 });
 export type ServeOptions = z.infer<typeof ServeOptions>;
 

@@ -26,6 +26,8 @@ import { RerankInputError } from './rerank.js';
 import { parseServeOptions, type ServeOptions } from './schemas.js';
 import { Lease, registerRank } from './server-rank.js';
 import { ServerMetrics } from './server-metrics.js';
+import { attachServedLog, ServedLog } from './served-log.js';
+import { injectFitted, injectRealtimeConfig } from './served-log-inject.js';
 
 /** Stores and stages the caller provides (the CLI's snapshot, tests); the rest are built from the options. */
 export interface ServiceDeps {
@@ -75,8 +77,11 @@ function checkFusionTasks(cfg: FusionConfig, tasks: readonly string[], source: s
 export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promise<Service> {
   const options = parseServeOptions(raw);
   const metrics = new ServerMetrics();
+  const servedLog = options.served_log ? new ServedLog(options.served_log, options.inject_skew) : null;
   const load = async (): Promise<Lease> => {
     const r = await FineRanker.load(options.run, { size: options.workers, threads: options.ort_threads });
+    r.model.fitted = injectFitted(r.model.fitted, options.inject_skew); // test aid; unchanged without --inject-skew
+    if (servedLog) attachServedLog(r, servedLog);
     try { return new Lease(r, RequestVocab.of(r.model.fitted)); } catch (e) { await r.dispose(); throw e; }
   };
   let current = await load();
@@ -93,7 +98,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       if (options.fusion_watch) hot.start();
       toClose.push(async () => hot!.stop());
     }
-    const features = parseFeatureConfig(current.ranker.model.fitted.config, `${options.run}/features.json`);
+    if (servedLog) toClose.push(() => servedLog.close());
+    const features = injectRealtimeConfig(parseFeatureConfig(current.ranker.model.fitted.config, `${options.run}/features.json`), options.inject_skew);
     let realtime = deps.realtime, profiles = deps.profiles;
     if (options.redis) {
       const r = options.redis;
@@ -150,6 +156,7 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       stores: { realtime: options.redis ? 'redis' : 'in-process', profile: options.redis ? 'redis' : 'in-process', live_rooms: live.liveProfiles(now()).length, rooms: live.size, degraded_since: funnel.degradedStores() },
       now: now(),
       reloading: reloading !== null,
+      ...(servedLog ? { served_log: servedLog.stats } : {}),
     }));
 
     app.get('/metrics', async (_req, reply) => {

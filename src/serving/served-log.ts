@@ -1,0 +1,247 @@
+// The served log (docs/streaming.md "Skew"): for every fine-ranked candidate, what the service used
+// and answered — request id, ts, user, room, scenario, country, the raw row as served (the model's
+// input columns), the encoded feature values (ids, sequence ids, dense values: what the ranker fed the
+// model) and the scores — as JSON lines. `liverank diagnose skew` joins it with an offline
+// recomputation of the same rows.
+//
+// Off the hot path: the request only copies the feature batch's arrays (the ranker reuses them for
+// the next request) and queues the copy; rows are turned into JSON in the background (setImmediate)
+// and appended in batches. A queue over `max_queue_bytes` (estimated) drops whole requests and counts
+// them — the log never slows or fails /rank. Files rotate at `max_file_bytes`; at most `max_files`
+// are kept (the oldest are deleted). `sample` logs that fraction of requests (seeded by request id).
+import { appendFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { FeatureBatch } from '../features/index.js';
+import type { FineRanker, Row, RowValue } from './fine-ranker.js';
+
+export const ServedLogOptions = z.strictObject({
+  /** A directory (files served-<start>-<seq>.jsonl inside) or a file path ending in .jsonl (rotated to FILE.1, FILE.2, …). */
+  path: z.string().min(1),
+  max_file_bytes: z.number().int().min(4096).default(64 * 1024 * 1024),
+  max_files: z.number().int().min(1).max(100_000).default(20),
+  /** Fraction of requests logged (all their candidates), decided per request. */
+  sample: z.number().min(0).max(1).default(1),
+  /** Queued (not yet written) bytes above which whole requests are dropped (counted). */
+  max_queue_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+});
+export type ServedLogOptions = z.infer<typeof ServedLogOptions>;
+
+/** One line of the served log. */
+export interface ServedRecord {
+  request_id: string;
+  /** Index of the candidate in the fine-ranked list. */
+  i: number;
+  ts: number | null;
+  user: RowValue;
+  room: RowValue;
+  scenario: RowValue;
+  country: RowValue;
+  /** sha256 of the model that scored it. */
+  model: string;
+  /** The model's input columns as served (request-level values merged as the ranker merged them). */
+  row: Row;
+  /** Encoded features: id → number, sequence/multi-id → number[] (real elements), dense → number[] (its columns). */
+  enc: Record<string, number | number[]>;
+  scores: Record<string, number>;
+  /** What the service injected on purpose (a test aid, serve --inject-skew), when anything. */
+  inject?: string;
+}
+
+interface Pending {
+  requestId: string;
+  rows: readonly Row[];
+  base: Row | undefined;
+  baseWins: boolean;
+  batch: FeatureBatch; // a copy
+  preds?: Record<string, Float32Array>;
+  bytes: number;
+  model: string;
+  columns: readonly string[];
+}
+
+export interface ServedLogStats { requests: number; records: number; dropped_requests: number; bytes_written: number; files: number; write_errors: number; last_error: string | null }
+
+const KEYS = { ts: 'ts', user: 'user_id', room: 'room_id', scenario: 'scenario', country: 'country' } as const;
+
+function copyBatch(fb: FeatureBatch): FeatureBatch {
+  const n = fb.numRows;
+  const ids: Record<string, Int32Array> = {};
+  for (const [k, v] of Object.entries(fb.ids)) ids[k] = v.slice(0, n);
+  const multi: FeatureBatch['multi'] = {};
+  for (const [k, m] of Object.entries(fb.multi)) multi[k] = { ids: m.ids.slice(0, n * m.maxLen), mask: m.mask.slice(0, n * m.maxLen), lengths: m.lengths.slice(0, n), maxLen: m.maxLen };
+  return { numRows: n, specs: fb.specs, ids, multi, dense: fb.dense.slice(0, n * fb.denseWidth), denseWidth: fb.denseWidth };
+}
+
+/** Encoded values of row i: what the model was fed. */
+export function encodedRow(fb: FeatureBatch, i: number): Record<string, number | number[]> {
+  const enc: Record<string, number | number[]> = {};
+  for (const s of fb.specs) {
+    if (s.output === 'ids') { const a = fb.ids[s.name]; if (a) enc[s.name] = a[i]!; } else if (s.output === 'multi') {
+      const m = fb.multi[s.name];
+      if (m) enc[s.name] = Array.from(m.ids.subarray(i * m.maxLen, i * m.maxLen + m.lengths[i]!));
+    } else {
+      const v: number[] = [];
+      for (let j = 0; j < s.dim; j++) v.push(fb.dense[i * fb.denseWidth + s.offset + j]!);
+      enc[s.name] = v;
+    }
+  }
+  return enc;
+}
+
+/** FNV-1a of the request id → [0, 1): the sampling decision is a function of the id. */
+function unit(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) { h ^= id.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  return h / 2 ** 32;
+}
+
+export class ServedLog {
+  readonly options: ServedLogOptions;
+  private readonly queue: Pending[] = [];
+  private queuedBytes = 0;
+  private seq = 0;
+  private readonly prefix = `${Date.now().toString(36)}-${process.pid}`;
+  private draining: Promise<void> | null = null;
+  private scheduled = false;
+  private file: string;
+  private fileBytes = 0;
+  private fileSeq = 0;
+  private readonly dirMode: boolean;
+  readonly stats: ServedLogStats = { requests: 0, records: 0, dropped_requests: 0, bytes_written: 0, files: 0, write_errors: 0, last_error: null };
+
+  constructor(raw: unknown, readonly inject?: string) {
+    const r = ServedLogOptions.safeParse(raw);
+    if (!r.success) throw new Error(`served log: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    this.options = r.data;
+    const p = this.options.path;
+    this.dirMode = !p.endsWith('.jsonl');
+    if (!this.dirMode && existsSync(p) && statSync(p).isDirectory()) throw new Error(`served log: ${p} is a directory; give a directory path without .jsonl or a file path`);
+    this.file = this.nextFile();
+  }
+
+  private nextFile(): string {
+    this.stats.files++;
+    if (!this.dirMode) return this.options.path;
+    return join(this.options.path, `served-${this.prefix}-${String(++this.fileSeq).padStart(5, '0')}.jsonl`);
+  }
+
+  /**
+   * Called synchronously right after the ranker featurized a request (the batch is valid now and
+   * reused later): copies what is needed and returns the completion to call with the predictions,
+   * or null when the request is not sampled or the queue is full.
+   */
+  capture(rows: readonly Row[], base: Row | undefined, baseWins: boolean, batch: FeatureBatch, model: string, columns: readonly string[]): ((preds: Record<string, Float32Array>) => void) | null {
+    const requestId = `${this.prefix}-${++this.seq}`;
+    if (this.options.sample < 1 && unit(requestId) >= this.options.sample) return null;
+    const bytes = rows.length * (400 + 12 * columns.length + 10 * batch.specs.length);
+    if (this.queuedBytes + bytes > this.options.max_queue_bytes) { this.stats.dropped_requests++; return null; }
+    const p: Pending = { requestId, rows, base: base ? { ...base } : undefined, baseWins, batch: copyBatch(batch), bytes, model, columns };
+    // a request whose scoring fails never calls the completion: nothing is queued for it
+    return (preds) => { p.preds = preds; this.queuedBytes += bytes; this.queue.push(p); this.schedule(); };
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.draining) return;
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.draining = this.drain().finally(() => { this.draining = null; if (this.queue.length) this.schedule(); }); });
+  }
+
+  private lines(p: Pending): string {
+    const cols = p.columns, model = p.model, out: string[] = [];
+    for (let i = 0; i < p.rows.length; i++) {
+      const r = p.rows[i]!;
+      const row: Row = {};
+      for (const c of cols) {
+        const own = r[c], b = p.base?.[c];
+        const v = b !== undefined && (p.baseWins || own === undefined) ? b : own;
+        row[c] = v === undefined ? null : v;
+      }
+      const at = (k: string): RowValue => { const own = r[k], b = p.base?.[k]; const v = b !== undefined && (p.baseWins || own === undefined) ? b : own; return v === undefined ? null : v; };
+      const ts = at(KEYS.ts);
+      const scores: Record<string, number> = {};
+      for (const [t, a] of Object.entries(p.preds!)) scores[t] = a[i]!;
+      const rec: ServedRecord = {
+        request_id: p.requestId, i, ts: typeof ts === 'number' ? ts : ts === null ? null : Number(ts),
+        user: at(KEYS.user), room: at(KEYS.room), scenario: at(KEYS.scenario), country: at(KEYS.country),
+        model, row, enc: encodedRow(p.batch, i), scores, ...(this.inject ? { inject: this.inject } : {}),
+      };
+      out.push(JSON.stringify(rec));
+    }
+    return out.length ? `${out.join('\n')}\n` : '';
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      // up to ~1 MB per append; JSON is built here, after the responses went out
+      let text = '';
+      while (this.queue.length && text.length < 1 << 20) {
+        const p = this.queue.shift()!;
+        this.queuedBytes -= p.bytes;
+        text += this.lines(p);
+        this.stats.requests++; this.stats.records += p.rows.length;
+      }
+      await this.write(text);
+    }
+  }
+
+  private async write(text: string): Promise<void> {
+    try {
+      if (this.fileBytes === 0) await mkdir(this.dirMode ? this.options.path : dirname(this.options.path), { recursive: true });
+      if (this.fileBytes > 0 && this.fileBytes + text.length > this.options.max_file_bytes) await this.rotate();
+      await appendFile(this.file, text);
+      const n = Buffer.byteLength(text);
+      this.fileBytes += n; this.stats.bytes_written += n;
+    } catch (e) {
+      this.stats.write_errors++; this.stats.last_error = (e as Error).message;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    if (this.dirMode) {
+      this.file = this.nextFile();
+      this.fileBytes = 0;
+      const names = (await readdir(this.options.path)).filter((f) => f.startsWith('served-') && f.endsWith('.jsonl')).sort();
+      for (const f of names.slice(0, Math.max(0, names.length - this.options.max_files))) await unlink(join(this.options.path, f)).catch(() => {});
+      return;
+    }
+    // FILE → FILE.1, FILE.1 → FILE.2, …; FILE.<max_files−1> is dropped
+    const f = this.options.path, keep = this.options.max_files - 1;
+    if (keep === 0) await unlink(f).catch(() => {});
+    for (let k = keep - 1; k >= 1; k--) if (existsSync(`${f}.${k}`)) await rename(`${f}.${k}`, `${f}.${k + 1}`);
+    if (keep >= 1) await rename(f, `${f}.1`);
+    this.fileBytes = 0;
+    this.stats.files++;
+  }
+
+  /** Writes everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.draining || this.scheduled || this.queue.length) {
+      if (this.draining) await this.draining;
+      else if (this.queue.length) { this.draining = this.drain().finally(() => { this.draining = null; }); }
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async close(): Promise<void> { await this.flush(); }
+}
+
+/** Every served-log file of a path (a file, its rotations, or a directory's served-*.jsonl), oldest first. */
+export async function servedLogFiles(path: string): Promise<string[]> {
+  if (!existsSync(path)) throw new Error(`${path}: served log not found`);
+  if ((await stat(path)).isDirectory()) {
+    const names = (await readdir(path)).filter((f) => /\.jsonl(\.\d+)?$/.test(f)).sort();
+    if (!names.length) throw new Error(`${path}: no .jsonl files in the directory`);
+    return names.map((f) => join(path, f));
+  }
+  const dir = dirname(path), base = basename(path);
+  const rot = (await readdir(dir)).map((f) => new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)$`).exec(f)).filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ f: join(dir, m[0]), k: Number(m[1]) })).sort((a, b) => b.k - a.k).map((x) => x.f);
+  return [...rot, path];
+}
+
+/** Logs every request `r` scores from now on (the tap is called synchronously after featurizing). */
+export function attachServedLog(r: FineRanker, log: ServedLog): void {
+  r.tap = (rows, base, baseWins, batch) => log.capture(rows, base, baseWins, batch, r.model.sha256, r.columns);
+}
