@@ -7,6 +7,7 @@ import { train } from '../../train/trainer.js';
 import { evaluateRun, exportRun } from '../../train/eval-run.js';
 import { summarizeSkipped } from '../../train/data-checks.js';
 import { formatMatrix } from '../../metrics/index.js';
+import { addStreamOptions, runStreamTrain, type StreamCliOptions } from './train-stream.js';
 
 function int(v: string, name: string): number {
   const n = Number(v);
@@ -29,9 +30,9 @@ export function onlyTask(cfg: TrainConfig, name: string): void {
 }
 
 export function register(program: Command): void {
-  program
+  addStreamOptions(program
     .command('train')
-    .description('train a model from a YAML config; writes checkpoints, metrics.json (test split) and model.onnx')
+    .description('train a model from a YAML config; writes checkpoints, metrics.json (test split) and model.onnx; with --stream, incrementally from a samples stream'))
     .requiredOption('-c, --config <path>', 'training config (YAML or JSON)')
     .option('-o, --out <dir>', 'run directory (default runs/<config name>)')
     .option('--seed <n>', 'override the config seed (data split, initialization, shuffling)')
@@ -39,9 +40,10 @@ export function register(program: Command): void {
     .option('--overwrite', 'delete the run already in --out and start over (without it, an existing run is refused)')
     .option('--only-task <name>', 'train just this task of the config (single-task baselines)')
     .option('-q, --quiet', 'no progress bars or log lines')
-    .action(async (o: { config: string; out?: string; seed?: string; resume?: boolean; overwrite?: boolean; quiet?: boolean; onlyTask?: string }) => {
+    .action(async (o: { config: string; out?: string; seed?: string; resume?: boolean; overwrite?: boolean; quiet?: boolean; onlyTask?: string } & StreamCliOptions) => {
       const cfg = loadTrainConfig(o.config);
       if (o.onlyTask) onlyTask(cfg, o.onlyTask);
+      if (o.stream) return runStreamTrain(cfg, o); // src/train/stream: restarts resume from the run's checkpoint by themselves
       const out = o.out ?? join('runs', cfg.name);
       const res = await train(cfg, { out, seed: o.seed === undefined ? undefined : int(o.seed, '--seed'), resume: o.resume, overwrite: o.overwrite, verbose: !o.quiet });
       const skipped = o.quiet ? summarizeSkipped(res.dataReport) : null;

@@ -27,7 +27,16 @@ export function worldSamples(impressions: number, seed = 2): string[] {
 
 /** A small MMoE with hashed user / streamer ids (so the bounded tables have something to bound). */
 export function streamConfig(over: Record<string, unknown> = {}, hashBuckets = 1 << 16): TrainConfig {
-  return parseTrainConfig({
+  return parseTrainConfig(streamConfigRaw(over, hashBuckets), process.cwd(), 'stream test config');
+}
+
+/** The same config as JSON text (for child processes: `liverank train -c FILE --stream …`). */
+export function streamConfigJson(over: Record<string, unknown> = {}, hashBuckets = 1 << 16): string {
+  return JSON.stringify(streamConfigRaw(over, hashBuckets), null, 1);
+}
+
+function streamConfigRaw(over: Record<string, unknown>, hashBuckets: number): Record<string, unknown> {
+  return {
     name: 'stream-tiny',
     seed: 3,
     data: { source: 'world', impressions: 1000, world_seed: 2 },
@@ -55,5 +64,5 @@ export function streamConfig(over: Record<string, unknown> = {}, hashBuckets = 1
     embedding: { optimizer: 'adam', lr: 0.01 },
     train: { epochs: 1, batch_size: 256 },
     ...over,
-  }, process.cwd(), 'stream test config');
+  };
 }

@@ -34,7 +34,7 @@ export interface PushOptions {
   /** Every this many pushes, a full one (default 20). */
   fullEvery?: number;
   /** Also hand each push to a service (service-push.ts). */
-  after?: (p: { seq: number; dir: string }) => Promise<void>;
+  after?: (p: { seq: number; dir: string; session: Session; store: ParameterStore; bounded: BoundedTables }) => Promise<void>;
 }
 
 export interface PushStats { seq: number; full: boolean; rows: number; freed: number; bytes: number; ms: number }
@@ -125,7 +125,7 @@ export class Pusher {
     const stats: PushStats = { seq, full, rows, freed, bytes, ms: performance.now() - t0 };
     this.history.push(stats);
     log(`push ${seq} (${full ? 'full' : 'delta'}): ${rows.toLocaleString('en-US')} row(s), ${freed} freed, ${(bytes / 1e6).toFixed(2)} MB in ${stats.ms.toFixed(0)} ms → ${this.o.dir}`);
-    if (this.o.after) await this.o.after({ seq, dir: this.o.dir });
+    if (this.o.after) await this.o.after({ seq, dir: this.o.dir, session: s, store, bounded });
     return stats;
   }
 
