@@ -221,6 +221,7 @@ export function parseFeatureConfig(raw: unknown, source?: string): FeatureConfig
 
   checkCrosses(features, where, problems);
   checkSharing(features, where, problems);
+  checkBehaviors(features, where, problems);
   if (problems.length) throw new FeatureConfigError(sortProblems(problems), source);
   return { version: t.version, hash: t.hash, defaults: t.defaults, counters, features, raw };
 }
@@ -308,6 +309,18 @@ function checkSharing(features: FeatureDef[], where: string[], problems: string[
   }
 }
 
+/** `sequence` features reading the behaviour log (docs/features.md "Behaviour sequences"). */
+function checkBehaviors(features: FeatureDef[], where: string[], problems: string[]): void {
+  features.forEach((f, i) => {
+    if (f.kind !== 'sequence' || !f.behaviors) return;
+    const p = `${where[i]}: sequence.behaviors`;
+    if (f.behaviors.within < f.max_len) problems.push(`${p}.within: ${f.behaviors.within} is smaller than max_len ${f.max_len} (within is the history read, max_len the behaviours kept)`);
+    if (f.vocab && !Array.isArray(f.vocab) && !features.some((g) => g !== f && 'table' in g && g.table === f.table && !(g.kind === 'sequence' && g.behaviors))) {
+      problems.push(`${p}: a fitted vocab needs another feature of table "${f.table}" reading a column (e.g. embedding: category); or give hash_buckets / an explicit vocab list`);
+    }
+  });
+}
+
 /** Parses YAML or JSON text. */
 export function parseFeatureConfigText(text: string, source?: string): FeatureConfig {
   let raw: unknown;
@@ -326,7 +339,13 @@ export function loadFeatureConfig(path: string): FeatureConfig {
 /** Every column of the input table the config reads (features + counters). */
 export function columnsUsed(cfg: FeatureConfig): string[] {
   const s = new Set<string>();
-  for (const f of cfg.features) if ('column' in f && f.column) s.add(f.column);
+  for (const f of cfg.features) {
+    if ('column' in f && f.column) s.add(f.column);
+    if (f.kind === 'sequence' && f.behaviors) {
+      s.add(f.behaviors.time_column ?? cfg.defaults.time_column);
+      if (f.behaviors.search) s.add(f.behaviors.search.column);
+    }
+  }
   for (const c of cfg.counters) {
     for (const k of c.key) s.add(k);
     s.add(c.time);

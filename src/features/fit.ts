@@ -98,6 +98,7 @@ export class FeatureFitter {
       if (!(f.kind === 'id' || f.kind === 'multi_id' || f.kind === 'sequence')) continue;
       const vc = this.vocabCounts.get(f.table);
       if (!vc || !f.vocab || Array.isArray(f.vocab)) continue;
+      if (f.kind === 'sequence' && f.behaviors) continue; // values come from the behaviour log; the table's other features fit it
       const col = bc.column(f.column, f.name);
       if (!isStringColumn(col)) { for (let i = 0; i < n; i++) vc.addNumber(col[i]!); continue; }
       if (f.kind === 'id') { for (let i = 0; i < n; i++) { const s = col[i]; if (s !== null && s !== undefined) vc.addText(s); } continue; }

@@ -2,6 +2,7 @@
 // (cross fields, shared embeddings, counters) and resolves defaults. docs/features.md explains each kind.
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { BehaviorsSpec } from './behavior/schema.js';
 
 export const FEATURE_KINDS = ['id', 'multi_id', 'sequence', 'dense', 'bucketized', 'cross', 'time', 'counter'] as const;
 export type FeatureKind = (typeof FEATURE_KINDS)[number];
@@ -82,6 +83,8 @@ export const SequenceFeature = z.strictObject({
   max_len: z.number().int().min(1).max(4096),
   /** How the model reduces the sequence: target attention / self-attention ('attention') or pooling. */
   pooling: z.enum(['attention', 'sum', 'mean']).default('attention'),
+  /** Read the sequence from the per-user behaviour log (`column` = the user id column) instead of a joined string (docs/features.md). */
+  behaviors: BehaviorsSpec.optional(),
 });
 export const DenseFeature = z.strictObject({ ...Common, kind: z.literal('dense'), column: Column, ...DenseOpts });
 export const BucketizedFeature = z.strictObject({ ...Common, ...Embedded, kind: z.literal('bucketized'), column: Column, ...BucketOpts });

@@ -12,6 +12,8 @@ import { CrossOp } from './ops-cross.js';
 import { IdOp, MultiOp } from './ops-ids.js';
 import { BucketOp, DenseOp, TimeOp } from './ops-numeric.js';
 import { Vocab } from './vocab.js';
+import { BehaviorSeqOp, type BehaviorDef } from './behavior/op.js';
+import type { BehaviorLog } from './behavior/log.js';
 import type { CityVersion } from './cityhash/index.js';
 
 /** Name of the column holding a counter feature's materialized raw value (see materializeCounters). */
@@ -27,6 +29,8 @@ export interface TransformContext {
   counterValues?: Record<string, Float64Array>;
   /** Reuse this batch's arrays when they are large enough (serving hot path). */
   out?: FeatureBatch;
+  /** The per-user behaviour log read by `sequence` features with a `behaviors` block (else their behaviors.log file). */
+  behaviors?: BehaviorLog;
 }
 
 type SingleOp = IdOp | BucketOp | TimeOp;
@@ -37,7 +41,7 @@ export interface CompiledFeatures {
   dicts: DictPool;
   single: { name: string; emit: boolean; op: SingleOp }[];
   crosses: { name: string; emit: boolean; op: CrossOp }[];
-  multi: { name: string; op: MultiOp }[];
+  multi: { name: string; op: MultiOp | BehaviorSeqOp }[];
   dense: { op: DenseOp; offset: number }[];
   denseWidth: number;
   counters: CounterEngine | null;
@@ -78,7 +82,11 @@ export function compileFeatures(fitted: FittedFeatures): CompiledFeatures {
         else if (f.emit) c.dense.push({ op: new DenseOp(f, st), offset: specByName.get(f.name)!.offset });
         break;
       case 'dense': if (f.emit) c.dense.push({ op: new DenseOp(f, st), offset: specByName.get(f.name)!.offset }); break;
-      case 'multi_id': case 'sequence': if (f.emit) c.multi.push({ name: f.name, op: new MultiOp(f, f.vocab ? vocabOf(f.table) : null, version) }); break;
+      case 'multi_id': case 'sequence':
+        if (!f.emit) break;
+        if (f.kind === 'sequence' && f.behaviors) c.multi.push({ name: f.name, op: new BehaviorSeqOp(f as BehaviorDef, f.vocab ? vocabOf(f.table) : null, version, cfg.defaults.time_column) });
+        else c.multi.push({ name: f.name, op: new MultiOp(f, f.vocab ? vocabOf(f.table) : null, version) });
+        break;
       case 'cross': {
         const fields = f.fields.map((n) => cfg.features.find((g) => g.name === n)!);
         c.crosses.push({ name: f.name, emit: f.emit, op: new CrossOp(f, fields, version) });
@@ -150,7 +158,7 @@ export function transform(fitted: FittedFeatures, table: Table, ctx: TransformCo
     const m: MultiIds = p && p.lengths.length >= n && p.maxLen === L
       ? { ids: p.ids.subarray(0, n * L), mask: p.mask.subarray(0, n * L), lengths: p.lengths.subarray(0, n), maxLen: L }
       : s.op.alloc(n);
-    s.op.run(bc, m);
+    if (s.op instanceof BehaviorSeqOp) s.op.run(bc, m, ctx.behaviors); else s.op.run(bc, m);
     multi[s.name] = m;
   }
   const W = c.denseWidth;

@@ -14,6 +14,8 @@ import { compileFeatures, counterColumn, transform, type CompiledFeatures } from
 import { parseFeatureConfig } from '../config.js';
 import { GroupStats, type ShiftFeature, type ShiftResult } from './groups.js';
 import { KeyStats, type CollisionSummary } from './keystats.js';
+import { BehaviorSeqOp } from '../behavior/op.js';
+import { addBehaviorTruncation, addStringTruncation, emptyTruncation, type TruncationStats } from './truncation.js';
 
 export interface ReportOptions {
   /** Columns whose groups are compared (e.g. ['scenario', 'country']). */
@@ -28,6 +30,8 @@ export interface ReportOptions {
   maxPairGroups?: number;
   /** Target colliding-key rate for the recommended bucket count (default 0.05). */
   collisionTarget?: number;
+  /** The behaviour log of `sequence` features with a `behaviors` block (else their behaviors.log file). */
+  behaviors?: import('../behavior/log.js').BehaviorLog;
 }
 
 export interface FeatureStats {
@@ -47,6 +51,8 @@ export interface FeatureStats {
   vocab?: { size: number; oov: number; oovRate: number };
   numeric?: { count: number; min: number; max: number; mean: number; p50: number; p99: number };
   lengths?: { mean: number; maxLen: number; fullRate: number };
+  /** multi_id / sequence: rows cut to the configured maximum, empty rows, unknown users (report/truncation.ts). */
+  truncation?: TruncationStats;
 }
 
 export interface FeatureReport {
@@ -134,7 +140,7 @@ export class FeatureReporter {
     const n = table.numRows;
     this.rows += n;
     const counterValues = this.counterValues(table);
-    const fb = transform(this.fitted, table, counterValues ? { counterValues } : {});
+    const fb = transform(this.fitted, table, { ...(counterValues ? { counterValues } : {}), ...(this.opts.behaviors ? { behaviors: this.opts.behaviors } : {}) });
     const bc = new BatchColumns(table, this.dicts);
     for (const [k, v] of Object.entries(fb.ids)) bc.ids.set(k, v);
     const single = new Map(this.plan.single.map((s) => [s.name, s.op]));
@@ -150,8 +156,11 @@ export class FeatureReporter {
         for (let i = 0; i < n; i++) { const v = col[i]; if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) a.st.missing++; }
         if (f.vocab) this.countOov(a, fb.ids[f.name]!, null);
       } else if (f.kind === 'multi_id' || f.kind === 'sequence') {
-        (multis.get(f.name) as MultiOp).eachKey(bc, add);
+        const op = multis.get(f.name);
         const m = fb.multi[f.name]!;
+        a.st.truncation ??= emptyTruncation();
+        if (op instanceof BehaviorSeqOp) { op.eachKey(m, add); addBehaviorTruncation(a.st.truncation, op.last); }
+        else { (op as MultiOp).eachKey(bc, add); addStringTruncation(a.st.truncation, bc.column(f.column, f.name), n, f.sep, f.max_len); }
         for (let i = 0; i < n; i++) {
           const l = m.lengths[i]!;
           if (l === 0) a.st.missing++;

@@ -1,5 +1,6 @@
 // Plain-text rendering of a FeatureReport (the JSON form is the report object itself).
 import type { FeatureReport } from './collect.js';
+import { formatTruncation } from './truncation.js';
 
 const pct = (x: number | undefined, d = 1): string => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(d)}%`);
 const num = (x: number | undefined): string => {
@@ -28,6 +29,7 @@ export function formatReport(r: FeatureReport): string {
     if (!f.emitted) notes.push('not emitted');
     if (f.vocab) notes.push(`vocab ${f.vocab.size}, OOV ${pct(f.vocab.oovRate)}`);
     if (f.lengths) notes.push(`len ${f.lengths.mean.toFixed(1)}/${f.lengths.maxLen}, full ${pct(f.lengths.fullRate)}`);
+    if (f.truncation && formatTruncation(f.truncation, f.rows)) notes.push(formatTruncation(f.truncation, f.rows));
     if (f.numeric) notes.push(`mean ${num(f.numeric.mean)} p50 ${num(f.numeric.p50)} p99 ${num(f.numeric.p99)}`);
     if (h && h.recommendedBuckets > h.buckets) notes.push('↑ more buckets');
     return [
