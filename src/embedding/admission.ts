@@ -18,7 +18,7 @@ export interface AdmissionOptions {
   admitAfter: number;
   /** Steps without a lookup after which a row expires (0 = never; LFU eviction still bounds the table). */
   ttlSteps: number;
-  /** Share of rows freed per LFU round when full (default 1/64). */
+  /** Share of rows freed per LFU round when full (default 1/16: a round scans and sorts the table's counts, so rarer, larger rounds cost less under heavy churn). */
   evictFraction?: number;
   /** Count-min sketch width (power of two; default 2^18). */
   sketchWidth?: number;
@@ -44,7 +44,7 @@ export class AdmittedTable {
   constructor(readonly table: EmbeddingTable, readonly o: AdmissionOptions) {
     if (table.rows !== o.capacity + 1) throw new Error(`AdmittedTable ${table.name}: the table needs capacity + 1 = ${o.capacity + 1} rows, it has ${table.rows}`);
     this.mapper = new HashRowMapper(o.capacity, {
-      admitThreshold: o.admitAfter, ttl: o.ttlSteps, evictFraction: o.evictFraction ?? 1 / 64,
+      admitThreshold: o.admitAfter, ttl: o.ttlSteps, evictFraction: o.evictFraction ?? 1 / 16,
       sketchWidth: o.sketchWidth ?? 2 ** 18, sketchDepth: 2, sketchHalfLife: o.sketchHalfLife ?? 0,
     });
     this.defaultRow = o.capacity;

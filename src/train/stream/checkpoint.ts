@@ -91,7 +91,7 @@ export function writeStreamCheckpoint(out: string, m: StreamModel, st: StreamSta
 }
 
 /** Recover the run directory after a kill and restore the latest committed checkpoint; null when none. */
-export function restoreStreamCheckpoint(out: string, m: StreamModel, ledger: boolean, log: (s: string) => void): { state: StreamState; name: string } | null {
+export function restoreStreamCheckpoint(out: string, m: StreamModel, ledger: boolean, log: (s: string) => void, options?: StreamState['options']): { state: StreamState; name: string } | null {
   const man = recoverCheckpoints(out, log);
   if (!man?.latest) { if (ledger) writeFileAtomic(join(out, LEDGER_FILE), ''); return null; }
   const name = man.latest;
@@ -103,6 +103,8 @@ export function restoreStreamCheckpoint(out: string, m: StreamModel, ledger: boo
     return b;
   };
   const state = JSON.parse(get(STREAM_STATE_FILE).toString('utf8')) as StreamState;
+  const diff = Object.entries(options ?? {}).filter(([k, v]) => state.options[k] !== v);
+  if (diff.length) throw new Error(`${out}: the run was started with ${diff.map(([k]) => `${k} = ${state.options[k]}`).join(', ')}; this restart asks ${diff.map(([k, v]) => `${k} = ${v}`).join(', ')} (use the same options, or a new --out)`);
   loadStepCheckpoint(join(dir, DENSE_FILE), m.step, get(DENSE_FILE));
   for (const t of m.asm.tables.values()) restoreEmbeddingTableFrom(t, get(embFile(t.name)), join(dir, embFile(t.name)));
   for (const [t, a] of m.bounded.admitted) a.restore(unpackMapperState(get(mapFile(t)), join(dir, mapFile(t))), join(dir, mapFile(t)));

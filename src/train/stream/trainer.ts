@@ -100,11 +100,9 @@ export async function trainStream(cfgIn: TrainConfig, o: StreamTrainOptions): Pr
     try {
       const progressive = new ProgressiveEval(cfg.tasks, o.sliceColumns ?? ['scenario', 'country'], window);
       const model = { step, asm: s.asm, bounded, progressive };
-      const restored = restoreStreamCheckpoint(o.out, model, !!o.ledger, log);
-      let st = restored?.state ?? initialState(options);
+      const restored = restoreStreamCheckpoint(o.out, model, !!o.ledger, log, options); // refuses other options
+      const st = restored?.state ?? initialState(options);
       if (restored) {
-        const diff = Object.entries(options).filter(([k, v]) => st.options[k] !== v);
-        if (diff.length) throw new Error(`${o.out}: the run was started with ${diff.map(([k]) => `${k} = ${st.options[k]}`).join(', ')}; this restart asks ${diff.map(([k, v]) => `${k} = ${v}`).join(', ')} (use the same options, or a new --out)`);
         s.weighting.history.push(...st.lossHistory); s.weighting.l0 = st.l0;
         log(`resumed from ${restored.name}: ${st.records.toLocaleString('en-US')} records consumed, ${st.samples.toLocaleString('en-US')} trained, offset ${st.offset}`);
       }
