@@ -18,7 +18,7 @@ export interface WorldState {
   se: Sessions;
   hist: History;
   hetero: HeteroModel | null;
-  /** Long behaviour histories (docs/world.md §14), when on: the truth's long-term term. */
+  /** Long behaviour histories (docs/world.md §15), when on: the truth's long-term term. */
   long?: LongHistory | null;
   /** The drifting world's appeal schedule (docs/world.md "Drift"), when on. */
   drift?: DriftModel;

@@ -73,7 +73,7 @@ export interface WorldOptions {
    */
   drift?: DriftOption;
   /**
-   * Long behaviour histories (docs/world.md §14, src/data/world/long-history.ts): a per-user log of up
+   * Long behaviour histories (docs/world.md §15, src/data/world/long-history.ts): a per-user log of up
    * to max_len past behaviours (World.behaviors) whose old part reveals dormant interests that raise
    * the truth. Off by default (the world is then unchanged); `true` = the defaults.
    */

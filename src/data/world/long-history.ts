@@ -1,4 +1,4 @@
-// Long behaviour histories (world option `long_history`, docs/world.md §14): every user gets a log of
+// Long behaviour histories (world option `long_history`, docs/world.md §15): every user gets a log of
 // up to max_len past behaviours (streamer, category, action, watch bucket, time) spanning prior_days
 // before the world starts, then every entered impression of the world is appended. Each user has
 // "dormant" long-term interests (categories, and streamers in them) that fill the OLD part of the

@@ -120,7 +120,7 @@ export const EFFECTS = {
   order: { taste: 0.5, followed: 0.6, streamerWatch: 0.3, followers: 0.3, activity: 0.1, effectiveView: 0.8 },
 } as const;
 
-/** Long histories (option long_history, docs/world.md §14): per unit of lt(u, s) = [dormant category] +
+/** Long histories (option long_history, docs/world.md §15): per unit of lt(u, s) = [dormant category] +
  *  [dormant streamer], added to the click / follow / gift / order logits and (× the scenario's watch gain) to μ. */
 export const LONG_TERM = { click: 1.0, watch: 0.5, follow: 0.3, gift: 0.3, order: 0.3 } as const;
 

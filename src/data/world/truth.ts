@@ -22,7 +22,7 @@ export interface TruthInput {
   hour: number; // 0..23
   style: number; // streamer latent r_s
   quality: number; // streamer latent q_s
-  /** Long histories only (docs/world.md §14): lt(u, s) = [dormant category] + [dormant streamer]; absent = 0. */
+  /** Long histories only (docs/world.md §15): lt(u, s) = [dormant category] + [dormant streamer]; absent = 0. */
   longTerm?: number;
 }
 
