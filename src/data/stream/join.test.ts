@@ -127,3 +127,31 @@ test('join: a label arriving before its impression (within the lateness) is stil
   assert.equal(out.samples[0]!.click, (JSON.parse(bodies[0]!) as { scenario: string }).scenario === 'slide' ? null : 1);
   assert.equal(j.orphanCount, 0);
 });
+
+test('events: the fast validator never accepts what the schema rejects (mutations of real events)', async () => {
+  const { fastValid, StreamEvent } = await import('./events.js');
+  const { Rng } = await import('../../util/rng.js');
+  const rng = new Rng(11);
+  const samples = bodies.slice(0, 400).map((b) => JSON.parse(b) as Record<string, unknown>);
+  const junk: unknown[] = [null, -1, 1.5, '', 'x', [], {}, true, Number.NaN, 1e400, { a: 1 }];
+  let fastOk = 0, checked = 0;
+  for (const ev of samples) {
+    assert.equal(fastValid(ev), StreamEvent.safeParse(ev).success);
+    for (let m = 0; m < 30; m++) {
+      const c = structuredClone(ev);
+      const keys = Object.keys(c);
+      const k = keys[rng.int(keys.length)]!;
+      const r = rng.int(4);
+      const target = (k === 'features' || k === 'truth') && rng.next() < 0.7 ? c[k] as Record<string, unknown> : c;
+      const tk = target === c ? k : Object.keys(target)[rng.int(Object.keys(target).length)]!;
+      if (r === 0) delete target[tk];
+      else if (r === 1) target[tk] = junk[rng.int(junk.length)];
+      else if (r === 2) target[`extra_${m}`] = 1;
+      else target[tk] = structuredClone(samples[rng.int(samples.length)]![tk] ?? null);
+      const f = fastValid(c);
+      if (f) { fastOk++; assert.ok(StreamEvent.safeParse(c).success, `fast accepted an invalid event: ${JSON.stringify(c).slice(0, 300)}`); }
+      checked++;
+    }
+  }
+  assert.ok(checked === 12_000 && fastOk > 1000, `fast path used on ${fastOk} of ${checked}`);
+});
