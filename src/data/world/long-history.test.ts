@@ -124,3 +124,19 @@ test('long_history: same seed, same log; options are validated with the field na
   const d = generateWorld({ ...OPTS, impressions: 20_000 });
   assert.equal(d.behaviors, undefined); assert.equal(d.impressions.columns.long_term, undefined); assert.equal(d.meta.longHistory, undefined);
 });
+
+test('long_history: truthWithoutLongTerm is the truth itself where lt = 0 and undoes the term where lt > 0', async () => {
+  const { truthWithoutLongTerm } = await import('./long-value.js');
+  const w = world();
+  const c = w.impressions.columns;
+  const { pClick, pEv } = truthWithoutLongTerm(w.impressions);
+  const lt = c.long_term as Uint8Array, pc = c.p_click as Float64Array, pe = c.p_effective_view as Float64Array;
+  let on = 0;
+  for (let i = 0; i < w.impressions.numRows; i++) {
+    if (lt[i] === 0) {
+      assert.ok(Object.is(pClick[i], pc[i]) || Math.abs(pClick[i]! - pc[i]!) < 1e-12, `click row ${i}`);
+      assert.ok(Math.abs(pEv[i]! - pe[i]!) < 1e-9, `ev row ${i}: ${pEv[i]} vs ${pe[i]}`);
+    } else { on++; assert.ok(pEv[i]! < pe[i]!, `row ${i}`); if (!Number.isNaN(pc[i]!)) assert.ok(pClick[i]! < pc[i]!); }
+  }
+  assert.ok(on > 100);
+});
