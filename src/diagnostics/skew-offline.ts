@@ -13,7 +13,7 @@ import { isStringColumn, type Table } from '../data/table.js';
 import { generateWorld } from '../data/world/generate.js';
 import { counterColumn, parseFeatureConfig } from '../features/index.js';
 import { FineRanker, type Row } from '../serving/fine-ranker.js';
-import { encodedRow, servedLogFiles, type ServedRecord } from '../serving/served-log.js';
+import { decodeDense, encodedRow, servedLogFiles, type ServedRecord } from '../serving/served-log.js';
 import type { TrainConfig } from '../train/config.js';
 import { materializeCounterColumns } from '../train/counters.js';
 import { worldOptionsOf } from '../train/world-options.js';
@@ -40,8 +40,8 @@ export async function readServedLog(path: string, limit = 200_000): Promise<Serv
         bad(out, `${f}:${ln}`, 'not a served record (needs request_id, row, enc, scores)');
         continue;
       }
-      // JSON has no NaN: a missing dense value or score was written as null
-      for (const [k, v] of Object.entries(rec.enc)) if (Array.isArray(v)) rec.enc[k] = v.map((x) => (x === null ? NaN : x));
+      if (rec.dense !== undefined && typeof rec.dense !== 'string') { bad(out, `${f}:${ln}`, 'dense: expected a base64 string'); continue; }
+      // JSON has no NaN: a missing score was written as null
       for (const [k, v] of Object.entries(rec.scores)) if (v === null) rec.scores[k] = NaN;
       out.records.push(rec as ServedRecord);
     }
@@ -88,6 +88,9 @@ export async function recomputeOffline(records: readonly ServedRecord[], run: st
   const ranker = await FineRanker.load(run, { size: 1, warmup: false });
   try {
     const columns = ranker.columns;
+    const specs = ranker.model.fitted.specs;
+    const models = new Set(records.map((r) => r.model));
+    if (models.size > 1 || !models.has(ranker.model.sha256)) log(`note: the served log was written by model(s) ${[...models].map((m) => String(m).slice(0, 12)).join(', ')}; recomputing with ${ranker.model.sha256.slice(0, 12)} (${run})`);
     const features = featureInfo(ranker.model.fitted.config, ranker.model.fitted.specs);
     const tasks = ranker.tasks;
     let offRows: (Row | null)[];
@@ -137,7 +140,7 @@ export async function recomputeOffline(records: readonly ServedRecord[], run: st
         const slice: Record<string, string> = {};
         for (const c of SLICES) { const v = s.row[c] ?? r[c]; if (v !== null && v !== undefined) slice[c] = String(v); }
         pairs.push({
-          served: { row: s.row, enc: s.enc, scores: s.scores },
+          served: { row: s.row, enc: s.dense ? { ...s.enc, ...decodeDense(s.dense, specs) } : s.enc, scores: s.scores },
           offline: { row: r, enc: encodedRow(fb, j), scores: Object.fromEntries(tasks.map((t) => [t, preds[t]![j]!])) },
           slice,
           ...(labelsOf ? { labels: labelsOf(k) } : {}),

@@ -65,10 +65,10 @@ test('served log: one JSON line per fine-ranked candidate with ids, row, encoded
   const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, END - CUT);
   const r = lines[0]!;
-  for (const k of ['request_id', 'ts', 'user', 'room', 'scenario', 'country', 'model', 'row', 'enc', 'scores']) assert.ok(k in r, `field ${k}`);
+  for (const k of ['request_id', 'ts', 'user', 'room', 'scenario', 'country', 'model', 'row', 'enc', 'dense', 'scores']) assert.ok(k in r, `field ${k}`);
   assert.equal(r.user, at('user_id', CUT)); assert.equal(r.room, at('room_id', CUT)); assert.equal(r.ts, at('ts', CUT));
   const enc = r.enc as Record<string, unknown>, row = r.row as Record<string, unknown>;
-  assert.equal(typeof enc.user_id, 'number'); assert.ok(Array.isArray(enc.seq_streamers)); assert.ok(Array.isArray(enc.uc_watch_24h));
+  assert.equal(typeof enc.user_id, 'number'); assert.ok(Array.isArray(enc.seq_streamers)); assert.equal(typeof r.dense, 'string');
   assert.ok('counter__uc_watch_24h' in row && 'seq_streamer_ids' in row);
   assert.equal(new Set(lines.map((l) => l.request_id)).size, lines.length, 'one request per candidate here');
 

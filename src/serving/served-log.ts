@@ -42,8 +42,14 @@ export interface ServedRecord {
   model: string;
   /** The model's input columns as served (request-level values merged as the ranker merged them). */
   row: Row;
-  /** Encoded features: id → number, sequence/multi-id → number[] (real elements), dense → number[] (its columns). */
+  /** Encoded id features: id → number, sequence/multi-id → number[] (its real elements). */
   enc: Record<string, number | number[]>;
+  /**
+   * The dense input row the model got: float32 little-endian, base64 (`new Float32Array(Buffer.from(dense,
+   * 'base64').buffer)`); feature f's values are [offset, offset + dim) of its spec in features.json.
+   * (Printing floats as JSON text cost ~3× more than the whole rest of the record.)
+   */
+  dense: string;
   scores: Record<string, number>;
   /** What the service injected on purpose (a test aid, serve --inject-skew), when anything. */
   inject?: string;
@@ -74,7 +80,30 @@ function copyBatch(fb: FeatureBatch): FeatureBatch {
   return { numRows: n, specs: fb.specs, ids, multi, dense: fb.dense.slice(0, n * fb.denseWidth), denseWidth: fb.denseWidth };
 }
 
-/** Encoded values of row i: what the model was fed. */
+/** Encoded id features of row i (ids and sequence/multi ids) and its dense row as base64 float32. */
+export function servedEncoding(fb: FeatureBatch, i: number): { enc: Record<string, number | number[]>; dense: string } {
+  const enc: Record<string, number | number[]> = {};
+  for (const s of fb.specs) {
+    if (s.output === 'ids') { const a = fb.ids[s.name]; if (a) enc[s.name] = a[i]!; } else if (s.output === 'multi') {
+      const m = fb.multi[s.name];
+      if (m) enc[s.name] = Array.from(m.ids.subarray(i * m.maxLen, i * m.maxLen + m.lengths[i]!));
+    }
+  }
+  const W = fb.denseWidth;
+  const d = fb.dense.subarray(i * W, (i + 1) * W);
+  return { enc, dense: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64') };
+}
+
+/** The dense values of a served record's `dense` field, by feature (the specs of the model that served it). */
+export function decodeDense(dense: string, specs: FeatureBatch['specs']): Record<string, number[]> {
+  const b = Buffer.from(dense, 'base64');
+  const f = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength - (b.byteLength % 4)));
+  const out: Record<string, number[]> = {};
+  for (const s of specs) if (s.output === 'dense') out[s.name] = Array.from(f.subarray(s.offset, s.offset + s.dim));
+  return out;
+}
+
+/** Encoded values of row i: what the model was fed (dense features as arrays of their columns). */
 export function encodedRow(fb: FeatureBatch, i: number): Record<string, number | number[]> {
   const enc: Record<string, number | number[]> = {};
   for (const s of fb.specs) {
@@ -88,6 +117,14 @@ export function encodedRow(fb: FeatureBatch, i: number): Record<string, number |
     }
   }
   return enc;
+}
+
+/** A scalar as JSON (undefined / NaN / ±∞ → null, as JSON.stringify writes them inside objects). */
+function jv(v: RowValue | undefined): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  return v ? 'true' : 'false';
 }
 
 /** FNV-1a of the request id → [0, 1): the sampling decision is a function of the id. */
@@ -148,26 +185,34 @@ export class ServedLog {
     setImmediate(() => { this.scheduled = false; this.draining = this.drain().finally(() => { this.draining = null; if (this.queue.length) this.schedule(); }); });
   }
 
+  /** JSON lines of a request, written by hand (keys escaped once per request; ~2× faster than JSON.stringify of built objects). */
   private lines(p: Pending): string {
-    const cols = p.columns, model = p.model, out: string[] = [];
+    const cols = p.columns, fb = p.batch, out: string[] = [];
+    const colKeys = cols.map((c) => `${JSON.stringify(c)}:`);
+    const idSpecs = fb.specs.filter((x) => x.output !== 'dense');
+    const idKeys = idSpecs.map((x) => `${JSON.stringify(x.name)}:`);
+    const tasks = Object.keys(p.preds!), taskKeys = tasks.map((t) => `${JSON.stringify(t)}:`);
+    const head = `{"request_id":${JSON.stringify(p.requestId)},"model":${JSON.stringify(p.model)}${this.inject ? `,"inject":${JSON.stringify(this.inject)}` : ''},"i":`;
+    const W = fb.denseWidth;
     for (let i = 0; i < p.rows.length; i++) {
       const r = p.rows[i]!;
-      const row: Row = {};
-      for (const c of cols) {
-        const own = r[c], b = p.base?.[c];
-        const v = b !== undefined && (p.baseWins || own === undefined) ? b : own;
-        row[c] = v === undefined ? null : v;
+      const at = (k: string): RowValue | undefined => { const own = r[k], b = p.base?.[k]; return b !== undefined && (p.baseWins || own === undefined) ? b : own; };
+      let row = '';
+      for (let j = 0; j < cols.length; j++) row += `${j ? ',' : ''}${colKeys[j]}${jv(at(cols[j]!))}`;
+      let enc = '';
+      for (let j = 0; j < idSpecs.length; j++) {
+        const x = idSpecs[j]!;
+        if (x.output === 'ids') { const a = fb.ids[x.name]; if (a) enc += `${enc ? ',' : ''}${idKeys[j]}${a[i]!}`; } else {
+          const m = fb.multi[x.name];
+          if (m) enc += `${enc ? ',' : ''}${idKeys[j]}[${m.ids.subarray(i * m.maxLen, i * m.maxLen + m.lengths[i]!).join(',')}]`;
+        }
       }
-      const at = (k: string): RowValue => { const own = r[k], b = p.base?.[k]; const v = b !== undefined && (p.baseWins || own === undefined) ? b : own; return v === undefined ? null : v; };
+      const d = fb.dense.subarray(i * W, (i + 1) * W);
+      let scores = '';
+      for (let j = 0; j < tasks.length; j++) scores += `${j ? ',' : ''}${taskKeys[j]}${jv(p.preds![tasks[j]!]![i]!)}`;
       const ts = at(KEYS.ts);
-      const scores: Record<string, number> = {};
-      for (const [t, a] of Object.entries(p.preds!)) scores[t] = a[i]!;
-      const rec: ServedRecord = {
-        request_id: p.requestId, i, ts: typeof ts === 'number' ? ts : ts === null ? null : Number(ts),
-        user: at(KEYS.user), room: at(KEYS.room), scenario: at(KEYS.scenario), country: at(KEYS.country),
-        model, row, enc: encodedRow(p.batch, i), scores, ...(this.inject ? { inject: this.inject } : {}),
-      };
-      out.push(JSON.stringify(rec));
+      out.push(`${head}${i},"ts":${jv(typeof ts === 'string' ? Number(ts) : ts)},"user":${jv(at(KEYS.user))},"room":${jv(at(KEYS.room))},"scenario":${jv(at(KEYS.scenario))},"country":${jv(at(KEYS.country))},`
+        + `"row":{${row}},"enc":{${enc}},"dense":"${Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64')}","scores":{${scores}}}`);
     }
     return out.length ? `${out.join('\n')}\n` : '';
   }
@@ -203,7 +248,8 @@ export class ServedLog {
       this.file = this.nextFile();
       this.fileBytes = 0;
       const names = (await readdir(this.options.path)).filter((f) => f.startsWith('served-') && f.endsWith('.jsonl')).sort();
-      for (const f of names.slice(0, Math.max(0, names.length - this.options.max_files))) await unlink(join(this.options.path, f)).catch(() => {});
+      // the new file is not written yet: keep max_files − 1 old ones
+      for (const f of names.slice(0, Math.max(0, names.length - (this.options.max_files - 1)))) await unlink(join(this.options.path, f)).catch(() => {});
       return;
     }
     // FILE → FILE.1, FILE.1 → FILE.2, …; FILE.<max_files−1> is dropped
