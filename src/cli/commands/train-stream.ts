@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { openEventStream } from '../../data/stream/open.js';
+import { STREAMS } from '../../data/stream/names.js';
 import type { TrainConfig } from '../../train/config.js';
 import { Pusher } from '../../train/stream/push.js';
 import { servicePush } from '../../train/stream/service-push.js';
@@ -21,7 +22,7 @@ export function addStreamOptions(cmd: Command): Command {
   return cmd
     .option('--stream', 'train incrementally on a samples stream (Redis Streams consumer group) instead of the config\'s data')
     .option('--redis <url>', 'broker for --stream: redis://host:port[/db] (required with --stream)')
-    .option('--samples <name>', 'stream of joined samples (--stream)', 'samples')
+    .option('--samples <name>', 'stream of joined samples (--stream)', STREAMS.samples)
     .option('--group <name>', 'consumer group (--stream)', 'trainer')
     .option('--consumer <name>', 'consumer name within the group (--stream; default trainer-<pid>)')
     .option('--until-idle [seconds]', 'stop when the stream gave nothing for this long (default 5 s); without it, run until SIGINT/SIGTERM')

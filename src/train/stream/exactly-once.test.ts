@@ -6,6 +6,7 @@
 //   2. Redis is SIGKILLed and restarted mid-stream (append-only file kept): the trainer reconnects,
 //      re-seeks its group and finishes with every sample trained exactly once.
 import { test } from 'node:test';
+import { STREAMS } from '../../data/stream/names.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ test('kill -9 the streaming trainer 5 times: every sample trained exactly once, 
   const es = await RedisEventStream.connect({ port: redis.port });
   try {
     const bodies = worldSamples(N, 5);
-    for (let i = 0; i < N; i += 2000) await es.append('samples', bodies.slice(i, i + 2000));
+    for (let i = 0; i < N; i += 2000) await es.append(STREAMS.samples, bodies.slice(i, i + 2000));
     const ids = bodies.map((b) => (JSON.parse(b) as { sample_id: string }).sample_id);
     const dir = mkdtempSync(join(tmpdir(), 'lr-stream-kill-'));
     const cfgPath = join(dir, 'config.json');
@@ -120,7 +121,7 @@ test('redis killed and restarted mid-stream: the trainer reconnects, re-seeks an
   const es = await RedisEventStream.connect({ port: redis.port, reconnectTimeoutMs: 30_000 });
   try {
     const bodies = worldSamples(6000, 7);
-    await writer.append('samples', bodies);
+    await writer.append(STREAMS.samples, bodies);
     const ids = bodies.map((b) => (JSON.parse(b) as { sample_id: string }).sample_id);
     const out = mkdtempSync(join(tmpdir(), 'lr-stream-redis-restart-'));
     let restarted: Promise<void> | null = null, progressLines = 0;

@@ -3,6 +3,7 @@
 // (small capacity), and across a trainer restart (whose first push is full). Also: the exported
 // service model (bounded tables expanded to bucket space) scores like the trainer.
 import { test } from 'node:test';
+import { STREAMS } from '../../data/stream/names.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ test('pushes: the reader scores like the trainer after every full and delta push
     }
   };
   const opts = { out, stream: es, untilIdleMs: 200, batch: 256, bootstrap: 1000, window: 2000, admission: { capacity: 150, admitAfter: 1, ttlSteps: 0 }, log: () => {} };
-  await es.append('samples', bodies.slice(0, 5000));
+  await es.append(STREAMS.samples, bodies.slice(0, 5000));
   const r1 = await trainStream(cfg, { ...opts, pusher: pusher() });
   assert.ok(r1.bounded.evicted > 0, 'the small tables evicted rows between pushes');
   const firstSeq = reader!.seq;
@@ -78,7 +79,7 @@ test('pushes: the reader scores like the trainer after every full and delta push
   }
 
   // a restarted trainer continues the numbering with a full push; the reader follows it
-  await es.append('samples', bodies.slice(5000));
+  await es.append(STREAMS.samples, bodies.slice(5000));
   const r2 = await trainStream(cfg, { ...opts, pusher: pusher() });
   assert.ok(r2.resumedFrom);
   assert.ok(reader!.seq > firstSeq && checked === reader!.seq, `after the restart: push ${reader!.seq}, checked ${checked}`);

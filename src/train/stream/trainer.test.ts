@@ -2,6 +2,7 @@
 // stream with their reason while training continues; progressive metrics (window AUC / PCOC per task
 // and slice) against hand-computed values; a restart with other options is refused.
 import { test } from 'node:test';
+import { STREAMS } from '../../data/stream/names.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,16 +22,16 @@ test('malformed records are counted and dead-lettered with their reason; trainin
   const bad = ['{not json', '[1,2]', JSON.stringify({ ...row, sample_id: undefined }), JSON.stringify({ ...row, sample_id: 'b4', user_id: 'abc' }),
     JSON.stringify({ ...row, sample_id: 'b5', scenario: 'home', click: 3 })];
   const es = new MemoryEventStream();
-  await es.append('samples', good.slice(0, 1500));
-  await es.append('samples', bad);
-  await es.append('samples', good.slice(1500));
+  await es.append(STREAMS.samples, good.slice(0, 1500));
+  await es.append(STREAMS.samples, bad);
+  await es.append(STREAMS.samples, good.slice(1500));
   const out = mkdtempSync(join(tmpdir(), 'lr-stream-bad-'));
   const r = await trainStream(cfg, { out, stream: es, untilIdleMs: 200, bootstrap: 500, log: () => {} });
   assert.equal(r.state.records, 3005);
   assert.equal(r.state.rejected, 5);
   assert.equal(r.state.samples, 3000);
-  await es.ensureGroup('samples:dead', 'check', '0');
-  const dead = await es.read('samples:dead', 'check', 'c', { count: 100 });
+  await es.ensureGroup(`${STREAMS.samples}:dead`, 'check', '0');
+  const dead = await es.read(`${STREAMS.samples}:dead`, 'check', 'c', { count: 100 });
   assert.equal(dead.length, 5);
   const reasons = dead.map((d) => (JSON.parse(d.body) as { reason: string }).reason);
   assert.match(reasons[0]!, /bad JSON/);

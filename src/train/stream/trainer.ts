@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { takeRows, type Table } from '../../data/table.js';
 import type { EventStream, StreamRecord } from '../../data/stream/types.js';
+import { STREAMS } from '../../data/stream/names.js';
 import { TrainStep } from '../../engine/step.js';
 import { transform } from '../../features/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
@@ -31,7 +32,7 @@ export const PROGRESSIVE_JSON = 'progressive.json';
 export interface StreamTrainOptions {
   out: string;
   stream: EventStream;
-  /** Stream of joined samples (default "samples"); bad records go to `<samples>:dead`. */
+  /** Stream of joined samples (default STREAMS.samples, "lr:samples", where the joiner writes); bad records go to `<samples>:dead`. */
   samples?: string;
   group?: string;
   consumer?: string;
@@ -76,7 +77,7 @@ export async function trainStream(cfgIn: TrainConfig, o: StreamTrainOptions): Pr
   const cfg = cfgIn;
   checkStreamable(cfg);
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const samplesStream = o.samples ?? 'samples', group = o.group ?? 'trainer', consumer = o.consumer ?? `trainer-${process.pid}`;
+  const samplesStream = o.samples ?? STREAMS.samples, group = o.group ?? 'trainer', consumer = o.consumer ?? `trainer-${process.pid}`;
   const dead = `${samplesStream}:dead`;
   const B = o.batch ?? cfg.train.batch_size;
   const admission: AdmissionOptions = { ...DEFAULT_ADMISSION, ...o.admission };
