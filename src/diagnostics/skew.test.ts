@@ -7,6 +7,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../train/trainer.js';
@@ -93,6 +95,20 @@ test('injected CityHash v1.0.2 in serving: diagnose skew names exactly the hashe
     assert.deepEqual(rep.differing_columns, [], 'the raw rows agree: only the encoding differs');
     assert.ok(rep.scores[0]!.p50 > 1e-5, 'scores differ');
   }
+  // the command: table, JSON file, --fail-on-skew → exit 3; bad flags exit non-zero naming them
+  const bin = fileURLToPath(new URL('../../bin/liverank.mjs', import.meta.url));
+  const cli = (...a: string[]) => spawnSync(process.execPath, [bin, 'diagnose', 'skew', ...a], { encoding: 'utf8' });
+  const out = join(dir, 'skew.json');
+  const r = cli('--served', path, '--run', run, '--out', out, '--fail-on-skew');
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stdout, /SKEW: 4 feature\(s\) differ .*user_id, streamer_id, seq_streamers, user_x_category/);
+  assert.match(r.stdout, /user_x_category\s+ids\s+0\.\d+\s+[\d.]+\s+DIFFERS/);
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; differing_features: string[]; joined: number };
+  assert.equal(j.mode, 'rows'); assert.equal(j.joined, END - CUT); assert.equal(j.differing_features.length, 4);
+  const badFlag = cli('--served', path, '--run', run, '--limit', '0');
+  assert.notEqual(badFlag.status, 0); assert.match(badFlag.stderr, /--limit: expected an integer >= 1/);
+  const noLog = cli('--served', join(dir, 'nope.jsonl'), '--run', run);
+  assert.notEqual(noLog.status, 0); assert.match(noLog.stderr, /nope\.jsonl: served log not found/);
 });
 
 test('injected 1 h counter window for the 24 h counters: diagnose skew (world join) names exactly them', async () => {
