@@ -83,7 +83,7 @@ export default async function run(opts: Opts): Promise<void> {
     for (let i = 0; i < n; i += 5000) await es.append(STREAMS.samples, Array.from({ length: Math.min(5000, n - i) }, (_, k) => body(tp, i + k)));
     const out = mkdtempSync(join(tmpdir(), 'lr-bench-stream-'));
     const r = await trainStream(cfg, { ...common, out, stream: es, untilIdleMs: 500 });
-    const secs = r.seconds - 0.5; // the final idle wait
+    const secs = r.seconds - r.idleSeconds; // without the final idle wait
     say({ bench: 'stream-train', case: 'redis', samples: r.state.samples, seconds: +secs.toFixed(2), samples_per_s: Math.round(r.state.samples / secs), goal: 5000, click_auc: r.report.tasks.click?.all.auc, rss_mb: Math.round(process.memoryUsage().rss / 1e6) });
     await es.close();
     await redis.kill();

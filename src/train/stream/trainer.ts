@@ -68,6 +68,8 @@ export interface StreamSummary {
   /** Records consumed and seconds spent in this process. */
   records: number;
   seconds: number;
+  /** Of `seconds`, the time spent waiting on empty reads. */
+  idleSeconds: number;
   reseeks: number;
 }
 
@@ -128,7 +130,7 @@ async function loop(s: Session, o: StreamTrainOptions, m: { step: TrainStep; asm
   const idleMs = o.untilIdleMs ?? null;
   const retries = () => (es as { retries?: number }).retries ?? 0;
   let idsSince: string[] = [];
-  let sinceCkpt = 0, sinceLog = 0, idle = 0, reseeks = 0, consumed = 0;
+  let sinceCkpt = 0, sinceLog = 0, idle = 0, idleTotal = 0, reseeks = 0, consumed = 0;
   const t0 = performance.now();
   let tLog = t0, recLog = 0;
   const logPath = join(o.out, STREAM_LOG);
@@ -150,7 +152,7 @@ async function loop(s: Session, o: StreamTrainOptions, m: { step: TrainStep; asm
       continue;
     }
     if (recs.length === 0) {
-      idle += Date.now() - tr;
+      idle += Date.now() - tr; idleTotal += Date.now() - tr;
       if (idleMs !== null && idle >= idleMs) break;
       if (o.pusher?.due(0)) await o.pusher.push(m.step.store, m.bounded, st, c.log);
       continue;
@@ -180,10 +182,10 @@ async function loop(s: Session, o: StreamTrainOptions, m: { step: TrainStep; asm
   }
   if (sinceCkpt > 0) checkpoint();
   if (o.pusher) await o.pusher.push(m.step.store, m.bounded, st, c.log);
-  const seconds = (performance.now() - t0) / 1000;
-  progress(o, c, m, st, consumed / Math.max(1e-9, seconds), logPath);
-  c.log(`stream: stopped after ${consumed.toLocaleString('en-US')} record(s) in ${seconds.toFixed(1)} s (${Math.round(consumed / Math.max(1e-9, seconds)).toLocaleString('en-US')} records/s); offset ${st.offset}`);
-  return { state: st, report: m.progressive.report(), bounded: m.bounded.stats(), resumedFrom: c.resumedFrom, records: consumed, seconds, reseeks };
+  const seconds = (performance.now() - t0) / 1000, busy = Math.max(1e-9, seconds - idleTotal / 1000);
+  progress(o, c, m, st, consumed / busy, logPath);
+  c.log(`stream: stopped after ${consumed.toLocaleString('en-US')} record(s) in ${seconds.toFixed(1)} s, ${(idleTotal / 1000).toFixed(1)} s of it waiting for records (${Math.round(consumed / busy).toLocaleString('en-US')} records/s while busy); offset ${st.offset}`);
+  return { state: st, report: m.progressive.report(), bounded: m.bounded.stats(), resumedFrom: c.resumedFrom, records: consumed, seconds, idleSeconds: idleTotal / 1000, reseeks };
 }
 
 function progress(o: StreamTrainOptions, c: LoopCtx, m: { bounded: BoundedTables; progressive: ProgressiveEval }, st: StreamState, rate: number, logPath: string): void {
