@@ -8,7 +8,7 @@ export interface ReplayOptions {
   stream: string;
   /** Event-time seconds per wall second (0 = no pacing). */
   speed: number;
-  /** Max events per append (default 500). */
+  /** Max events per append (default 1000). */
   batch?: number;
   /** Stop after this many events. */
   limit?: number;
@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function replayEvents(es: EventStream, events: Iterable<StreamEvent>, opts: ReplayOptions): Promise<ReplayProgress> {
   if (!(opts.speed >= 0) || !Number.isFinite(opts.speed)) throw new Error(`speed: expected a number >= 0, got ${opts.speed}`);
-  const batchMax = opts.batch ?? 500;
+  const batchMax = opts.batch ?? 1000;
   const every = opts.progressEveryMs ?? 1000;
   const t0 = Date.now();
   let lastReport = t0;
