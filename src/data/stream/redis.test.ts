@@ -78,3 +78,27 @@ test('redis: killed and restarted mid-stream → reader and writer reconnect; no
     await server.kill();
   }
 });
+
+test('redis: a read whose reply is lost in flight (served, then the connection fails) is delivered again', async () => {
+  const es = await RedisEventStream.connect({ reconnectTimeoutMs: 5000 });
+  try {
+    const s = `${prefix}lost`;
+    await es.append(s, ['a', 'b', 'c', 'd']);
+    await es.ensureGroup(s, 'g', '0');
+    assert.deepEqual((await es.read(s, 'g', 'c', { count: 1 })).map((r) => r.body), ['a']);
+    // the next XREADGROUP runs on the server, then its reply "fails" like a dropped connection
+    const conn = (es as unknown as { redis: Redis }).redis;
+    const orig = conn.call.bind(conn) as (...a: unknown[]) => Promise<unknown>;
+    let failed = 0;
+    (conn as unknown as { call: (...a: unknown[]) => Promise<unknown> }).call = async (...a: unknown[]) => {
+      const r = await orig(...a);
+      if (a[0] === 'XREADGROUP' && failed++ === 0) throw new Error('Connection is closed.');
+      return r;
+    };
+    assert.deepEqual((await es.read(s, 'g', 'c', { count: 2 })).map((r) => r.body), ['b', 'c']);
+    assert.equal(failed, 2);
+    assert.equal(es.retries, 1);
+    (conn as unknown as { call: typeof orig }).call = orig;
+    assert.deepEqual((await es.read(s, 'g', 'c', { count: 5 })).map((r) => r.body), ['d']);
+  } finally { await es.close(); }
+});

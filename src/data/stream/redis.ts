@@ -5,6 +5,9 @@
 //   read            XREADGROUP GROUP <g> <c> COUNT n [BLOCK ms] STREAMS <s> >   (blocking reads use
 //                   their own connection so they never hold up appends/acks on the main one)
 //   ack / length    XACK / XLEN
+// Reads: one consumer per group (the offset is the consumer's position). A read that failed on
+// the connection is retried after moving the group back to the last id this client received, so a
+// reply lost in flight is delivered again instead of skipped.
 // Reconnection: when Redis goes away (restart, network), every call retries with backoff until
 // `reconnectTimeoutMs` has passed, then fails with StreamUnavailableError. A retried XADD whose
 // first attempt reached Redis before the connection dropped can be stored twice: consumers treat
@@ -67,6 +70,8 @@ export function xreadEntries(reply: unknown): Entry[] {
 
 export class RedisEventStream implements EventStream {
   private blocker: Redis | undefined;
+  /** Last id `read` handed out per stream and group (one consumer per group: see read()). */
+  private readonly delivered = new Map<string, string>();
   private closed = false;
   /** Calls retried after a connection failure (for reports and tests). */
   retries = 0;
@@ -100,11 +105,11 @@ export class RedisEventStream implements EventStream {
     return r;
   }
 
-  private async guard<T>(what: string, f: () => Promise<T>): Promise<T> {
+  private async guard<T>(what: string, f: (attempt: number) => Promise<T>): Promise<T> {
     const t0 = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new StreamUnavailableError(`redis ${what}: stream closed`);
-      try { return await f(); } catch (e) {
+      try { return await f(attempt); } catch (e) {
         if (!isConnectionError(e) || this.closed) throw e;
         if (Date.now() - t0 > this.o.reconnectTimeoutMs) {
           throw new StreamUnavailableError(`redis ${what} at ${this.o.host}:${this.o.port} failed for ${this.o.reconnectTimeoutMs} ms: ${(e as Error).message}`, e);
@@ -145,12 +150,18 @@ export class RedisEventStream implements EventStream {
 
   async setGroupOffset(stream: string, group: string, afterId: string): Promise<void> {
     await this.guard('XGROUP SETID', () => this.redis.call('XGROUP', 'SETID', stream, group, afterId));
+    if (afterId !== '$') this.delivered.set(`${stream}\u0000${group}`, afterId);
   }
 
   async read(stream: string, group: string, consumer: string, opts: ReadOptions): Promise<StreamRecord[]> {
     if (!(opts.count > 0)) throw new Error(`read: count must be > 0 (got ${opts.count})`);
     const block = opts.blockMs && opts.blockMs > 0 ? ['BLOCK', String(opts.blockMs)] : [];
-    return this.guard('XREADGROUP', async () => {
+    const key = `${stream}\u0000${group}`;
+    return this.guard('XREADGROUP', async (attempt) => {
+      // A failed read may have been served (the group's offset moved) with the reply lost on the
+      // way: move the offset back to the last record this client actually handed out.
+      const seen = this.delivered.get(key);
+      if (attempt > 1 && seen !== undefined) await this.redis.call('XGROUP', 'SETID', stream, group, seen);
       let conn = this.redis;
       if (block.length) {
         if (!this.blocker) {
@@ -160,10 +171,12 @@ export class RedisEventStream implements EventStream {
         conn = this.blocker;
       }
       const reply = await conn.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(opts.count), ...block, 'STREAMS', stream, '>');
-      return xreadEntries(reply).map(([id, fields]) => {
+      const out = xreadEntries(reply).map(([id, fields]) => {
         const i = fields ? fields.indexOf('b') : -1;
         return { id, body: i >= 0 && fields ? String(fields[i + 1]) : '' };
       });
+      if (out.length > 0) this.delivered.set(key, out[out.length - 1]!.id);
+      return out;
     });
   }
 
