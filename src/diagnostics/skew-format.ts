@@ -17,13 +17,15 @@ export function formatSkewReport(r: SkewReport, h: SkewHeader): string {
   for (const s of r.scores) out.push(`${pad(s.task, 18)}${pad(String(s.rows), 8)}${pad(g(s.mean_abs), 10)}${pad(g(s.p50), 10)}${pad(g(s.p90), 10)}${pad(g(s.p99), 10)}${pad(g(s.max), 10)}${(100 * s.over_1e4).toFixed(1)} %`);
   out.push('');
   out.push(`features (differs: > ${(100 * r.thresholds.max_mismatch).toFixed(1)} % of rows disagree, or PSI > ${r.thresholds.max_psi})`);
-  out.push(`${pad('feature', 24)}${pad('output', 8)}${pad('agree', 9)}${pad('PSI', 9)}${pad('', 9)}columns`);
-  for (const x of r.features) out.push(`${pad(x.name, 24)}${pad(x.output, 8)}${pad(f4(x.agreement), 9)}${pad(g(x.psi), 9)}${pad(x.differs ? 'DIFFERS' : '', 9)}${x.columns.join(', ')}${x.differs ? `  (${x.why})` : ''}`);
+  const fw = Math.max(8, ...r.features.map((x) => x.name.length + 2));
+  out.push(`${pad('feature', fw)}${pad('output', 8)}${pad('agree', 9)}${pad('PSI', 9)}${pad('', 9)}columns`);
+  for (const x of r.features) out.push(`${pad(x.name, fw)}${pad(x.output, 8)}${pad(f4(x.agreement), 9)}${pad(g(x.psi), 9)}${pad(x.differs ? 'DIFFERS' : '', 9)}${x.columns.join(', ')}${x.differs ? `  (${x.why})` : ''}`);
   const badCols = r.columns.filter((c) => c.differs || c.agreement < 1);
   if (badCols.length) {
     out.push('');
     out.push('raw columns that disagree');
-    for (const c of badCols) out.push(`${pad(c.name, 28)}${pad(f4(c.agreement), 9)}${pad(c.differs ? 'DIFFERS' : '', 9)}e.g. served ${JSON.stringify(c.example?.served)} vs offline ${JSON.stringify(c.example?.offline)}`);
+    const cw = Math.max(8, ...badCols.map((c) => c.name.length + 2));
+    for (const c of badCols) out.push(`${pad(c.name, cw)}${pad(f4(c.agreement), 9)}${pad(c.differs ? 'DIFFERS' : '', 9)}e.g. served ${JSON.stringify(c.example?.served)} vs offline ${JSON.stringify(c.example?.offline)}`);
   }
   if (r.auc.length) {
     out.push('');
