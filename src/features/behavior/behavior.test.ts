@@ -183,3 +183,31 @@ test('behaviours config: zod errors name the field; no log is a clear error', ()
   const f2 = fitFeatures(withFile, t);
   assert.deepEqual([...transform(f2, t).multi.sim_streamers!.ids], [...transform(fitted, t, { behaviors: smallLog() }).multi.sim_streamers!.ids]);
 });
+
+test('hard search over a request (one user and time × many candidates) = the per-row selection', () => {
+  const rng = new Rng(9);
+  const b = new BehaviorLogBuilder(3);
+  for (let u = 0; u < 3; u++) { let t = 0; for (let i = 0; i < 300; i++) { t += 1 + rng.int(50); b.push(u, t, rng.int(40), rng.int(6), rng.int(8), rng.int(16)); } }
+  const log = b.freeze();
+  const n = 60;
+  // rows 0..29: user 1 at t 5000 (one request); 30..59: alternating users (no groups)
+  const t = makeTable({
+    user_id: Int32Array.from({ length: n }, (_, i) => (i < 30 ? 1 : i % 3)), ts: Int32Array.from({ length: n }, (_, i) => (i < 30 ? 5000 : 3000 + i)),
+    streamer_id: Int32Array.from({ length: n }, () => rng.int(40)), category_id: Float64Array.from({ length: n }, (_, i) => (i === 3 ? NaN : rng.int(7))),
+    seq: Array.from({ length: n }, () => ''),
+  });
+  const fitted = fitFeatures(FEATURES, t);
+  const all = transform(fitted, t, { behaviors: log });
+  for (let i = 0; i < n; i++) {
+    const one = transform(fitted, takeRows(t, [i]), { behaviors: log });
+    for (const name of ['sim_streamers', 'beh_streamers']) {
+      const L = all.multi[name]!.maxLen;
+      assert.deepEqual([...one.multi[name]!.ids], [...all.multi[name]!.ids.subarray(i * L, i * L + L)], `${name} row ${i}`);
+    }
+  }
+  const r = reportFeatures(fitted, t, { behaviors: log });
+  const sum = (rows: number[]) => {
+    let s = 0; for (const i of rows) s += reportFeatures(fitted, takeRows(t, [i]), { behaviors: log }).features.find((f) => f.name === 'sim_streamers')!.truncation!.overflowElements; return s;
+  };
+  assert.equal(r.features.find((f) => f.name === 'sim_streamers')!.truncation!.overflowElements, sum(Array.from({ length: n }, (_, i) => i)));
+});

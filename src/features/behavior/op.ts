@@ -13,7 +13,7 @@ import type { Vocab } from '../vocab.js';
 import type { KeyBuffer } from '../encode.js';
 import type { CityVersion } from '../cityhash/index.js';
 import { knownUser, readBehaviorLog, type BehaviorLog } from './log.js';
-import { selectBehaviors, timeSinceBucket, type SelectResult, type SelectSpec } from './select.js';
+import { SearchIndex, selectBehaviors, timeSinceBucket, type SelectResult, type SelectSpec } from './select.js';
 import type { BehaviorsSpec } from './schema.js';
 
 /** What the selections of one or more batches saw (summed by the feature report). */
@@ -56,7 +56,7 @@ export type BehaviorDef = SequenceDef & { behaviors: BehaviorsSpec };
 export class BehaviorSeqOp {
   private readonly kb: KeyBuffer;
   private readonly prefix: number;
-  private readonly cache = new NumCache(12);
+  private readonly cache = new NumCache(16);
   private readonly idx: Int32Array;
   private readonly res: SelectResult = { n: 0, visible: 0, truncated: 0, dropped: 0 };
   private readonly spec: SelectSpec;
@@ -66,6 +66,9 @@ export class BehaviorSeqOp {
   readonly total: BehaviorStats = emptyBehaviorStats();
   /** Raw values of the last run ([B·max_len], for the report's key statistics). */
   private lastValues = new Float64Array(0);
+  /** Hard search over rows sharing one (user, time) (a serving request): one scan per group. */
+  private index: SearchIndex | null = null;
+  private indexLog: BehaviorLog | null = null;
 
   constructor(readonly f: BehaviorDef, private readonly vocab: Vocab | null, version: CityVersion, defaultTimeColumn: string) {
     ({ kb: this.kb, prefix: this.prefix } = prefixed(f.tag, version));
@@ -97,6 +100,7 @@ export class BehaviorSeqOp {
     if (this.lastValues.length < n * L) this.lastValues = new Float64Array(n * L);
     const vals = this.lastValues;
     const st = this.last = emptyBehaviorStats();
+    this.index?.reset(); // a new batch: the log's users may have new behaviours
     const idx = this.idx, res = this.res, field = b.field;
     for (let i = 0; i < n; i++) {
       st.rows++;
@@ -104,7 +108,12 @@ export class BehaviorSeqOp {
       if (!knownUser(log, u) || !Number.isFinite(t)) { st.unknownUsers++; st.emptyRows++; out.lengths[i] = 0; continue; }
       const key = keys ? keys[i]! : NaN;
       if (keys && !Number.isFinite(key)) st.missingKeys++;
-      selectBehaviors(log, u, t, this.spec, key, idx, res);
+      if (keys && i + 1 < n && users[i + 1] === u && ts[i + 1] === t) { // a group of candidates of one user and time
+        if (!this.index || this.indexLog !== log) { this.index = new SearchIndex(log, this.spec); this.indexLog = log; }
+        if (!this.index.has(u, t)) this.index.build(u, t);
+      }
+      if (keys && this.index && this.indexLog === log && this.index.has(u, t)) this.index.select(key, idx, res);
+      else selectBehaviors(log, u, t, this.spec, key, idx, res);
       if (res.truncated > 0) { st.truncatedRows++; st.truncatedBehaviors += res.truncated; }
       if (res.dropped > 0) { st.overflowRows++; st.overflowBehaviors += res.dropped; }
       if (res.n === 0) st.emptyRows++;

@@ -99,3 +99,52 @@ export function longSliceColumn(log: BehaviorLog, users: ArrayLike<number>, ts: 
   for (let i = 0; i < users.length; i++) out[i] = inLongSlice(log, users[i]!, ts[i]!, categories[i]!, recent, within) ? 1 : 0;
   return out;
 }
+
+/**
+ * Hard search for many candidates of one (user, time) — a serving request: the visible window is
+ * scanned once into per-key lists (most recent first, ≤ maxLen each, plus the match count), then each
+ * candidate's selection is a lookup. Gives exactly selectBehaviors' result for every key.
+ */
+export class SearchIndex {
+  private readonly lists = new Map<number, { idx: number[]; matches: number }>();
+  private user = NaN;
+  private time = NaN;
+  private visible = 0;
+  private truncated = 0;
+
+  constructor(private readonly log: BehaviorLog, private readonly spec: SelectSpec) {
+    if (!spec.search) throw new Error('SearchIndex: the spec has no search');
+  }
+
+  /** Forget the indexed (user, time) (the log may have grown). */
+  reset(): void { this.user = NaN; this.time = NaN; this.lists.clear(); }
+
+  /** True when the index holds (u, t). */
+  has(u: number, t: number): boolean { return u === this.user && t === this.time; }
+
+  build(u: number, t: number): void {
+    const log = this.log, lists = this.lists;
+    lists.clear();
+    this.user = u; this.time = t;
+    const start = log.offsets[u]!, end = visibleEnd(log, u, t);
+    const from = Math.max(start, end - this.spec.within);
+    this.visible = end - start; this.truncated = from - start;
+    const arr = this.spec.search === 'category' ? log.category : log.streamer;
+    for (let i = end - 1; i >= from; i--) {
+      const k = arr[i]!;
+      let l = lists.get(k);
+      if (!l) { l = { idx: [], matches: 0 }; lists.set(k, l); }
+      l.matches++;
+      if (l.idx.length < this.spec.maxLen) l.idx.push(i);
+    }
+  }
+
+  select(key: number, out: Int32Array, res: SelectResult): SelectResult {
+    res.visible = this.visible; res.truncated = this.truncated;
+    const l = Number.isFinite(key) ? this.lists.get(key) : undefined;
+    if (!l) { res.n = 0; res.dropped = 0; return res; }
+    for (let j = 0; j < l.idx.length; j++) out[j] = l.idx[j]!;
+    res.n = l.idx.length; res.dropped = l.matches - l.idx.length;
+    return res;
+  }
+}
