@@ -13,7 +13,7 @@ import { trainStream } from '../../train/stream/trainer.js';
 export interface StreamCliOptions {
   stream?: boolean; redis?: string; samples?: string; group?: string; consumer?: string; untilIdle?: string | boolean;
   bootstrap?: string; batch?: string; checkpointEvery?: string; window?: string; slices?: string;
-  capacity?: string; admitAfter?: string; ttl?: string; logEvery?: string; ledger?: boolean; maxRecords?: string;
+  capacity?: string; admitAfter?: string; ttl?: string; logEvery?: string; ledger?: boolean; maxRecords?: string; trainUntil?: string;
   pushDir?: string; pushEvery?: string; pushSeconds?: string; pushUrl?: string; pushToken?: string; pushModelDir?: string;
   out?: string; quiet?: boolean;
 }
@@ -30,13 +30,14 @@ export function addStreamOptions(cmd: Command): Command {
     .option('--batch <n>', 'mini-batch size (--stream; default train.batch_size)')
     .option('--checkpoint-every <records>', 'commit model + offset every this many records (--stream; default 20 batches)')
     .option('--window <n>', 'predict-then-train window per task and slice (--stream)', '10000')
-    .option('--slices <cols>', 'slice columns of the progressive metrics (--stream)', 'scenario,country')
+    .option('--slices <cols>', 'slice columns of the progressive metrics; "day" = UTC date of ts (--stream)', 'scenario,country,day')
     .option('--capacity <rows>', 'rows per bounded embedding table; tables with more buckets get admission/eviction (--stream)', '100000')
     .option('--admit-after <n>', 'sightings before a key gets its own row (--stream)', '2')
     .option('--ttl <steps>', 'steps without a lookup before a row expires; 0 = LFU eviction only (--stream)', '0')
     .option('--log-every <records>', 'progress line every this many records (--stream; default 10 batches)')
     .option('--ledger', 'keep trained_ids.jsonl: every trained sample id per checkpoint (--stream)')
     .option('--max-records <n>', 'stop after this many records (--stream)')
+    .option('--train-until <records>', 'train on the first this many records, then only predict: a frozen baseline with the same progressive metrics (--stream)')
     .option('--push-dir <dir>', 'push the model (dense + changed rows) to this model directory (--stream)')
     .option('--push-every <samples>', 'push after this many trained samples (--stream)', '50000')
     .option('--push-seconds <s>', 'push at least this often (--stream; 0 = by samples only)', '300')
@@ -75,9 +76,9 @@ export async function runStreamTrain(cfg: TrainConfig, o: StreamCliOptions): Pro
     const r = await trainStream(cfg, {
       out, stream: es, samples: o.samples, group: o.group, consumer: o.consumer, untilIdleMs: idle,
       bootstrap: num(o.bootstrap, 'bootstrap'), batch: num(o.batch, 'batch'), checkpointEvery: num(o.checkpointEvery, 'checkpoint-every'),
-      window: num(o.window, 'window'), sliceColumns: (o.slices ?? 'scenario,country').split(',').map((x) => x.trim()).filter(Boolean),
+      window: num(o.window, 'window'), sliceColumns: (o.slices ?? 'scenario,country,day').split(',').map((x) => x.trim()).filter(Boolean),
       admission: { capacity: num(o.capacity, 'capacity')!, admitAfter: num(o.admitAfter, 'admit-after')!, ttlSteps: num(o.ttl, 'ttl')! },
-      logEvery: num(o.logEvery, 'log-every'), ledger: !!o.ledger, maxRecords: num(o.maxRecords, 'max-records'),
+      logEvery: num(o.logEvery, 'log-every'), ledger: !!o.ledger, maxRecords: num(o.maxRecords, 'max-records'), trainUntil: num(o.trainUntil, 'train-until'),
       pusher, stop: ac.signal, log,
     });
     process.stdout.write(`${JSON.stringify({ out, offset: r.state.offset, records: r.state.records, samples: r.state.samples, rejected: r.state.rejected, steps: r.state.steps, ids_hash: r.state.idsHash, resumed_from: r.resumedFrom, tables: r.bounded, metrics: Object.fromEntries(Object.entries(r.report.tasks).map(([t, m]) => [t, m.all])) })}\n`);

@@ -21,6 +21,9 @@ export interface WindowMetrics {
   /** Since the start (every sample of this task and slice). */
   total: number;
   pcoc_total: number | null;
+  /** With the true probabilities (task.true_prob column present): AUC of the truth over the window (the oracle's), Σ pred / Σ true p. */
+  oracle_auc?: number | null;
+  pcoc_truth?: number | null;
 }
 
 export interface ProgressiveReport {
@@ -30,11 +33,11 @@ export interface ProgressiveReport {
 }
 
 class Ring {
-  readonly p: Float32Array; readonly y: Float32Array;
+  readonly p: Float32Array; readonly y: Float32Array; readonly t: Float32Array;
   pos = 0; count = 0; total = 0; sumP = 0; sumY = 0;
-  constructor(readonly cap: number) { this.p = new Float32Array(cap); this.y = new Float32Array(cap); }
-  push(p: number, y: number): void {
-    this.p[this.pos] = p; this.y[this.pos] = y;
+  constructor(readonly cap: number) { this.p = new Float32Array(cap); this.y = new Float32Array(cap); this.t = new Float32Array(cap).fill(NaN); }
+  push(p: number, y: number, t: number): void {
+    this.p[this.pos] = p; this.y[this.pos] = y; this.t[this.pos] = t;
     this.pos = (this.pos + 1) % this.cap;
     if (this.count < this.cap) this.count++;
     this.total++; this.sumP += p; this.sumY += y;
@@ -45,7 +48,12 @@ class Ring {
     let sp = 0, sy = 0, pos = 0;
     for (let i = 0; i < n; i++) { sp += p[i]!; sy += y[i]!; if (y[i] === 1) pos++; }
     const a = binary && pos > 0 && pos < n ? auc(p, y) : null;
-    return { n, auc: a, pcoc: sy > 0 ? sp / sy : null, mean_pred: n ? sp / n : NaN, mean_label: n ? sy / n : NaN, total: this.total, pcoc_total: this.sumY > 0 ? this.sumP / this.sumY : null };
+    const m: WindowMetrics = { n, auc: a, pcoc: sy > 0 ? sp / sy : null, mean_pred: n ? sp / n : NaN, mean_label: n ? sy / n : NaN, total: this.total, pcoc_total: this.sumY > 0 ? this.sumP / this.sumY : null };
+    const t = this.t.subarray(0, n);
+    let st = 0, known = n > 0;
+    for (let i = 0; i < n && known; i++) { if (Number.isNaN(t[i]!)) known = false; else st += t[i]!; }
+    if (known) { m.oracle_auc = binary && pos > 0 && pos < n ? auc(t, y) : null; m.pcoc_truth = st > 0 ? sp / st : null; }
+    return m;
   }
 }
 
@@ -63,21 +71,27 @@ export class ProgressiveEval {
     return r;
   }
 
-  /** One trained batch: predictions (before the update) and metric labels (NaN = outside the task's space). */
+  /**
+   * One trained batch: predictions (before the update) and metric labels (NaN = outside the task's
+   * space). Slice "day" is the UTC date of the `ts` column (unix seconds) when the table has no "day".
+   */
   add(table: Table, preds: Record<string, ArrayLike<number>>, labels: Record<string, ArrayLike<number>>): void {
-    const slices = this.sliceColumns.filter((c) => table.columns[c]).map((c) => [c, table.columns[c]!] as const);
+    const slices = this.sliceColumns.map((c) => [c, table.columns[c] ?? (c === 'day' ? dayColumn(table) : undefined)] as const)
+      .filter((x): x is readonly [string, NonNullable<typeof x[1]>] => x[1] !== undefined);
     for (const t of this.tasks) {
       const p = preds[t.name], y = labels[t.name];
       if (!p || !y) continue;
+      const truthCol = t.true_prob ? table.columns[t.true_prob] : undefined;
+      const truth = truthCol && !isStringColumn(truthCol) ? truthCol : null;
       const all = this.ring(`${t.name}\u0000`);
       for (let i = 0; i < table.numRows; i++) {
-        const yi = y[i]!, pi = p[i]!;
+        const yi = y[i]!, pi = p[i]!, ti = truth ? truth[i]! : NaN;
         if (Number.isNaN(yi) || !Number.isFinite(pi)) continue;
-        all.push(pi, yi);
+        all.push(pi, yi, ti);
         for (const [c, col] of slices) {
           const v = isStringColumn(col) ? col[i] : Number.isNaN(col[i] as number) ? null : String(col[i]);
           if (v === null || v === undefined) continue;
-          this.ring(`${t.name}\u0000${c}\u0000${v}`).push(pi, yi);
+          this.ring(`${t.name}\u0000${c}\u0000${v}`).push(pi, yi, ti);
         }
       }
     }
@@ -108,7 +122,7 @@ export class ProgressiveEval {
     const scal = new Float64Array(keys.length * 5);
     keys.forEach((k, i) => {
       const r = this.rings.get(k)!;
-      arrays[`p${i}`] = r.p; arrays[`y${i}`] = r.y;
+      arrays[`p${i}`] = r.p; arrays[`y${i}`] = r.y; arrays[`t${i}`] = r.t;
       scal.set([r.pos, r.count, r.total, r.sumP, r.sumY], i * 5);
     });
     arrays.scalars = scal;
@@ -122,11 +136,18 @@ export class ProgressiveEval {
     this.rings.clear();
     keys.forEach((k, i) => {
       const r = this.ring(k);
-      r.p.set(s.arrays[`p${i}`] as Float32Array); r.y.set(s.arrays[`y${i}`] as Float32Array);
+      r.p.set(s.arrays[`p${i}`] as Float32Array); r.y.set(s.arrays[`y${i}`] as Float32Array); r.t.set(s.arrays[`t${i}`] as Float32Array);
       [r.pos, r.count, r.total, r.sumP, r.sumY] = Array.from(scal.subarray(i * 5, i * 5 + 5));
     });
     this.samples = Number(s.meta.samples);
   }
+}
+
+/** "YYYY-MM-DD" (UTC) of each row's `ts`; undefined when the table has no numeric ts. */
+function dayColumn(t: Table): (string | null)[] | undefined {
+  const ts = t.columns.ts;
+  if (!ts || isStringColumn(ts)) return undefined;
+  return Array.from(ts as ArrayLike<number>, (v) => (Number.isFinite(v) ? new Date(v * 1000).toISOString().slice(0, 10) : null));
 }
 
 function empty(): WindowMetrics {

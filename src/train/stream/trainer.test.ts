@@ -13,6 +13,7 @@ import { auc } from '../../metrics/auc.js';
 import { streamConfig, worldSamples } from './fixture.js';
 import { ProgressiveEval } from './progressive.js';
 import { trainStream } from './trainer.js';
+import { readLedger } from './checkpoint.js';
 import { packMapperState, unpackMapperState } from '../../embedding/admission.js';
 
 test('malformed records are counted and dead-lettered with their reason; training goes on', async () => {
@@ -41,7 +42,8 @@ test('malformed records are counted and dead-lettered with their reason; trainin
   assert.match(reasons[4]!, /binary labels must be 0 or 1/);
   assert.equal(r.report.tasks.click!.all.total + 0 > 0, true);
   assert.ok(r.report.tasks.effective_view!.all.auc! > 0.55, `effective_view progressive AUC ${r.report.tasks.effective_view!.all.auc}`);
-  assert.deepEqual(Object.keys(r.report.tasks.click!.by).sort(), ['country', 'scenario']);
+  assert.deepEqual(Object.keys(r.report.tasks.click!.by).sort(), ['country', 'day', 'scenario']);
+  assert.ok(r.report.tasks.click!.all.oracle_auc! > 0.6, 'the truth column p_click gives the oracle AUC');
 
   // a restart must use the options the run was started with
   await assert.rejects(trainStream(cfg, { out, stream: es, untilIdleMs: 100, bootstrap: 500, window: 500, log: () => {} }), /window = 10000.*window = 500/);
@@ -72,4 +74,15 @@ test('progressive metrics: window AUC and PCOC per task and slice = hand-compute
   const back = new ProgressiveEval(tasks, ['scenario'], 10);
   back.restore(unpackMapperState(packMapperState(pe.state()), 't'), 't');
   assert.deepEqual(back.report(), rep);
+});
+
+test('--train-until: trains on the first records, then only predicts (frozen model, metrics on every sample)', async () => {
+  const es = new MemoryEventStream();
+  await es.append(STREAMS.samples, worldSamples(2000, 8));
+  const out = mkdtempSync(join(tmpdir(), 'lr-stream-frozen-'));
+  const r = await trainStream(streamConfig(), { out, stream: es, untilIdleMs: 100, bootstrap: 500, batch: 250, trainUntil: 1000, ledger: true, log: () => {} });
+  assert.equal(r.state.steps, 4, 'batches of 250 up to record 1000');
+  assert.equal(r.state.samples, 2000);
+  assert.equal(r.report.tasks.effective_view!.all.total, 2000, 'every sample scored');
+  assert.equal(readLedger(out).size, 1000, 'only the trained ids are in the ledger');
 });

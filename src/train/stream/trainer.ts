@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { takeRows, type Table } from '../../data/table.js';
 import type { EventStream, StreamRecord } from '../../data/stream/types.js';
 import { STREAMS } from '../../data/stream/names.js';
-import { TrainStep } from '../../engine/step.js';
+import { Evaluator, TrainStep } from '../../engine/step.js';
 import { transform } from '../../features/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import type { AdmissionOptions } from '../../embedding/admission.js';
@@ -52,6 +52,8 @@ export interface StreamTrainOptions {
   logEvery?: number;
   /** Keep trained_ids.jsonl (every trained sample id, per checkpoint). */
   ledger?: boolean;
+  /** Train on the first this many records only, then predict only (a frozen baseline scored by the same progressive metrics). */
+  trainUntil?: number;
   /** Stop after this many records in this process (benchmarks); default unlimited. */
   maxRecords?: number;
   pusher?: Pusher | null;
@@ -84,7 +86,7 @@ export async function trainStream(cfgIn: TrainConfig, o: StreamTrainOptions): Pr
   const B = o.batch ?? cfg.train.batch_size;
   const admission: AdmissionOptions = { ...DEFAULT_ADMISSION, ...o.admission };
   const window = o.window ?? 10_000;
-  const options = { batch: B, capacity: admission.capacity, admitAfter: admission.admitAfter, ttlSteps: admission.ttlSteps, window, samples: samplesStream, group };
+  const options = { batch: B, capacity: admission.capacity, admitAfter: admission.admitAfter, ttlSteps: admission.ttlSteps, window, samples: samplesStream, group, ...(o.trainUntil !== undefined ? { trainUntil: o.trainUntil } : {}) };
   const es = o.stream;
   const lock = lockRunDir(o.out, o.command ?? process.argv.slice(1).join(' '), log);
   try {
@@ -101,7 +103,7 @@ export async function trainStream(cfgIn: TrainConfig, o: StreamTrainOptions): Pr
     const bounded = new BoundedTables(s.asm, admission); // before the graph: it sizes the table inputs
     const step = await TrainStep.create(s.build, { optimizer: denseOptimizer(cfg.optimizer), clipNorm: cfg.optimizer.clip_norm, seed: cfg.seed, substitute: s.asm.substitute, optimizerThread: cfg.train.optimizer_thread });
     try {
-      const progressive = new ProgressiveEval(cfg.tasks, o.sliceColumns ?? ['scenario', 'country'], window);
+      const progressive = new ProgressiveEval(cfg.tasks, o.sliceColumns ?? ['scenario', 'country', 'day'], window);
       const model = { step, asm: s.asm, bounded, progressive };
       const restored = restoreStreamCheckpoint(o.out, model, !!o.ledger, log, options); // refuses other options
       const st = restored?.state ?? initialState(options);
@@ -165,11 +167,13 @@ async function loop(s: Session, o: StreamTrainOptions, m: { step: TrainStep; asm
     const table = bad.keep ? takeRows(d.table, bad.keep) : d.table;
     const ids = bad.keep ? Array.from(bad.keep, (i) => d.sampleIds[i]!) : d.sampleIds;
     if (rejects.length) await es.append(c.dead, rejects.map((x) => JSON.stringify({ id: x.id, reason: x.reason, body: x.body })));
-    if (table.numRows > 0) await trainBatch(s, m, table);
+    const frozen = o.trainUntil !== undefined && st.records >= o.trainUntil;
+    if (table.numRows > 0) { if (frozen) await predictBatch(s, m, table); else await trainBatch(s, m, table); }
+    const trained = frozen ? [] : ids;
     for (const [k, v] of d.unknown) st.unknownFields[k] = (st.unknownFields[k] ?? 0) + v;
     st = { ...st, offset: recs[recs.length - 1]!.id, records: st.records + recs.length, samples: st.samples + table.numRows, rejected: st.rejected + rejects.length,
-      steps: st.steps + (table.numRows > 0 ? 1 : 0), idsHash: addIdsHash(st.idsHash, ids) };
-    if (o.ledger) idsSince.push(...ids);
+      steps: st.steps + (table.numRows > 0 && !frozen ? 1 : 0), idsHash: addIdsHash(st.idsHash, trained) };
+    if (o.ledger) idsSince.push(...trained);
     await es.ack(c.samplesStream, c.group, recs.map((r) => r.id));
     consumed += recs.length; sinceCkpt += recs.length; sinceLog += recs.length;
     if (sinceCkpt >= ckptEvery) checkpoint();
@@ -205,6 +209,21 @@ function labelRejects(t: Table, tasks: TrainConfig['tasks'], ids: string[]): { k
     if (why) rejects.push({ id: ids[i]!, reason: why }); else keep.push(i);
   }
   return { keep: rejects.length ? Int32Array.from(keep) : null, rejects };
+}
+
+const evaluators = new WeakMap<TrainStep, Promise<Evaluator>>();
+
+/** Score a batch with the current model and add it to the progressive metrics, without training (frozen). */
+async function predictBatch(s: Session, m: { step: TrainStep; asm: Session['asm']; bounded: BoundedTables; progressive: ProgressiveEval }, table: Table): Promise<void> {
+  let ev = evaluators.get(m.step);
+  if (!ev) { ev = Evaluator.create(s.build, m.step.store, { substitute: s.asm.substitute }); evaluators.set(m.step, ev); }
+  const fb = transform(s.fitted, table);
+  m.bounded.remap(fb, false);
+  const out = await (await ev).run(s.asm.feeds(fb));
+  const hl = hostLabels(table, s.cfg.tasks);
+  const preds: Record<string, ArrayLike<number>> = {};
+  for (const t of s.cfg.tasks) { const o = out[predOutput(t.name)]; if (o) preds[t.name] = o.data as Float32Array; }
+  m.progressive.add(table, preds, hl.metricLabel);
 }
 
 async function trainBatch(s: Session, m: { step: TrainStep; asm: Session['asm']; bounded: BoundedTables; progressive: ProgressiveEval }, table: Table): Promise<void> {
