@@ -211,3 +211,17 @@ test('hard search over a request (one user and time × many candidates) = the pe
   };
   assert.equal(r.features.find((f) => f.name === 'sim_streamers')!.truncation!.overflowElements, sum(Array.from({ length: n }, (_, i) => i)));
 });
+
+test('unknown ids in the log: a category outside the fitted vocab is OOV (id 1) and counted by the report', () => {
+  const b = new BehaviorLogBuilder(1);
+  b.push(0, 10, 5, 1, 1, 1); b.push(0, 20, 6, 9, 1, 1); // category 9 was never seen while fitting
+  const log = b.freeze();
+  const t = makeTable({ user_id: Int32Array.from([0]), ts: Int32Array.from([100]), streamer_id: Int32Array.from([5]), category_id: Float64Array.from([1]), seq: [''] });
+  const fitted = fitFeatures(FEATURES, makeTable({ ...t.columns, category_id: Float64Array.from([1]) }));
+  const fb = transform(fitted, t, { behaviors: log });
+  assert.deepEqual([...fb.multi.beh_categories!.ids.subarray(0, 2)], [1, 2]); // most recent first: 9 → OOV, 1 → vocab id 2
+  const r = reportFeatures(fitted, t, { behaviors: log });
+  const st = r.features.find((f) => f.name === 'beh_categories')!;
+  assert.equal(st.vocab!.oov, 1);
+  assert.equal(st.vocab!.oovRate, 0.5);
+});
