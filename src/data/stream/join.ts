@@ -61,6 +61,8 @@ export interface JoinerState {
   open: Open[];
   orphans: [string, LabelEvent[]][];
   counters: JoinCounters;
+  /** Event-time second of the next scan for expired orphans. */
+  nextOrphanScan?: number;
 }
 
 const zeroTasks = (): Record<JoinTask, number> => ({ click: 0, watch: 0, follow: 0, gift: 0, order: 0 });
@@ -82,6 +84,7 @@ export class Joiner {
   /** Open impressions by close time (binary heap on closeAt, seq). */
   private heap: Open[] = [];
   private readonly orphans = new Map<string, LabelEvent[]>();
+  private nextOrphanScan = -Infinity;
   private counters = zeroCounters();
   private readonly evThreshold: Record<string, number>;
 
@@ -178,7 +181,9 @@ export class Joiner {
       out.samples.push(this.sample(o));
       this.counters.samples++;
     }
-    if (this.orphans.size > 0) {
+    if (this.orphans.size > 0 && wm >= this.nextOrphanScan) {
+      // scanned at most once per event-time second (the map can be large when labels outrun impressions)
+      this.nextOrphanScan = Math.floor(wm) + 1;
       for (const [key, list] of this.orphans) {
         if (list[0]!.impression_ts + this.maxWindow >= wm) continue;
         this.orphans.delete(key);
@@ -242,6 +247,7 @@ export class Joiner {
     return {
       version: 1, maxTs: Number.isFinite(this.maxTs) ? this.maxTs : -1e18, seq: this.seq,
       open: [...this.open.values()], orphans: [...this.orphans.entries()], counters: this.counters,
+      ...(Number.isFinite(this.nextOrphanScan) ? { nextOrphanScan: this.nextOrphanScan } : {}),
     };
   }
 
@@ -252,5 +258,6 @@ export class Joiner {
     for (const o of s.open) { this.open.set(String(o.imp.impression_id), o); this.heapPush(o); }
     for (const [k, v] of s.orphans) this.orphans.set(k, v);
     this.counters = structuredClone(s.counters);
+    this.nextOrphanScan = s.nextOrphanScan ?? -Infinity;
   }
 }
