@@ -31,6 +31,8 @@ export const SeqBlockSchema = z.object({
   position: z.boolean().default(true),
   /** A sequence feature aligned with `feature` (e.g. time-since buckets) whose embeddings are added. */
   time_feature: z.string().min(1).optional(),
+  /** BST: Pre-LN (x + Sublayer(LN(x)), then a final LN) instead of the original post-LN. */
+  pre_ln: z.boolean().default(false),
   /** After self-attention: target attention (din, needs `query`) or masked mean pooling. */
   after: z.enum(['din', 'mean']).default('din'),
   /** SIM soft search: keep the top-k behaviours by ⟨e_candidate, e_behaviour⟩ before the block. */

@@ -53,7 +53,7 @@ function blockOutput(x: ModelInputs, b: SeqBlock): { out: Tensor; weights?: Tens
         if (tl !== L) throw new Error(`model.sequence: time_feature "${tf.name}" holds ${tl} positions, feature "${b.feature}" ${L}; they must be aligned`);
         time = toWidth(sequenceRows(x.g, tf.name, L, tf.dim).keys, D, `${name}.time_proj`);
       }
-      const enc = bstEncoder(keys, mask, `${name}.bst`, { heads: b.heads, layers: b.layers, ffn: b.ffn ?? 4 * D, position: b.position, time });
+      const enc = bstEncoder(keys, mask, `${name}.bst`, { heads: b.heads, layers: b.layers, ffn: b.ffn ?? 4 * D, position: b.position, time, preLn: b.pre_ln });
       return b.after === 'din' ? din(enc) : { out: maskedMean(enc, mask) };
     }
   }

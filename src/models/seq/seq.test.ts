@@ -141,12 +141,13 @@ test('padded behaviours receive exactly zero gradient (DIN, BST, HSTU)', async (
   }
 });
 
-test('finite-difference gradient checks: DIN (raw and softmax), BST → DIN, BST → mean, HSTU', async () => {
+test('finite-difference gradient checks: DIN (raw and softmax), BST → DIN, BST → mean (post- and pre-LN), HSTU', async () => {
   const cases: Record<string, unknown>[] = [
     { block: 'din', attention_mlp: [5], attention_activation: 'tanh' },
     { block: 'din', attention_mlp: [5], softmax: true },
     { block: 'bst', heads: 2, attention_mlp: [4], attention_activation: 'tanh' },
     { block: 'bst', heads: 1, after: 'mean', layers: 2 },
+    { block: 'bst', heads: 2, after: 'mean', pre_ln: true },
     { block: 'hstu', heads: 2, layers: 2 },
   ];
   for (const c of cases) {
