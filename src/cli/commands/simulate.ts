@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { generateWorld } from '../../data/world/generate.js';
 import { loadStreamConfig, worldOptionsOfStream } from '../../data/stream/config.js';
 import { runJoin, type RangeStream } from '../../data/stream/join-runner.js';
+import { MemoryEventStream } from '../../data/stream/memory.js';
 import { openEventStream } from '../../data/stream/open.js';
 import { joinLine, joinReport, replayLine } from '../../data/stream/report.js';
 import { replayEvents } from '../../data/stream/simulate.js';
@@ -49,7 +50,8 @@ export function register(program: Command): void {
       const cfg = loadStreamConfig(o.world);
       const names = { events: o.stream ?? cfg.streams.events, samples: o.samples ?? cfg.streams.samples, dead: o.dead ?? cfg.streams.dead };
       const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
-      const es = await openEventStream(o.redis) as RangeStream;
+      // in-process: keep only unread events, and the last 100k samples / dead letters (nobody reads them after exit)
+      const es: RangeStream = o.redis ? await openEventStream(o.redis) as RangeStream : new MemoryEventStream({ trimDelivered: true, maxLen: 100_000 });
       try {
         const t0 = Date.now();
         const world = generateWorld(worldOptionsOfStream(cfg));

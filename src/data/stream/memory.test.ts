@@ -40,3 +40,23 @@ test('memory: parseStreamId rejects garbage', () => {
   assert.deepEqual(parseStreamId('12'), { ms: 12, seq: 0 });
   assert.throws(() => parseStreamId('a-b'), /bad stream id/);
 });
+
+test('memory: maxLen keeps a stream bounded (oldest dropped); trimDelivered drops what every group has read', async () => {
+  const capped = new MemoryEventStream({ maxLen: 100 });
+  for (let i = 0; i < 50; i++) await capped.append('s', Array.from({ length: 37 }, (_, j) => `${i}:${j}`));
+  const n = await capped.length('s');
+  assert.ok(n >= 100 && n <= 113, `length ${n}`);
+  assert.equal((await capped.range('s')).at(-1)!.body, '49:36');
+
+  const es = new MemoryEventStream({ trimDelivered: true });
+  await es.ensureGroup('e', 'a', '0');
+  await es.ensureGroup('e', 'b', '0');
+  await es.append('e', Array.from({ length: 10_000 }, (_, i) => String(i)));
+  const got: string[] = [];
+  for (;;) { const r = await es.read('e', 'a', 'c', { count: 3000 }); if (!r.length) break; got.push(...r.map((x) => x.body)); }
+  assert.equal(got.length, 10_000);
+  assert.equal(await es.length('e'), 10_000, 'group b has read nothing: all kept');
+  await es.read('e', 'b', 'c', { count: 5000 });
+  assert.equal(await es.length('e'), 5000, 'read by both: dropped');
+  assert.deepEqual((await es.read('e', 'b', 'c', { count: 2 })).map((x) => x.body), ['5000', '5001']);
+});

@@ -27,6 +27,29 @@ export class NoGroupError extends Error {
 export interface MemoryStreamOptions {
   /** Clock for the id's ms part (default Date.now); tests pass a fixed clock for reproducible ids. */
   readonly now?: () => number;
+  /**
+   * Approximate cap for streams WITHOUT consumer groups, oldest dropped first (as XADD MAXLEN ~):
+   * keeps at least this many. Streams with groups are bounded by trimDelivered instead.
+   */
+  readonly maxLen?: number;
+  /**
+   * Drop records every group of the stream has been handed (streams with groups only): memory then
+   * holds what is unread. Moving a group back before a dropped id finds nothing there (as after XTRIM).
+   */
+  readonly trimDelivered?: boolean;
+}
+
+/** Records dropped at once (amortises the array shift). */
+const TRIM_CHUNK = 4096;
+
+function firstAfter(recs: readonly StreamRecord[], id: string): number {
+  let lo = 0;
+  let hi = recs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareStreamIds(recs[mid]!.id, id) <= 0) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 /** Validates a stream id as the contract uses it ("<ms>-<seq>" or "<ms>"); returns it normalized. */
@@ -40,10 +63,14 @@ export class MemoryEventStream implements EventStream {
   private readonly streams = new Map<string, Stream>();
   private readonly waiters = new Set<() => void>();
   private readonly now: () => number;
+  private readonly maxLen: number;
+  private readonly trimDelivered: boolean;
   private closed = false;
 
   constructor(opts: MemoryStreamOptions = {}) {
     this.now = opts.now ?? Date.now;
+    this.maxLen = opts.maxLen ?? Infinity;
+    this.trimDelivered = opts.trimDelivered ?? false;
   }
 
   private stream(name: string, create: boolean): Stream | undefined {
@@ -76,6 +103,9 @@ export class MemoryEventStream implements EventStream {
       const id = `${s.lastMs}-${s.lastSeq}`;
       s.records.push({ id, body });
       ids.push(id);
+    }
+    if (s.groups.size === 0 && s.records.length >= this.maxLen + Math.min(TRIM_CHUNK, Math.max(1, Math.floor(this.maxLen / 8)))) {
+      s.records.splice(0, s.records.length - this.maxLen);
     }
     if (bodies.length > 0) this.wake();
     return ids;
@@ -121,19 +151,22 @@ export class MemoryEventStream implements EventStream {
   private take(stream: string, group: string, count: number): StreamRecord[] {
     const { s, g } = this.group(stream, group);
     const recs = s.records;
-    // first record with id > lastDelivered (binary search: ids are sorted)
-    let lo = 0;
-    let hi = recs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareStreamIds(recs[mid].id, g.lastDelivered) <= 0) lo = mid + 1; else hi = mid;
-    }
+    const lo = firstAfter(recs, g.lastDelivered); // ids are sorted
     const out = recs.slice(lo, lo + count);
     if (out.length > 0) {
-      g.lastDelivered = out[out.length - 1].id;
+      g.lastDelivered = out[out.length - 1]!.id;
       for (const r of out) g.pending.add(r.id);
+      if (this.trimDelivered) this.dropDelivered(s);
     }
     return out;
+  }
+
+  private dropDelivered(s: Stream): void {
+    let min: string | undefined;
+    for (const g of s.groups.values()) if (min === undefined || compareStreamIds(g.lastDelivered, min) < 0) min = g.lastDelivered;
+    if (min === undefined) return;
+    const k = firstAfter(s.records, min);
+    if (k >= TRIM_CHUNK || (k > 0 && k === s.records.length)) s.records.splice(0, k);
   }
 
   private waitForAppend(ms: number): Promise<void> {
