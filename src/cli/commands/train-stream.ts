@@ -1,6 +1,6 @@
 // `liverank train -c CONFIG --stream --redis URL [--samples NAME] [--group NAME] --out DIR …`: the
 // streaming trainer (src/train/stream). train.ts adds these options to `train` and hands over when
-// --stream is given. No register(): the command is `train`.
+// --stream is given. register() adds `liverank stream-compare` (two streaming runs per slice, e.g. per day).
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { openEventStream } from '../../data/stream/open.js';
@@ -9,6 +9,21 @@ import type { TrainConfig } from '../../train/config.js';
 import { Pusher } from '../../train/stream/push.js';
 import { servicePush } from '../../train/stream/service-push.js';
 import { trainStream } from '../../train/stream/trainer.js';
+import { compareRuns, formatCompare, readProgressive } from '../../train/stream/compare.js';
+
+export function register(program: Command): void {
+  program
+    .command('stream-compare')
+    .description('predict-then-train metrics of a train --stream run per slice value (default: day), with the oracle gap and Σpred/Σtrue p, beside a baseline run (e.g. --train-until)')
+    .requiredOption('--run <dir>', 'a train --stream run directory')
+    .option('--baseline <dir>', 'another run over the same stream')
+    .option('--slice <name>', 'slice of the progressive metrics', 'day')
+    .option('--json', 'JSON rows instead of the table')
+    .action((o: { run: string; baseline?: string; slice: string; json?: boolean }) => {
+      const rows = compareRuns(readProgressive(o.run), o.baseline ? readProgressive(o.baseline) : null, o.slice);
+      process.stdout.write(o.json ? `${JSON.stringify(rows)}\n` : `${formatCompare(rows, o.slice)}\n`);
+    });
+}
 
 export interface StreamCliOptions {
   stream?: boolean; redis?: string; samples?: string; group?: string; consumer?: string; untilIdle?: string | boolean;
