@@ -1,11 +1,12 @@
 // Tracking drift with the STREAMING trainer (issue 19; STREAM-B's trainStream): the drifting world's
-// impressions are appended to an in-process event stream day by day (labels with the impression:
-// the delayed-label join is not in this experiment), `trainStream` consumes each day, and at the end of
-// every day the model is pushed. Each later day d is scored BEFORE the model trains on it by
-//   stream: the model as pushed at the end of day d−1 (trained on days 1 … d−1, continuously);
+// impressions are appended to an in-process event stream in `--chunks` pieces a day (labels with the
+// impression: the delayed-label join is not in this experiment); `trainStream` consumes each piece and
+// pushes the model at its end. Every piece of a later day is scored BEFORE the model trains on it by
+//   stream: the model as pushed after the previous piece (predict-then-train at the piece's grain;
+//           --chunks 1: the model of the end of the previous day for the whole day);
 //   once:   the same trainer's model frozen at the end of day 1 (trained once on day 1).
 // Per day: AUC, the oracle's AUC (the true probability) on the same rows, their gap, and Σ pred / Σ p_true.
-//   npx tsx src/data/world/drift-stream-experiment.ts [--impressions 300000] [--days 5] [--out runs/drift-stream] [--json]
+//   npx tsx src/data/world/drift-stream-experiment.ts [--impressions 600000] [--days 6] [--chunks 12] [--world-seed 1] [--out runs/drift-stream] [--json]
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,10 +24,10 @@ import { generateWorld } from './generate.js';
 
 const TASKS = [{ name: 'click', label: 'click', p: 'p_click' }, { name: 'effective_view', label: 'effective_view', p: 'p_effective_view' }];
 
-function config(impressions: number, days: number) {
+function config(impressions: number, days: number, worldSeed: number) {
   return parseTrainConfig({
     name: 'drift-stream', seed: 1,
-    data: { source: 'world', impressions, world_seed: 1, days, drift: true, live_rooms_per_million_per_day: 2500, users_per_impression: 0.008 },
+    data: { source: 'world', impressions, world_seed: worldSeed, days, drift: true, live_rooms_per_million_per_day: 2500, users_per_impression: 0.008 },
     features: {
       version: 1, defaults: { dim: 8 },
       features: [
@@ -69,9 +70,9 @@ function metrics(model: string, day: number, t: Table, preds: Record<string, Flo
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { impressions: { type: 'string', default: '300000' }, days: { type: 'string', default: '5' }, out: { type: 'string', default: 'runs/drift-stream' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { 'world-seed': { type: 'string', default: '1' }, chunks: { type: 'string', default: '12' }, impressions: { type: 'string', default: '600000' }, days: { type: 'string', default: '6' }, out: { type: 'string', default: 'runs/drift-stream' }, json: { type: 'boolean', default: false } } });
   const N = Number(values.impressions), D = Number(values.days), out = values.out!;
-  const cfg = config(N, D);
+  const cfg = config(N, D, Number(values['world-seed']));
   if (cfg.data.source !== 'world') throw new Error('world config expected');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -84,21 +85,33 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let reader: ModelDirReader | null = null, frozen: ModelDirReader | null = null;
   const logLines: string[] = [];
+  const K = Number(values.chunks);
   for (let d = 0; d < D; d++) {
     const day = sliceTable(w, bounds[d]!, bounds[d + 1]!);
-    if (reader && frozen) {
-      await reader.poll();
-      rows.push(...metrics('stream', d + 1, day, await reader.score(day)), ...metrics('once', d + 1, day, await frozen.score(day)));
-      process.stderr.write(`day ${d + 1}: scored ${day.numRows} rows before training on them\n`);
-    }
-    await stream.append('lr:samples', tableToSamples(day));
+    const pred = { stream: TASKS.map(() => new Float32Array(day.numRows)), once: TASKS.map(() => new Float32Array(day.numRows)) };
     const t0 = Date.now();
-    const s = await trainStream(cfg, { out: run, stream, untilIdleMs: 200, pusher: new Pusher({ dir: push, everySamples: 1e12, everySeconds: 0 }), log: (l) => logLines.push(l) });
-    process.stderr.write(`day ${d + 1}: trained ${s.records} samples in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    let trained = 0;
+    for (let k = 0; k < K; k++) {
+      const a = Math.floor((k * day.numRows) / K), b = Math.floor(((k + 1) * day.numRows) / K);
+      const piece = sliceTable(day, a, b);
+      if (reader && frozen) {
+        await reader.poll();
+        const ps = await reader.score(piece), po = await frozen.score(piece);
+        TASKS.forEach((t, j) => { pred.stream[j]!.set(ps[t.name]!, a); pred.once[j]!.set(po[t.name]!, a); });
+      }
+      await stream.append('lr:samples', tableToSamples(piece));
+      const s = await trainStream(cfg, { out: run, stream, untilIdleMs: 200, pusher: new Pusher({ dir: push, everySamples: 1e12, everySeconds: 0 }), log: (l) => logLines.push(l) });
+      trained += s.records;
+      if (d === 0 && k === 0) reader = await ModelDirReader.open(push, cfg);
+    }
+    if (d > 0) {
+      const as = (p: Float32Array[]) => Object.fromEntries(TASKS.map((t, j) => [t.name, p[j]!]));
+      rows.push(...metrics('stream', d + 1, day, as(pred.stream)), ...metrics('once', d + 1, day, as(pred.once)));
+    }
+    process.stderr.write(`day ${d + 1}: ${d > 0 ? 'scored piece by piece, then ' : ''}trained ${trained} samples in ${K} piece(s) in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     if (d === 0) {
       cpSync(push, once, { recursive: true });
       frozen = await ModelDirReader.open(once, cfg);
-      reader = await ModelDirReader.open(push, cfg);
     }
   }
   writeFileAtomic(join(out, 'trainer.log'), `${logLines.join('\n')}\n`);
