@@ -74,8 +74,10 @@ export class Pusher {
     fsyncDir(this.o.dir);
   }
 
+  /** Whether a push is due after `newSamples` more trained samples (never when nothing was trained since the last push). */
   due(newSamples: number): boolean {
     this.samples += newSamples;
+    if (this.samples === 0 && !this.nextFull) return false;
     return (this.o.everySamples > 0 && this.samples >= this.o.everySamples) || (this.o.everySeconds > 0 && Date.now() - this.last >= this.o.everySeconds * 1000);
   }
 
