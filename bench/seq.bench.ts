@@ -55,6 +55,7 @@ function setup(c: Case) {
     return { loss: op.addN(losses), outputs, gradInputs: { emb: f.inputs.emb!, ...sequenceRowTensors(g) } };
   };
   const substitute = (g: Graph, name: string, _d: unknown, shape: Shape) => {
+    if (name === 'seq.seq_mask') return g.inputs.find((t) => t.name === 'ids.seq_mask') ?? g.rawInput('ids.seq_mask', 'float32', ['B', Lg]);
     if (name !== EMB_INPUT && name !== 'seq.seq') return null;
     const tab = () => g.inputs.find((t) => t.name === 'table') ?? g.rawInput('table', 'float32', [V, D]);
     return lookupRows(g, name === EMB_INPUT ? parts : rowPart, tab, 'int32', shape);
@@ -119,6 +120,7 @@ async function measure(c: Case, o: BenchOptions) {
   const bytes = exportForward(s.build, step.store, {
     folds: [{ input: EMB_INPUT, parts: s.parts }, ...(c.block === 'mean' ? [] : [{ input: 'seq.seq', parts: s.rowPart }])],
     tables: { T: { values: table.values, rows: V, dim: D } }, outputs: ['p0', 'p1'],
+    substitute: (g, name) => (name === 'seq.seq_mask' ? g.inputs.find((t) => t.name === 'ids.seq_mask') ?? g.rawInput('ids.seq_mask', 'float32', ['B', s.Lg]) : null),
   });
   await step.dispose();
   const session = await ort.InferenceSession.create(bytes, sessionOptions({}));

@@ -27,19 +27,27 @@ export interface ExportOptions {
   /** Outputs to keep (default: every output the build returns). */
   outputs?: string[];
   metadata?: Record<string, string>;
+  /**
+   * Tried before the folds for every input: computed inputs beyond gathered rows (the SIM
+   * selection of models/seq/); `tableOf` gives a table's initializer (shared with the folds).
+   */
+  substitute?: (g: Graph, name: string, dtype: DType, shape: Shape, tableOf: (table: string) => Tensor) => Tensor | null;
 }
 
-function foldedInput(g: Graph, fold: EmbeddingFold, tables: Record<string, EmbeddingTableValues>, shape: Shape, consts: Map<string, Tensor>): Tensor {
-  const tableOf = (name: string) => {
+function tableConst(g: Graph, tables: Record<string, EmbeddingTableValues>, consts: Map<string, Tensor>, who: string) {
+  return (name: string) => {
     let t = consts.get(name);
     if (t) return t;
     const tv = tables[name];
-    if (!tv) throw new Error(`export: fold of "${fold.input}" needs table "${name}", which was not given`);
+    if (!tv) throw new Error(`export: ${who} needs table "${name}", which was not given`);
     t = g.constant(tv.values, [tv.rows, tv.dim], 'float32', `table:${name}`);
     consts.set(name, t);
     return t;
   };
-  return lookupRows(g, fold.parts, tableOf, 'int64', shape);
+}
+
+function foldedInput(g: Graph, fold: EmbeddingFold, tables: Record<string, EmbeddingTableValues>, shape: Shape, consts: Map<string, Tensor>): Tensor {
+  return lookupRows(g, fold.parts, tableConst(g, tables, consts, `fold of "${fold.input}"`), 'int64', shape);
 }
 
 /** Serialize the eval-mode forward graph with the store's current values. */
@@ -51,7 +59,9 @@ export function exportForward(build: BuildFn, store: ParameterStore, o: ExportOp
     training: false,
     name: 'liverank_forward',
     params: new InitializerBinding(store),
-    substitute: (gr: Graph, name: string, _dtype: DType, shape: Shape) => {
+    substitute: (gr: Graph, name: string, dtype: DType, shape: Shape) => {
+      const sub = o.substitute?.(gr, name, dtype, shape, tableConst(gr, o.tables ?? {}, consts, `input "${name}"`));
+      if (sub) return sub;
       const f = folds.get(name);
       return f ? foldedInput(gr, f, o.tables ?? {}, shape, consts) : null;
     },

@@ -10,6 +10,9 @@ import { lookupRows, type LookupPart } from '../engine/lookup.js';
 import { NO_ROW } from '../embedding/mapper.js';
 import { effectiveLength, seqInput, type SeqBlock } from '../models/seq/config.js';
 import { simSoftSearch, type SimStats } from '../models/seq/sim.js';
+import { simSelectGraph } from '../models/seq/sim-graph.js';
+import { maskInput as seqMaskInput } from '../models/seq/rows.js';
+import * as op from '../engine/ops/index.js';
 
 export interface EmbeddingSettings {
   optimizer: 'sgd' | 'adagrad' | 'adam' | 'ftrl';
@@ -81,15 +84,41 @@ export class Assembler {
   }
 
   /** The lookup parts of `emb`, in spec order (ids inputs `ids.<feature>`). */
-  parts(): LookupPart[] {
+  parts(o: { served?: boolean } = {}): LookupPart[] {
     return this.embedded.map((x) => (x.output === 'ids'
       ? { ids: idsInput(x.name), table: x.table! }
-      : { ids: idsInput(x.name), table: x.table!, length: this.lengthOf(x), pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+      : { ids: idsInput(x.name), table: x.table!, length: o.served ? x.maxLen! : this.lengthOf(x), pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
   }
 
   /** Ids per row the graph sees: max_len, or k after SIM soft search. */
   private lengthOf(x: FeatureSpec): number {
     return effectiveLength(this.blockOf.get(x.name), x.maxLen!);
+  }
+
+  /**
+   * The exported model's computed inputs (engine/export.ts `substitute`): it takes every sequence
+   * whole ([B, max_len], `parts({ served: true })`); a SIM feature's rows and mask are the top-k
+   * selected inside the graph (models/seq/sim-graph.ts), the same selection `select` makes here.
+   * Non-SIM rows are folded lookups (`servedRowParts`).
+   */
+  readonly exportSubstitute = (g: Graph, name: string, _dtype: DType, _shape: Shape, tableOf: (t: string) => Tensor): Tensor | null => {
+    const inputOf = (n: string, dtype: DType, sh: Shape) => g.inputs.find((t) => t.name === n) ?? g.rawInput(n, dtype, sh);
+    for (const x of this.rowFeatures) {
+      const b = this.blockOf.get(x.name);
+      const isRows = name === seqInput(x.name), isMask = name === seqMaskInput(x.name);
+      if (!isRows && !isMask) continue;
+      const ids = inputOf(idsInput(x.name), 'int64', ['B', x.maxLen!]);
+      const mask = inputOf(`${idsInput(x.name)}_mask`, g.float, ['B', x.maxLen!]);
+      if (!b?.sim) return isMask ? mask : null; // rows: the fold
+      const sel = simSelectGraph(tableOf(x.table!), ids, mask, inputOf(idsInput(b.query!), 'int64', ['B']), this.lengthOf(x));
+      return isMask ? sel.mask : op.mul(op.gather(tableOf(x.table!), sel.ids, 0), op.unsqueeze(sel.mask, [2]));
+    }
+    return null;
+  };
+
+  /** Row folds of the exported model: the non-SIM sequence blocks' rows (SIM rows: `exportSubstitute`). */
+  servedRowParts(): { input: string; parts: LookupPart[] }[] {
+    return this.rowParts().filter((r) => !this.blockOf.get(r.parts[0]!.ids.slice(4))?.sim);
   }
 
   /** The unpooled row inputs `seq.<feature>` [B, L, D] of the sequence blocks, as lookups (export folds them). */
@@ -122,6 +151,8 @@ export class Assembler {
    * `table:<name>` (no copy; ORT gathers ~5× faster than a JS loop on this machine).
    */
   readonly substitute = (g: Graph, name: string, _dtype: DType, shape: Shape): Tensor | null => {
+    const masked = this.rowFeatures.find((x) => seqMaskInput(x.name) === name);
+    if (masked) return g.inputs.find((t) => t.name === `${idsInput(masked.name)}_mask`) ?? g.rawInput(`${idsInput(masked.name)}_mask`, g.float, ['B', this.lengthOf(masked)]);
     const rows = name === EMB_INPUT ? null : this.rowParts().find((r) => r.input === name);
     if (name !== EMB_INPUT && !rows) return null;
     const tableOf = (t: string) => {

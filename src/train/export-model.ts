@@ -26,14 +26,15 @@ export async function loadExportedModel(path: string, o: { allowUnverified?: boo
 }
 
 export function exportModel(out: string, s: Session, store: ParameterStore): string {
-  const parts: FoldPart[] = s.asm.parts();
+  const parts: FoldPart[] = s.asm.parts({ served: true }); // whole sequences (SIM selects inside the model)
   const tables: Record<string, EmbeddingTableValues> = {};
   for (const [name, t] of s.asm.tables) tables[name] = { values: t.values, rows: t.rows, dim: t.dim };
   const outputs = s.cfg.tasks.map((t) => predOutput(t.name));
   // The serving form (serve-form.ts): bias parts dropped, serve_as features at their canonical rows.
   const canonical = canonicalIds(s);
   const bytes = exportForward(servingBuild(s, canonicalRows(s, canonical)), store, {
-    folds: [...(parts.length ? [{ input: EMB_INPUT, parts }] : []), ...s.asm.rowParts()], // rowParts: sequence blocks' unpooled rows (models/seq/)
+    folds: [...(parts.length ? [{ input: EMB_INPUT, parts }] : []), ...s.asm.servedRowParts()], // sequence blocks' unpooled rows (models/seq/)
+    substitute: s.asm.exportSubstitute, // sequence masks; SIM soft search inside the model
     tables,
     outputs,
     metadata: { liverank_tasks: JSON.stringify(s.cfg.tasks.map((t) => ({ name: t.name, kind: t.kind }))), liverank_model: String(s.cfg.model.type) },

@@ -6,3 +6,4 @@ export * from './shape-ops.js';
 export * from './random.js';
 export * from './logsumexp.js';
 export * from './silu.js';
+export * from './select.js';

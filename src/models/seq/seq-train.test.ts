@@ -58,8 +58,9 @@ async function exportParity(cfg: TrainConfig, out: string): Promise<void> {
   const want = await ev.run(s.asm.feeds(fb));
   const manifest = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as ModelManifest;
   const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
-  // Serving feeds the exported model the batch after the lookup stage's SIM selection.
-  const feeds = feedsFor(manifest, s.asm.select(fb));
+  // Serving feeds the exported model the whole sequences (as the fine ranker does); a SIM block
+  // selects inside the model what the trainer's lookup stage selected.
+  const feeds = feedsFor(manifest, fb);
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(f.data instanceof BigInt64Array ? 'int64' : 'float32', f.data as Float32Array, f.dims);
   const got = await session.run(ortFeeds);

@@ -14,6 +14,8 @@ import { ModelInputs, type InputLayout } from '../base.js';
 import { parseSequence, type SeqBlock } from './config.js';
 import { applySequenceBlocks } from './input.js';
 import { simSoftSearch } from './sim.js';
+import { simSelectGraph } from './sim-graph.js';
+import { Rng } from '../../util/rng.js';
 import '../../engine/gradients/index.js';
 
 const D = 4, L = 5;
@@ -46,7 +48,7 @@ async function run(g: Graph, feeds: Record<string, Feed>, seed = 7): Promise<Rec
 
 const f64 = (n: number[], dims: number[]): Feed => ({ data: Float64Array.from(n), dims });
 function feeds(B: number, mask: number[], seed = 1) {
-  return { emb: randomFeed([B, 2 * D + 2], seed), 'seq.seq': randomFeed([B, L, D], seed + 1), 'ids.seq_mask': f64(mask, [B, L]) };
+  return { emb: randomFeed([B, 2 * D + 2], seed), 'seq.seq': randomFeed([B, L, D], seed + 1), 'seq.seq_mask': f64(mask, [B, L]) };
 }
 
 test('DIN: padded positions get weight exactly 0; no softmax by default (weights do not sum to 1)', async () => {
@@ -158,7 +160,7 @@ test('finite-difference gradient checks: DIN (raw and softmax), BST → DIN, BST
       return op.reduceSum(op.mul(op.tanh(out), y));
     }, { ...feeds(2, [1, 1, 1, 0, 0, 1, 0, 0, 0, 0], 3), y: randomFeed([2, 2 * D + 2], 9) }, { maxCoords: 16, wrt: undefined });
     for (const p of r.perTensor) {
-      if (p.name === 'ids.seq_mask' || p.name === 'y') continue;
+      if (p.name === 'seq.seq_mask' || p.name === 'y') continue;
       assert.ok(p.relError <= 1e-6, `${JSON.stringify(c)}: d/d${p.name} relative error ${p.relError.toExponential(2)}`);
     }
     const seen = r.perTensor.find((p) => p.name === 'seq.seq')!;
@@ -182,6 +184,27 @@ test('SIM soft search keeps the top-k by ⟨e_q, e_k⟩ in recency order, never 
   assert.deepEqual(Array.from(out.lengths), [3, 2]);
   assert.deepEqual(stats, { rows: 2, offered: 6, kept: 5 });
   assert.throws(() => simSoftSearch(seq, Int32Array.from([0, 7]), table, 3), /query id 7 at row 1/);
+});
+
+test('SIM in the exported graph (TopK) selects exactly what the TypeScript lookup stage selects, ties included', async () => {
+  const r = new Rng(1);
+  const R = 12, Dt = 4, B = 300, Ls = 10, K = 4; // 12 ids in 10 slots: many repeats, i.e. exact ties
+  const values = Float32Array.from({ length: R * Dt }, () => r.normal() * 0.05);
+  const ids = new Int32Array(B * Ls), mask = new Uint8Array(B * Ls), lengths = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    const len = r.int(Ls + 1);
+    lengths[b] = len;
+    for (let j = 0; j < len; j++) { ids[b * Ls + j] = r.int(R); mask[b * Ls + j] = 1; }
+  }
+  const q = Int32Array.from({ length: B }, () => r.int(R));
+  const ts = simSoftSearch({ ids, mask, lengths, maxLen: Ls }, q, { values, dim: Dt, rows: R }, K);
+  const g = new Graph();
+  const sel = simSelectGraph(g.input('t', 'float32', [R, Dt]), g.input('i', 'int64', ['B', Ls]), g.input('m', 'float32', ['B', Ls]), g.input('q', 'int64', ['B']), K);
+  g.output('sel_ids', sel.ids); g.output('sel_mask', sel.mask);
+  const i64 = (a: Int32Array) => BigInt64Array.from(a, (v) => BigInt(v));
+  const out = await (await Runner.fromGraph(g)).run({ t: { data: values, dims: [R, Dt] }, i: { data: i64(ids), dims: [B, Ls] }, m: { data: Float32Array.from(mask), dims: [B, Ls] }, q: { data: i64(q), dims: [B] } });
+  assert.deepEqual(Array.from(out.sel_ids!.data as BigInt64Array, Number), Array.from(ts.ids));
+  assert.deepEqual(Array.from(out.sel_mask!.data as Float32Array), Array.from(ts.mask));
 });
 
 test('config errors name the block and the key', () => {
