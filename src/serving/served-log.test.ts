@@ -61,6 +61,10 @@ test('rotation keeps max_files; sampling keeps about the fraction; the reader li
   let kept = 0;
   for (let k = 0; k < 2000; k++) if (s.capture(rows.slice(0, 1), undefined, true, batch(1), 'sha', ['user_id'])) kept++;
   assert.ok(kept > 400 && kept < 600, `kept ${kept} of 2000`);
+  // a short run of consecutive requests too (the decision must not depend on the id's length)
+  let k2 = 0;
+  for (let k = 0; k < 200; k++) if (s.capture(rows.slice(0, 1), undefined, true, batch(1), 'sha', ['user_id'])) k2++;
+  assert.ok(k2 >= 30 && k2 <= 70, `kept ${k2} of 200 consecutive`);
 });
 
 test('a full queue drops whole requests and counts them; bad options name the field', async () => {

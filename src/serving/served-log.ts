@@ -127,11 +127,13 @@ function jv(v: RowValue | undefined): string {
   return v ? 'true' : 'false';
 }
 
-/** FNV-1a of the request id → [0, 1): the sampling decision is a function of the id. */
+/** FNV-1a of the request id, finalized → [0, 1): the sampling decision is a function of the id. */
 function unit(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) { h ^= id.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
-  return h / 2 ** 32;
+  // murmur3's finalizer: FNV's high bits barely move when only the last characters change (sequential ids)
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32;
 }
 
 export class ServedLog {
