@@ -61,10 +61,10 @@ export function addStreamOptions(cmd: Command): Command {
     .option('--push-model-dir <dir>', 'the run directory the service at --push-url serves (--stream)');
 }
 
-function num(v: string | undefined, name: string, int = true): number | undefined {
+function num(v: string | undefined, name: string, int = true, min = 0): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (int && !Number.isInteger(n))) throw new Error(`--${name}: expected a non-negative ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new Error(`--${name}: expected ${min > 0 ? 'a positive' : 'a non-negative'} ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -90,10 +90,10 @@ export async function runStreamTrain(cfg: TrainConfig, o: StreamCliOptions): Pro
   try {
     const r = await trainStream(cfg, {
       out, stream: es, samples: o.samples, group: o.group, consumer: o.consumer, untilIdleMs: idle,
-      bootstrap: num(o.bootstrap, 'bootstrap'), batch: num(o.batch, 'batch'), checkpointEvery: num(o.checkpointEvery, 'checkpoint-every'),
-      window: num(o.window, 'window'), sliceColumns: (o.slices ?? 'scenario,country,day').split(',').map((x) => x.trim()).filter(Boolean),
-      admission: { capacity: num(o.capacity, 'capacity')!, admitAfter: num(o.admitAfter, 'admit-after')!, ttlSteps: num(o.ttl, 'ttl')! },
-      logEvery: num(o.logEvery, 'log-every'), ledger: !!o.ledger, maxRecords: num(o.maxRecords, 'max-records'), trainUntil: num(o.trainUntil, 'train-until'),
+      bootstrap: num(o.bootstrap, 'bootstrap', true, 1), batch: num(o.batch, 'batch', true, 1), checkpointEvery: num(o.checkpointEvery, 'checkpoint-every', true, 1),
+      window: num(o.window, 'window', true, 1), sliceColumns: (o.slices ?? 'scenario,country,day').split(',').map((x) => x.trim()).filter(Boolean),
+      admission: { capacity: num(o.capacity, 'capacity', true, 1)!, admitAfter: num(o.admitAfter, 'admit-after', true, 1)!, ttlSteps: num(o.ttl, 'ttl')! },
+      logEvery: num(o.logEvery, 'log-every', true, 1), ledger: !!o.ledger, maxRecords: num(o.maxRecords, 'max-records'), trainUntil: num(o.trainUntil, 'train-until'),
       pusher, stop: ac.signal, log,
     });
     process.stdout.write(`${JSON.stringify({ out, offset: r.state.offset, records: r.state.records, samples: r.state.samples, rejected: r.state.rejected, steps: r.state.steps, ids_hash: r.state.idsHash, resumed_from: r.resumedFrom, tables: r.bounded, metrics: Object.fromEntries(Object.entries(r.report.tasks).map(([t, m]) => [t, m.all])) })}\n`);
