@@ -26,7 +26,7 @@ export async function diagnoseSkew(o: DiagnoseSkewOptions): Promise<DiagnoseSkew
   let cfg: TrainConfig | null = null;
   if (o.config) cfg = loadTrainConfig(o.config);
   const off = await recomputeOffline(read.records, o.run, cfg, log);
-  if (!off.pairs.length) throw new Error(`${o.served}: none of the ${read.records.length} served records joined ${o.config ? `a logged impression of the world of ${o.config} (by user_id, room_id, ts: ${off.unmatched} unmatched, ${off.ambiguous} ambiguous)` : 'an offline row'}`);
+  if (!off.pairs.length) throw new Error(`${o.served}: none of the ${read.records.length} served records joined ${o.config ? `a logged impression of the world of ${o.config} (by user_id, room_id, ts: ${off.unmatched} unmatched, ${off.ambiguous} ambiguous); rows the world never logged (e.g. the funnel's live rooms) can only be recomputed from the logged rows: run without --config` : 'an offline row'}`);
   const report = analyzeSkew(off.pairs, off.ranker.features, off.ranker.columns, off.ranker.tasks, { maxMismatch: o.maxMismatch, maxPsi: o.maxPsi });
   const header: SkewHeader = { served: o.served, run: o.run, mode: off.mode, records: read.records.length, joined: off.pairs.length, unmatched: off.unmatched, ambiguous: off.ambiguous, bad: read.badCount, truncated: read.truncated };
   return { report, header, text: formatSkewReport(report, header), bad: read.bad };
