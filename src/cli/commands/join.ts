@@ -7,7 +7,7 @@ import { runJoin, type RangeStream } from '../../data/stream/join-runner.js';
 import { openEventStream } from '../../data/stream/open.js';
 import { joinLine, joinReport } from '../../data/stream/report.js';
 
-interface Opts { redis: string; config?: string; stream?: string; samples?: string; dead?: string; group: string; consumer: string; checkpoint?: string; untilIdle?: string; checkpointSeconds: string; json?: boolean; quiet?: boolean }
+interface Opts { redis: string; config?: string; stream?: string; samples?: string; dead?: string; late?: string; group: string; consumer: string; checkpoint?: string; untilIdle?: string; checkpointSeconds: string; json?: boolean; quiet?: boolean }
 
 export function register(program: Command): void {
   program
@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .option('--stream <name>', 'events stream (default: config streams.events, lr:events)')
     .option('--samples <name>', 'samples stream (default: config streams.samples, lr:samples)')
     .option('--dead <name>', 'dead-letter stream (default: config streams.dead, lr:events:dead)')
+    .option('--late <name>', 'stream of labels that came after their window (default <events stream>:late)')
     .option('--group <name>', 'consumer group on the events stream', 'lr-joiner')
     .option('--consumer <name>', 'consumer name', 'joiner-1')
     .option('--checkpoint <path>', 'checkpoint file: joiner state + input offset, written atomically (resume exactly once)')
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress lines')
     .action(async (o: Opts) => {
       const cfg = o.config ? loadStreamConfig(o.config) : parseStreamConfig({});
-      const names = { events: o.stream ?? cfg.streams.events, samples: o.samples ?? cfg.streams.samples, dead: o.dead ?? cfg.streams.dead };
+      const names = { events: o.stream ?? cfg.streams.events, samples: o.samples ?? cfg.streams.samples, dead: o.dead ?? cfg.streams.dead, late: o.late ?? cfg.streams.late ?? `${o.stream ?? cfg.streams.events}:late` };
       const idle = o.untilIdle === undefined ? undefined : Number(o.untilIdle);
       if (idle !== undefined && !(idle >= 0)) throw new Error(`--until-idle: expected seconds >= 0, got ${JSON.stringify(o.untilIdle)}`);
       const ckS = Number(o.checkpointSeconds);

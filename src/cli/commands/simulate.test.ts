@@ -44,7 +44,7 @@ test('simulate --join (in-process stream): one sample per impression, late event
   assert.deepEqual(j.join.dead, { bad_json: 0, invalid: 0, out_of_order: 0, unknown_impression: 0 });
 });
 
-test('simulate → Redis, then liverank join in its own process; report printed; a second join run adds nothing', () => {
+test('simulate → Redis, then liverank join in its own process; report printed; a second join run adds nothing', async () => {
   const s = ['--stream', `${prefix}e`];
   const out = ['--samples', `${prefix}s`, '--dead', `${prefix}d`];
   const a = cli(['simulate', '--world', cfg, '--redis', 'redis://127.0.0.1:6379', ...s, '--limit', '100000', '-q']);
@@ -57,9 +57,15 @@ test('simulate → Redis, then liverank join in its own process; report printed;
   assert.match(b.stdout, /^order\s+\d+\s+\d+\s+[\d.]+$/m);
   const c = cli(['join', '--redis', 'redis://127.0.0.1:6379', '--config', cfg, ...s, ...out, '--checkpoint', ck, '--until-idle', '0.3', '--json', '-q']);
   assert.equal(c.status, 0, c.stderr);
-  const j = JSON.parse(c.stdout) as { records: number; samples: number };
+  const j = JSON.parse(c.stdout) as { records: number; samples: number; late: Record<string, number> };
   assert.equal(j.records, 0);
   assert.equal(j.samples, 1500);
+  const r = new Redis({ lazyConnect: true });
+  await r.connect();
+  const lateLen = await r.xlen(`${prefix}e:late`);
+  r.disconnect();
+  assert.equal(lateLen, Object.values(j.late).reduce((x, y) => x + y, 0), 'every late label on <events>:late');
+  assert.ok(lateLen > 0);
 });
 
 test('bad arguments exit non-zero with a message', () => {

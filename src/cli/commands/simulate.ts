@@ -26,7 +26,7 @@ function posInt(v: string, name: string): number {
   return n;
 }
 
-interface Opts { world: string; speed: string; redis?: string; stream?: string; samples?: string; dead?: string; limit?: string; join?: boolean; checkpoint?: string; truth: boolean; quiet?: boolean; json?: boolean }
+interface Opts { world: string; speed: string; redis?: string; stream?: string; samples?: string; dead?: string; late?: string; limit?: string; join?: boolean; checkpoint?: string; truth: boolean; quiet?: boolean; json?: boolean }
 
 export function register(program: Command): void {
   program
@@ -38,6 +38,7 @@ export function register(program: Command): void {
     .option('--stream <name>', 'events stream (default: the config\'s streams.events, lr:events)')
     .option('--samples <name>', '--join: samples stream (default streams.samples, lr:samples)')
     .option('--dead <name>', '--join: dead-letter stream (default streams.dead, lr:events:dead)')
+    .option('--late <name>', '--join: stream of labels that came after their window (default <events stream>:late)')
     .option('--limit <n>', 'stop after n events')
     .option('--join', 'run the delayed-label joiner in this process too')
     .option('--checkpoint <path>', '--join: joiner checkpoint file (state + input offset)')
@@ -48,7 +49,7 @@ export function register(program: Command): void {
       const speed = parseSpeed(o.speed);
       const limit = o.limit === undefined ? undefined : posInt(o.limit, '--limit');
       const cfg = loadStreamConfig(o.world);
-      const names = { events: o.stream ?? cfg.streams.events, samples: o.samples ?? cfg.streams.samples, dead: o.dead ?? cfg.streams.dead };
+      const names = { events: o.stream ?? cfg.streams.events, samples: o.samples ?? cfg.streams.samples, dead: o.dead ?? cfg.streams.dead, late: o.late ?? cfg.streams.late ?? `${o.stream ?? cfg.streams.events}:late` };
       const say = (s: string) => { if (!o.quiet) process.stderr.write(`${s}\n`); };
       // in-process: keep only unread events, and the last 100k samples / dead letters (nobody reads them after exit)
       const es: RangeStream = o.redis ? await openEventStream(o.redis) as RangeStream : new MemoryEventStream({ trimDelivered: true, maxLen: 100_000 });

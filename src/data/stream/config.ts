@@ -29,7 +29,9 @@ export const StreamConfigSchema = z.object({
     events: z.string().min(1).default(STREAMS.events),
     samples: z.string().min(1).default(STREAMS.samples),
     dead: z.string().min(1).default(STREAMS.dead),
-  }).strict().default({ ...STREAMS }),
+    /** Late labels; default "<events>:late". */
+    late: z.string().min(1).optional(),
+  }).strict().default({ events: STREAMS.events, samples: STREAMS.samples, dead: STREAMS.dead }),
   /** Put the world's true probabilities on impression events (oracle metrics downstream). */
   truth: z.boolean().default(true),
 }).strict();

@@ -40,7 +40,7 @@ async function fill(es: RangeStream, names: StreamNames): Promise<void> {
 async function exactlyOnce(label: string, open: () => Promise<RangeStream>, prefix: string): Promise<void> {
   const base: JoinRunOptions = { batch: 23, blockMs: 0, stopOnIdleMs: 0, join: { allowed_lateness_s: 30 } };
   // reference: one uninterrupted run
-  const refNames = { events: `${prefix}ref:e`, samples: `${prefix}ref:s`, dead: `${prefix}ref:d` };
+  const refNames = { events: `${prefix}ref:e`, samples: `${prefix}ref:s`, dead: `${prefix}ref:d`, late: `${prefix}ref:l` };
   const es = await open();
   try {
     await fill(es, refNames);
@@ -49,9 +49,13 @@ async function exactlyOnce(label: string, open: () => Promise<RangeStream>, pref
     assert.equal(ref.counters.dead.bad_json + ref.counters.dead.out_of_order, 2);
     const refSamples = (await es.range(refNames.samples, '-', '+', 1e6)).map((r) => r.body);
     const refDead = (await es.range(refNames.dead, '-', '+', 1e6)).map((r) => r.body);
+    const refLate = (await es.range(refNames.late, '-', '+', 1e6)).map((r) => r.body);
+    const lateTotal = Object.values(ref.counters.late).reduce((a, b) => a + b, 0);
+    assert.ok(lateTotal > 10);
+    assert.equal(refLate.length, lateTotal, 'every late label is on the late stream');
 
     // crashes at random batches, each between the outputs' append and the checkpoint
-    const names = { events: `${prefix}crash:e`, samples: `${prefix}crash:s`, dead: `${prefix}crash:d` };
+    const names = { events: `${prefix}crash:e`, samples: `${prefix}crash:s`, dead: `${prefix}crash:d`, late: `${prefix}crash:l` };
     await fill(es, names);
     const ckPath = join(dir, `${label}.ckpt.json`);
     const rng = new Rng(label);
@@ -79,7 +83,8 @@ async function exactlyOnce(label: string, open: () => Promise<RangeStream>, pref
     assert.deepEqual(got, refSamples, 'same samples in the same order');
     const dead = (await es.range(names.dead, '-', '+', 1e6)).map((r) => (JSON.parse(r.body) as { reason: string }).reason);
     assert.deepEqual(dead, refDead.map((b) => (JSON.parse(b) as { reason: string }).reason));
-    void skipped;
+    assert.deepEqual((await es.range(names.late, '-', '+', 1e6)).map((r) => r.body), refLate, 'late stream exactly once');
+    assert.ok(skipped > 0, 'restarts replayed outputs that were skipped');
   } finally { await es.close(); }
 }
 

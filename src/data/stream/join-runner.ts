@@ -3,7 +3,8 @@
 // input offset in one atomically written file. Exactly-once output across crashes:
 //   restart → state and offset from the checkpoint (setGroupOffset), and the sample ids already
 //   appended after the checkpoint's last sample id are read back and skipped when the replay
-//   (deterministic: same state, same input) produces them again; dead letters likewise by count.
+//   (deterministic: same state, same input) produces them again; dead letters and late labels
+//   likewise by count.
 // One joiner per samples stream (it owns the stream's tail).
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/atomic.js';
@@ -25,6 +26,7 @@ export interface JoinCheckpoint {
   /** The samples / dead-letters streams' last ids when the checkpoint was written (null = empty). */
   last_sample_id: string | null;
   last_dead_id: string | null;
+  last_late_id?: string | null;
   state: JoinerState;
   written_at: string;
 }
@@ -80,7 +82,7 @@ async function recordsAfter(es: RangeStream, stream: string, afterId: string | n
 }
 
 export async function runJoin(es: RangeStream, opts: JoinRunOptions = {}): Promise<JoinProgress> {
-  const names: StreamNames = { ...STREAMS, ...opts.streams };
+  const names: StreamNames = { ...STREAMS, ...opts.streams, late: opts.streams?.late ?? (opts.streams?.events ? `${opts.streams.events}:late` : STREAMS.late) };
   const group = opts.group ?? 'lr-joiner';
   const consumer = opts.consumer ?? 'joiner-1';
   const ck = opts.checkpointPath ? readJoinCheckpoint(opts.checkpointPath) : undefined;
@@ -96,6 +98,9 @@ export async function runJoin(es: RangeStream, opts: JoinRunOptions = {}): Promi
   let deadSkip = deadAlready.length;
   let lastSampleId = already.length ? already[already.length - 1]!.id : ck?.last_sample_id ?? null;
   let lastDeadId = deadAlready.length ? deadAlready[deadAlready.length - 1]!.id : ck?.last_dead_id ?? null;
+  const lateAlready = await recordsAfter(es, names.late, ck ? ck.last_late_id ?? null : null);
+  let lateSkip = lateAlready.length;
+  let lastLateId = lateAlready.length ? lateAlready[lateAlready.length - 1]!.id : ck?.last_late_id ?? null;
 
   let offset = ck?.input_offset ?? '0';
   let records = 0, checkpoints = 0, skippedReplayed = 0, sinceCk = 0;
@@ -106,7 +111,7 @@ export async function runJoin(es: RangeStream, opts: JoinRunOptions = {}): Promi
   const checkpoint = (): void => {
     if (!opts.checkpointPath) return;
     const c: JoinCheckpoint = {
-      version: 1, input_stream: names.events, group, input_offset: offset, last_sample_id: lastSampleId, last_dead_id: lastDeadId,
+      version: 1, input_stream: names.events, group, input_offset: offset, last_sample_id: lastSampleId, last_dead_id: lastDeadId, last_late_id: lastLateId,
       state: joiner.snapshot(), written_at: new Date().toISOString(),
     };
     writeFileAtomic(opts.checkpointPath, JSON.stringify(c));
@@ -124,7 +129,7 @@ export async function runJoin(es: RangeStream, opts: JoinRunOptions = {}): Promi
       continue;
     }
     idleSince = Date.now();
-    const out: JoinOutput = { samples: [], dead: [] };
+    const out: JoinOutput = { samples: [], dead: [], late: [] };
     for (const r of recs) joiner.processBody(r.body, r.id, out);
     records += recs.length;
     sinceCk += recs.length;
@@ -139,6 +144,12 @@ export async function runJoin(es: RangeStream, opts: JoinRunOptions = {}): Promi
     if (dead.length) {
       const ids = await es.append(names.dead, dead.map((d) => JSON.stringify({ ...d, stream: names.events })));
       lastDeadId = ids[ids.length - 1]!;
+    }
+    let late = out.late ?? [];
+    if (lateSkip > 0) { const k = Math.min(lateSkip, late.length); late = late.slice(k); lateSkip -= k; skippedReplayed += k; }
+    if (late.length) {
+      const ids = await es.append(names.late, late.map((l) => JSON.stringify(l)));
+      lastLateId = ids[ids.length - 1]!;
     }
     opts.afterAppend?.(recs.length);
     await es.ack(names.events, group, recs.map((r) => r.id));

@@ -4,7 +4,7 @@
 //   watermark = newest event ts seen − allowed lateness
 //   an event with ts < watermark is out of order beyond the allowed lateness → dead letter
 //   a label counts for its task iff label ts − impression ts ≤ window[task]; otherwise it is LATE
-//     (counted per task, reported, not applied)
+//     (counted per task, not applied, and handed out as a LateLabel for the late stream)
 //   an impression is emitted when impression ts + max window < watermark
 //   a label that arrives before its impression waits (orphan); if the impression has not come by
 //     the time its window would have closed, the label goes to the dead letters ("unknown impression")
@@ -73,7 +73,10 @@ function zeroCounters(): JoinCounters {
   };
 }
 
-export interface JoinOutput { samples: Sample[]; dead: DeadLetter[] }
+/** A label that came after its task's window: not applied to the sample, kept on the late stream. */
+export interface LateLabel { task: JoinTask; /** label ts − impression ts */ delay_s: number; window_s: number; sample_emitted: boolean; event: LabelEvent }
+
+export interface JoinOutput { samples: Sample[]; dead: DeadLetter[]; late?: LateLabel[] }
 
 export class Joiner {
   readonly cfg: JoinConfig;
@@ -101,7 +104,7 @@ export class Joiner {
   stats(): JoinCounters { return structuredClone(this.counters); }
 
   /** Processes one record body; returns the samples whose windows closed and the dead letters. */
-  processBody(body: string, sourceId?: string, out: JoinOutput = { samples: [], dead: [] }): JoinOutput {
+  processBody(body: string, sourceId?: string, out: JoinOutput = { samples: [], dead: [], late: [] }): JoinOutput {
     this.counters.events++;
     const r = parseEvent(body);
     if (!r.ok) {
@@ -124,13 +127,19 @@ export class Joiner {
     }
     this.counters.by_type[ev.type]++;
     if (ev.ts > this.maxTs) this.maxTs = ev.ts;
-    if (ev.type === 'impression') this.addImpression(ev);
-    else if (ev.type !== 'heartbeat') this.addLabel(ev);
+    if (ev.type === 'impression') this.addImpression(ev, out);
+    else if (ev.type !== 'heartbeat') this.addLabel(ev, out);
     this.flush(out);
     return out;
   }
 
-  private addImpression(ev: ImpressionEvent): void {
+  private late(out: JoinOutput, ev: LabelEvent, impTs: number, emitted: boolean): void {
+    const task = TASK_OF[ev.type];
+    this.counters.late[task]++;
+    (out.late ??= []).push({ task, delay_s: Math.round((ev.ts - impTs) * 1000) / 1000, window_s: this.cfg.windows_s[task], sample_emitted: emitted, event: ev });
+  }
+
+  private addImpression(ev: ImpressionEvent, out: JoinOutput): void {
     const key = String(ev.impression_id);
     if (this.open.has(key)) { this.counters.duplicates++; return; }
     const o: Open = { imp: ev, closeAt: ev.ts + this.maxWindow, seq: this.seq++, labels: {}, seen: [] };
@@ -139,28 +148,28 @@ export class Joiner {
     const waiting = this.orphans.get(key);
     if (waiting) {
       this.orphans.delete(key);
-      for (const l of waiting) this.apply(o, l);
+      for (const l of waiting) this.apply(o, l, out);
     }
   }
 
-  private addLabel(ev: LabelEvent): void {
+  private addLabel(ev: LabelEvent, out: JoinOutput): void {
     const key = String(ev.impression_id);
     const o = this.open.get(key);
-    if (o) { this.apply(o, ev); return; }
+    if (o) { this.apply(o, ev, out); return; }
     if (ev.impression_ts + this.maxWindow < this.watermark) {
       // its impression's sample is out (or the impression's window closed without it): late
-      this.counters.late[TASK_OF[ev.type]]++;
+      this.late(out, ev, ev.impression_ts, true);
       return;
     }
     const list = this.orphans.get(key);
     if (list) list.push(ev); else this.orphans.set(key, [ev]);
   }
 
-  private apply(o: Open, ev: LabelEvent): void {
+  private apply(o: Open, ev: LabelEvent, out: JoinOutput): void {
     if (o.seen.includes(ev.type)) { this.counters.duplicates++; return; }
     o.seen.push(ev.type);
     const task = TASK_OF[ev.type];
-    if (ev.ts - o.imp.ts > this.cfg.windows_s[task]) { this.counters.late[task]++; return; }
+    if (ev.ts - o.imp.ts > this.cfg.windows_s[task]) { this.late(out, ev, o.imp.ts, false); return; }
     this.counters.joined[task]++;
     const L = o.labels;
     switch (ev.type) {

@@ -6,6 +6,8 @@ export interface StreamNames {
   samples: string;
   /** Events the joiner rejected, each with its reason. */
   dead: string;
+  /** Labels that came after their window (not in any sample), with their delay. */
+  late: string;
 }
 
-export const STREAMS: Readonly<StreamNames> = { events: 'lr:events', samples: 'lr:samples', dead: 'lr:events:dead' };
+export const STREAMS: Readonly<StreamNames> = { events: 'lr:events', samples: 'lr:samples', dead: 'lr:events:dead', late: 'lr:events:late' };

@@ -9,9 +9,9 @@
 // the connection is retried after moving the group back to the last id this client received, so a
 // reply lost in flight is delivered again instead of skipped.
 // Reconnection: when Redis goes away (restart, network), every call retries with backoff until
-// `reconnectTimeoutMs` has passed, then fails with StreamUnavailableError. A retried XADD whose
-// first attempt reached Redis before the connection dropped can be stored twice: consumers treat
-// events as at-least-once and deduplicate by event id (the joiner does).
+// `reconnectTimeoutMs` has passed, then fails with StreamUnavailableError. A retried append first
+// reads the stream's tail and skips the part of the batch the failed attempt had already stored
+// (one writer per stream; see storedPrefix).
 import { Redis } from 'ioredis';
 import type { EventStream, ReadOptions, StreamRecord } from './types.js';
 
@@ -123,19 +123,39 @@ export class RedisEventStream implements EventStream {
 
   async append(stream: string, bodies: readonly string[]): Promise<string[]> {
     if (bodies.length === 0) return [];
-    return this.guard('XADD', async () => {
+    return this.guard('XADD', async (attempt) => {
+      // After a failure the pipeline may have been stored in part (a prefix, in order) with the
+      // replies lost: the stream's tail tells how much, and only the rest is appended again.
+      const stored = attempt > 1 ? await this.storedPrefix(stream, bodies) : [];
       const p = this.redis.pipeline();
       const cap = this.o.maxLen;
-      for (const b of bodies) {
+      for (const b of bodies.slice(stored.length)) {
         if (cap !== undefined) p.xadd(stream, 'MAXLEN', '~', cap, '*', 'b', b);
         else p.xadd(stream, '*', 'b', b);
       }
       const res = (await p.exec()) ?? [];
-      return res.map(([err, id]) => {
+      return [...stored, ...res.map(([err, id]) => {
         if (err) throw err;
         return id as string;
-      });
+      })];
     });
+  }
+
+  /**
+   * Ids of the longest prefix of `bodies` that is the stream's tail (newest records). A batch
+   * identical to records appended just before it by the same writer would be mistaken for stored;
+   * bodies that carry unique ids (events, samples) cannot be.
+   */
+  private async storedPrefix(stream: string, bodies: readonly string[]): Promise<string[]> {
+    const tail = (await this.redis.xrevrange(stream, '+', '-', 'COUNT', bodies.length)).reverse();
+    const body = (f: string[]) => { const i = f.indexOf('b'); return i >= 0 ? f[i + 1] : undefined; };
+    for (let k = Math.min(tail.length, bodies.length); k > 0; k--) {
+      const from = tail.length - k;
+      let ok = true;
+      for (let i = 0; i < k && ok; i++) ok = body(tail[from + i]![1]) === bodies[i];
+      if (ok) return tail.slice(from).map(([id]) => id);
+    }
+    return [];
   }
 
   async ensureGroup(stream: string, group: string, startId: string): Promise<void> {
