@@ -45,12 +45,14 @@ export interface StreamState {
   lossHistory: number[][];
   l0: number[] | null;
   unknownFields: Record<string, number>;
+  /** Rejected records by kind (bad_json, not_object, sample_id, type, missing, label). */
+  rejectedBy: Record<string, number>;
   /** Wall-clock time of the commit (ISO). */
   at?: string;
 }
 
 export function initialState(options: StreamState['options']): StreamState {
-  return { offset: '0', records: 0, samples: 0, rejected: 0, steps: 0, idsHash: '0', options, lossHistory: [], l0: null, unknownFields: {} };
+  return { offset: '0', records: 0, samples: 0, rejected: 0, steps: 0, idsHash: '0', options, lossHistory: [], l0: null, unknownFields: {}, rejectedBy: {} };
 }
 
 /** FNV-1a over the id, 52 bits (exact in a double). */
@@ -103,6 +105,7 @@ export function restoreStreamCheckpoint(out: string, m: StreamModel, ledger: boo
     return b;
   };
   const state = JSON.parse(get(STREAM_STATE_FILE).toString('utf8')) as StreamState;
+  state.rejectedBy ??= {};
   const diff = Object.entries(options ?? {}).filter(([k, v]) => state.options[k] !== v);
   if (diff.length) throw new Error(`${out}: the run was started with ${diff.map(([k]) => `${k} = ${state.options[k]}`).join(', ')}; this restart asks ${diff.map(([k, v]) => `${k} = ${v}`).join(', ')} (use the same options, or a new --out)`);
   loadStepCheckpoint(join(dir, DENSE_FILE), m.step, get(DENSE_FILE));

@@ -11,9 +11,12 @@ import type { StreamRecord } from '../../data/stream/types.js';
 
 export const SAMPLE_ID = 'sample_id';
 
+export type RejectKind = 'bad_json' | 'not_object' | 'sample_id' | 'type' | 'missing' | 'label';
+
 export interface Reject {
   id: string;
   body: string;
+  kind: RejectKind;
   reason: string;
 }
 
@@ -41,15 +44,15 @@ export function decodeSamples(records: readonly StreamRecord[], required: readon
   for (const r of records) {
     let o: unknown;
     try { o = JSON.parse(r.body); } catch (e) {
-      rejects.push({ id: r.id, body: r.body, reason: `bad JSON: ${(e as Error).message}` });
+      rejects.push({ id: r.id, body: r.body, kind: 'bad_json', reason: `bad JSON: ${(e as Error).message}` });
       continue;
     }
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) { rejects.push({ id: r.id, body: r.body, reason: `expected a JSON object, got ${Array.isArray(o) ? 'an array' : o === null ? 'null' : typeof o}` }); continue; }
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) { rejects.push({ id: r.id, body: r.body, kind: 'not_object', reason: `expected a JSON object, got ${Array.isArray(o) ? 'an array' : o === null ? 'null' : typeof o}` }); continue; }
     const row = o as Record<string, unknown>;
     const sid = row[SAMPLE_ID];
-    if ((typeof sid !== 'string' || sid === '') && typeof sid !== 'number') { rejects.push({ id: r.id, body: r.body, reason: `field ${SAMPLE_ID}: expected a non-empty string or number, got ${JSON.stringify(sid)}` }); continue; }
+    if ((typeof sid !== 'string' || sid === '') && typeof sid !== 'number') { rejects.push({ id: r.id, body: r.body, kind: 'sample_id', reason: `field ${SAMPLE_ID}: expected a non-empty string or number, got ${JSON.stringify(sid)}` }); continue; }
     const bad = checkRow(row, required);
-    if (bad) { rejects.push({ id: r.id, body: r.body, reason: bad }); continue; }
+    if (bad) { rejects.push({ id: r.id, body: r.body, kind: / missing /.test(bad) ? 'missing' : 'type', reason: bad }); continue; }
     for (const k of Object.keys(row)) {
       if (k === SAMPLE_ID) continue;
       const spec = BY_NAME.get(k);

@@ -30,6 +30,7 @@ test('malformed records are counted and dead-lettered with their reason; trainin
   const r = await trainStream(cfg, { out, stream: es, untilIdleMs: 200, bootstrap: 500, log: () => {} });
   assert.equal(r.state.records, 3005);
   assert.equal(r.state.rejected, 5);
+  assert.deepEqual(r.state.rejectedBy, { bad_json: 1, not_object: 1, sample_id: 1, type: 1, label: 1 });
   assert.equal(r.state.samples, 3000);
   await es.ensureGroup(`${STREAMS.samples}:dead`, 'check', '0');
   const dead = await es.read(`${STREAMS.samples}:dead`, 'check', 'c', { count: 100 });

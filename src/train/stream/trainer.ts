@@ -163,10 +163,11 @@ async function loop(s: Session, o: StreamTrainOptions, m: { step: TrainStep; asm
     if (o.maxRecords !== undefined && consumed + recs.length > o.maxRecords) recs = recs.slice(0, o.maxRecords - consumed);
     const d = decodeSamples(recs);
     const bad = labelRejects(d.table, tasks, d.streamIds);
-    const rejects: Reject[] = [...d.rejects, ...bad.rejects.map((x) => ({ ...x, body: recs.find((r) => r.id === x.id)?.body ?? '' }))];
+    const rejects: Reject[] = [...d.rejects, ...bad.rejects.map((x) => ({ ...x, kind: 'label' as const, body: recs.find((r) => r.id === x.id)?.body ?? '' }))];
+    for (const x of rejects) st.rejectedBy[x.kind] = (st.rejectedBy[x.kind] ?? 0) + 1;
     const table = bad.keep ? takeRows(d.table, bad.keep) : d.table;
     const ids = bad.keep ? Array.from(bad.keep, (i) => d.sampleIds[i]!) : d.sampleIds;
-    if (rejects.length) await es.append(c.dead, rejects.map((x) => JSON.stringify({ id: x.id, reason: x.reason, body: x.body })));
+    if (rejects.length) await es.append(c.dead, rejects.map((x) => JSON.stringify({ id: x.id, stream: c.samplesStream, kind: x.kind, reason: x.reason, body: x.body })));
     const frozen = o.trainUntil !== undefined && st.records >= o.trainUntil;
     if (table.numRows > 0) { if (frozen) await predictBatch(s, m, table); else await trainBatch(s, m, table); }
     const trained = frozen ? [] : ids;
@@ -195,7 +196,7 @@ async function loop(s: Session, o: StreamTrainOptions, m: { step: TrainStep; asm
 function progress(o: StreamTrainOptions, c: LoopCtx, m: { bounded: BoundedTables; progressive: ProgressiveEval }, st: StreamState, rate: number, logPath: string): void {
   const rep = m.progressive.report(), b = m.bounded.stats();
   c.log(`stream: ${st.records.toLocaleString('en-US')} records (${st.samples.toLocaleString('en-US')} trained, ${st.rejected} rejected) | ${Math.round(rate).toLocaleString('en-US')}/s | ${summarize(rep)} | rows ${b.used.toLocaleString('en-US')}/${b.capacity.toLocaleString('en-US')} admitted ${b.admitted.toLocaleString('en-US')} evicted ${b.evicted.toLocaleString('en-US')} expired ${b.expired.toLocaleString('en-US')} | offset ${st.offset}`);
-  appendLog(logPath, { kind: 'progress', at: new Date().toISOString(), records: st.records, samples: st.samples, rejected: st.rejected, steps: st.steps, offset: st.offset, rate, tables: b, metrics: Object.fromEntries(Object.entries(rep.tasks).map(([t, x]) => [t, x.all])), rss: process.memoryUsage().rss });
+  appendLog(logPath, { kind: 'progress', at: new Date().toISOString(), records: st.records, samples: st.samples, rejected: st.rejected, rejected_by: st.rejectedBy, steps: st.steps, offset: st.offset, rate, tables: b, metrics: Object.fromEntries(Object.entries(rep.tasks).map(([t, x]) => [t, x.all])), rss: process.memoryUsage().rss });
 }
 
 /** Rows whose labels the tasks cannot use (e.g. a binary label of 3): rejected with the reason, never a stopped trainer. */
