@@ -189,7 +189,7 @@ export class Assembler {
     // Sequence blocks: d loss / d rows [B, L, D] goes to each behaviour's row (padding skipped).
     for (const s of this.rowFeatures) {
       const g = inputGrads[seqInput(s.name)];
-      if (!g) continue;
+      if (!g) throw new Error(`Assembler.backward: no gradient for the sequence rows "${seqInput(s.name)}" (model.sequence); pass the step's inputGrads, or the behaviours' embeddings would silently not learn`);
       const m = fb.multi[s.name]!;
       const rows = Int32Array.from(m.ids);
       for (let i = 0; i < rows.length; i++) if (!m.mask[i]) rows[i] = NO_ROW;
