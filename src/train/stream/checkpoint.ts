@@ -33,7 +33,7 @@ const mapFile = (t: string) => `map-${t}.bin`;
 export interface StreamState {
   /** Id of the last record consumed (trained or rejected); '0' = none. */
   offset: string;
-  /** Records consumed, rows trained, records rejected, optimizer steps. */
+  /** Records consumed; usable rows (trained — or only scored, after --train-until); records rejected; optimizer steps. */
   records: number;
   samples: number;
   rejected: number;
