@@ -6,6 +6,8 @@
 //   end to end, 2 processes   the joiner in its own process (`liverank join`) while this one simulates;
 //                             time from the first event appended to the last sample in the samples stream
 // The world is generated before timing. Streams are deleted afterwards.
+// `--long [--impressions=700000] [--days=7]`: ~1 M events through the Joiner alone, heap and open
+// impressions every 100 k events (bounded state).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -23,7 +25,31 @@ interface Row { stage: string; events: number; seconds: number; events_per_s: nu
 
 const arg = (args: string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
+/** `--long`: ~1 M events through the Joiner in-process (no broker): heap and open impressions stay bounded. */
+async function long(opts: Opts): Promise<void> {
+  const { Joiner } = await import('../src/data/stream/join.js');
+  const impressions = Number(arg(opts.args, 'impressions') ?? 700_000);
+  const days = Number(arg(opts.args, 'days') ?? 7);
+  const world = generateWorld({ impressions, seed: 1, days });
+  const j = new Joiner();
+  const t0 = Date.now();
+  let n = 0, samples = 0, maxOpen = 0;
+  const marks: { events: number; heap_mb: number; open: number; samples: number }[] = [];
+  for (const ev of worldEvents(world.impressions)) {
+    samples += j.processBody(JSON.stringify(ev)).samples.length;
+    maxOpen = Math.max(maxOpen, j.openCount);
+    if (++n % 100_000 === 0) marks.push({ events: n, heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), open: j.openCount, samples });
+  }
+  const s = (Date.now() - t0) / 1000;
+  if (opts.json) { console.log(JSON.stringify({ bench: 'stream-long', impressions, days, events: n, seconds: s, max_open: maxOpen, marks })); return; }
+  console.log(`Joiner alone (stringify + parse + join), ${impressions.toLocaleString('en-US')} impressions over ${days} days: ${n.toLocaleString('en-US')} events in ${s.toFixed(1)} s (${Math.round(n / s).toLocaleString('en-US')}/s), ${samples.toLocaleString('en-US')} samples, max open ${maxOpen.toLocaleString('en-US')}`);
+  console.log('| events | heap MB (world included) | open impressions | samples |');
+  console.log('|---:|---:|---:|---:|');
+  for (const m of marks) console.log(`| ${m.events.toLocaleString('en-US')} | ${m.heap_mb} | ${m.open.toLocaleString('en-US')} | ${m.samples.toLocaleString('en-US')} |`);
+}
+
 export default async function bench(opts: Opts): Promise<void> {
+  if (opts.args.includes('--long')) { await long(opts); return; }
   const impressions = Number(arg(opts.args, 'impressions') ?? (opts.quick ? 20_000 : 100_000));
   const url = arg(opts.args, 'redis') ?? 'redis://127.0.0.1:6379';
   const prefix = `lr:bench:stream:${process.pid}:`;
