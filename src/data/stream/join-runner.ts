@@ -10,12 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { Joiner, type JoinConfigInput, type JoinCounters, type JoinOutput, type JoinerState } from './join.js';
 import { STREAMS, type StreamNames } from './names.js';
-import { compareStreamIds, type EventStream, type StreamRecord } from './types.js';
+import { compareStreamIds, type RangeStream, type StreamRecord } from './types.js';
 
-/** The extra read an exactly-once writer needs (XRANGE); MemoryEventStream and RedisEventStream have it. */
-export interface RangeStream extends EventStream {
-  range(stream: string, start?: string, end?: string, count?: number): Promise<StreamRecord[]>;
-}
+export type { RangeStream };
 
 export interface JoinCheckpoint {
   version: 1;

@@ -40,3 +40,12 @@ export function compareStreamIds(a: string, b: string): number {
   const d = Number(am) - Number(bm);
   return d !== 0 ? Math.sign(d) : Math.sign(Number(as) - Number(bs));
 }
+
+/**
+ * A stream that can also be read by id range (XRANGE): what an exactly-once writer needs to see
+ * what it already appended after its checkpoint. MemoryEventStream and RedisEventStream have it.
+ */
+export interface RangeStream extends EventStream {
+  /** Records with start ≤ id ≤ end ("-" / "+" = open ends), at most `count`. */
+  range(stream: string, start?: string, end?: string, count?: number): Promise<StreamRecord[]>;
+}
