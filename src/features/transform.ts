@@ -13,7 +13,7 @@ import { IdOp, MultiOp } from './ops-ids.js';
 import { BucketOp, DenseOp, TimeOp } from './ops-numeric.js';
 import { Vocab } from './vocab.js';
 import { BehaviorSeqOp, type BehaviorDef } from './behavior/op.js';
-import type { BehaviorLog } from './behavior/log.js';
+import type { BehaviorSource } from './behavior/live.js';
 import type { CityVersion } from './cityhash/index.js';
 
 /** Name of the column holding a counter feature's materialized raw value (see materializeCounters). */
@@ -29,8 +29,8 @@ export interface TransformContext {
   counterValues?: Record<string, Float64Array>;
   /** Reuse this batch's arrays when they are large enough (serving hot path). */
   out?: FeatureBatch;
-  /** The per-user behaviour log read by `sequence` features with a `behaviors` block (else their behaviors.log file). */
-  behaviors?: BehaviorLog;
+  /** The per-user behaviour log (frozen or live) read by `sequence` features with a `behaviors` block (else their behaviors.log file). */
+  behaviors?: BehaviorSource;
 }
 
 type SingleOp = IdOp | BucketOp | TimeOp;

@@ -225,3 +225,38 @@ test('unknown ids in the log: a category outside the fitted vocab is OOV (id 1) 
   assert.equal(st.vocab!.oov, 1);
   assert.equal(st.vocab!.oovRate, 0.5);
 });
+
+test('a live log (frozen base + appended behaviours) gives the features of the frozen log holding the same behaviours', async () => {
+  const { LiveBehaviorLog } = await import('./live.js');
+  const rng = new Rng(11);
+  const events: [number, number, number, number, number, number][] = [];
+  for (let u = 0; u < 6; u++) { let t = 0; for (let i = 0; i < 80; i++) { t += 1 + rng.int(30); events.push([u, t, rng.int(25), rng.int(5), rng.int(8), rng.int(16)]); } }
+  const full = new BehaviorLogBuilder(7); // user 6 only in the live part
+  const base = new BehaviorLogBuilder(6);
+  for (const e of events) { full.push(...e); if (e[1] < 1000) base.push(...e); }
+  const late: typeof events = [];
+  for (let i = 0; i < 30; i++) late.push([6, 100 + 40 * i, rng.int(25), rng.int(5), rng.int(8), rng.int(16)]);
+  for (const e of late) full.push(...e);
+  const live = new LiveBehaviorLog(base.freeze());
+  for (const e of [...events.filter((x) => x[1] >= 1000), ...late]) live.append(...e);
+  assert.equal(live.appended, events.filter((x) => x[1] >= 1000).length + 30);
+  const frozen = full.freeze();
+  const n = 120;
+  const t = makeTable({
+    user_id: Int32Array.from({ length: n }, (_, i) => (i < 40 ? 6 : rng.int(8))), ts: Int32Array.from({ length: n }, (_, i) => (i < 40 ? 2000 : rng.int(2600))),
+    streamer_id: Int32Array.from({ length: n }, () => rng.int(25)), category_id: Float64Array.from({ length: n }, () => rng.int(6)),
+    seq: Array.from({ length: n }, () => ''),
+  });
+  const fitted = fitFeatures(FEATURES, t);
+  const a = transform(fitted, t, { behaviors: frozen }), b = transform(fitted, t, { behaviors: live });
+  for (const name of ['beh_streamers', 'beh_categories', 'beh_actions', 'beh_age', 'sim_streamers']) {
+    assert.deepEqual([...b.multi[name]!.ids], [...a.multi[name]!.ids], name);
+    assert.deepEqual([...b.multi[name]!.lengths], [...a.multi[name]!.lengths], name);
+  }
+  assert.ok(a.multi.sim_streamers!.lengths.some((l, i) => i < 40 && l > 0)); // the live-only user is served
+  assert.throws(() => live.append(6, 5, 1, 1, 1, 1), /user 6: behaviour at ts 5 after one at/);
+  const capped = new LiveBehaviorLog(null, 8);
+  for (let i = 0; i < 20; i++) capped.append(0, i, i, 0, 1, 1);
+  const r = selectBehaviors(capped, 0, 100, { maxLen: 50, within: 50 }, NaN, new Int32Array(50), res());
+  assert.ok(r.n <= 8 && r.n >= 7, `kept ${r.n}`);
+});

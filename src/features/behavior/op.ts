@@ -12,8 +12,9 @@ import { NumCache } from '../numcache.js';
 import type { Vocab } from '../vocab.js';
 import type { KeyBuffer } from '../encode.js';
 import type { CityVersion } from '../cityhash/index.js';
-import { knownUser, readBehaviorLog, type BehaviorLog } from './log.js';
-import { SearchIndex, selectBehaviors, timeSinceBucket, type SelectResult, type SelectSpec } from './select.js';
+import { readBehaviorLog, type BehaviorLog } from './log.js';
+import { emptyUserBehaviors, userBehaviors, type BehaviorSource } from './live.js';
+import { SearchIndex, selectIn, timeSinceBucket, type SelectResult, type SelectSpec } from './select.js';
 import type { BehaviorsSpec } from './schema.js';
 
 /** What the selections of one or more batches saw (summed by the feature report). */
@@ -68,7 +69,8 @@ export class BehaviorSeqOp {
   private lastValues = new Float64Array(0);
   /** Hard search over rows sharing one (user, time) (a serving request): one scan per group. */
   private index: SearchIndex | null = null;
-  private indexLog: BehaviorLog | null = null;
+  private indexLog: BehaviorSource | null = null;
+  private readonly ub = emptyUserBehaviors();
 
   constructor(readonly f: BehaviorDef, private readonly vocab: Vocab | null, version: CityVersion, defaultTimeColumn: string) {
     ({ kb: this.kb, prefix: this.prefix } = prefixed(f.tag, version));
@@ -84,13 +86,13 @@ export class BehaviorSeqOp {
   }
 
   /** The log: the context's, else the configured file's; an error naming the feature otherwise. */
-  logOf(given: BehaviorLog | undefined): BehaviorLog {
+  logOf(given: BehaviorSource | undefined): BehaviorSource {
     if (given) return given;
     if (this.f.behaviors.log) return logFromFile(this.f.behaviors.log);
     throw new Error(`feature "${this.f.name}": sequence.behaviors needs a behaviour log: give it in the transform context (ctx.behaviors) or set behaviors.log to a log file (writeBehaviorLog)`);
   }
 
-  run(bc: BatchColumns, out: MultiIds, given?: BehaviorLog): void {
+  run(bc: BatchColumns, out: MultiIds, given?: BehaviorSource): void {
     const log = this.logOf(given);
     const n = bc.numRows, L = this.f.max_len, b = this.f.behaviors;
     out.ids.fill(0, 0, n * L); out.mask.fill(0, 0, n * L);
@@ -101,11 +103,11 @@ export class BehaviorSeqOp {
     const vals = this.lastValues;
     const st = this.last = emptyBehaviorStats();
     this.index?.reset(); // a new batch: the log's users may have new behaviours
-    const idx = this.idx, res = this.res, field = b.field;
+    const idx = this.idx, res = this.res, field = b.field, ub = this.ub;
     for (let i = 0; i < n; i++) {
       st.rows++;
       const u = users[i]!, t = ts[i]!;
-      if (!knownUser(log, u) || !Number.isFinite(t)) { st.unknownUsers++; st.emptyRows++; out.lengths[i] = 0; continue; }
+      if (!Number.isFinite(t) || !userBehaviors(log, u, ub)) { st.unknownUsers++; st.emptyRows++; out.lengths[i] = 0; continue; }
       const key = keys ? keys[i]! : NaN;
       if (keys && !Number.isFinite(key)) st.missingKeys++;
       if (keys && i + 1 < n && users[i + 1] === u && ts[i + 1] === t) { // a group of candidates of one user and time
@@ -113,15 +115,15 @@ export class BehaviorSeqOp {
         if (!this.index.has(u, t)) this.index.build(u, t);
       }
       if (keys && this.index && this.indexLog === log && this.index.has(u, t)) this.index.select(key, idx, res);
-      else selectBehaviors(log, u, t, this.spec, key, idx, res);
+      else selectIn(ub, t, this.spec, key, idx, res);
       if (res.truncated > 0) { st.truncatedRows++; st.truncatedBehaviors += res.truncated; }
       if (res.dropped > 0) { st.overflowRows++; st.overflowBehaviors += res.dropped; }
       if (res.n === 0) st.emptyRows++;
       const base = i * L;
       for (let j = 0; j < res.n; j++) {
         const r = idx[j]!;
-        const v = field === 'streamer' ? log.streamer[r]! : field === 'category' ? log.category[r]!
-          : field === 'action' ? log.action[r]! : field === 'watch_bucket' ? log.watchBucket[r]! : timeSinceBucket(t, log.ts[r]!);
+        const v = field === 'streamer' ? ub.streamer[r]! : field === 'category' ? ub.category[r]!
+          : field === 'action' ? ub.action[r]! : field === 'watch_bucket' ? ub.watchBucket[r]! : timeSinceBucket(t, ub.ts[r]!);
         vals[base + j] = v;
         out.ids[base + j] = this.idOf(v);
         out.mask[base + j] = 1;

@@ -2,7 +2,8 @@
 // `within` of them (older ones are truncated and counted), and of those either the most recent
 // `maxLen` (a plain sequence) or, with a SIM-style hard search, the most recent `maxLen` whose
 // category (or streamer) equals the candidate's. One pure function for training and serving.
-import { knownUser, type BehaviorLog } from './log.js';
+import type { BehaviorLog } from './log.js';
+import { emptyUserBehaviors, userBehaviors, type BehaviorSource, type UserBehaviors } from './live.js';
 
 export type SearchBy = 'category' | 'streamer';
 
@@ -37,17 +38,25 @@ export function visibleEnd(log: BehaviorLog, u: number, t: number): number {
   return lo;
 }
 
-/**
- * Selects the behaviours a row (user `u`, time `t`, candidate `key`) sees into `out` (length ≥ maxLen).
- * An unknown user (not an integer in 0..users−1) or a missing key (NaN) with search selects nothing.
- */
-export function selectBehaviors(log: BehaviorLog, u: number, t: number, spec: SelectSpec, key: number, out: Int32Array, res: SelectResult): SelectResult {
+const scratch: UserBehaviors = emptyUserBehaviors();
+
+/** First index in [ub.start, ub.end) with ts ≥ t: the end of what a row at t sees. */
+export function endBefore(ub: UserBehaviors, t: number): number {
+  let lo = ub.start, hi = ub.end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ub.ts[mid]! < t) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** The selection within one user's behaviours `ub` (indices into ub's arrays, most recent first). */
+export function selectIn(ub: UserBehaviors, t: number, spec: SelectSpec, key: number, out: Int32Array, res: SelectResult): SelectResult {
   res.n = 0; res.visible = 0; res.truncated = 0; res.dropped = 0;
-  if (!knownUser(log, u) || !Number.isFinite(t)) return res;
-  const start = log.offsets[u]!;
-  const end = visibleEnd(log, u, t);
-  const visible = end - start;
-  res.visible = visible;
+  if (!Number.isFinite(t)) return res;
+  const start = ub.start;
+  const end = endBefore(ub, t);
+  res.visible = end - start;
   const from = Math.max(start, end - spec.within);
   res.truncated = from - start;
   const L = spec.maxLen;
@@ -59,7 +68,7 @@ export function selectBehaviors(log: BehaviorLog, u: number, t: number, spec: Se
     return res;
   }
   if (!Number.isFinite(key)) return res;
-  const arr = spec.search === 'category' ? log.category : log.streamer;
+  const arr = spec.search === 'category' ? ub.category : ub.streamer;
   let n = 0, matches = 0;
   for (let i = end - 1; i >= from; i--) {
     if (arr[i] !== key) continue;
@@ -69,6 +78,16 @@ export function selectBehaviors(log: BehaviorLog, u: number, t: number, spec: Se
   res.n = n;
   res.dropped = matches - n;
   return res;
+}
+
+/**
+ * Selects the behaviours a row (user `u`, time `t`, candidate `key`) sees into `out` (length ≥ maxLen),
+ * as indices into the user's arrays (`userBehaviors`; for a frozen log: rows of the log).
+ * An unknown user, a missing time or (with search) a missing key (NaN) selects nothing.
+ */
+export function selectBehaviors(src: BehaviorSource, u: number, t: number, spec: SelectSpec, key: number, out: Int32Array, res: SelectResult): SelectResult {
+  if (!userBehaviors(src, u, scratch)) { res.n = 0; res.visible = 0; res.truncated = 0; res.dropped = 0; return res; }
+  return selectIn(scratch, t, spec, key, out, res);
 }
 
 /** Time-since bucket of a behaviour at `behTs` seen at `t`: ⌊log2(1 + minutes)⌋, capped at `cap`. */
@@ -82,19 +101,19 @@ export function timeSinceBucket(t: number, behTs: number, cap = 19): number {
  * the user's last `within` behaviours before t but not in the last `recent` ones — the rows where a
  * model reading only the recent behaviours cannot see the user's past with this category.
  */
-export function inLongSlice(log: BehaviorLog, u: number, t: number, category: number, recent = 20, within = 1000): boolean {
-  if (!knownUser(log, u) || !Number.isFinite(t)) return false;
-  const start = log.offsets[u]!;
-  const end = visibleEnd(log, u, t);
-  const from = Math.max(start, end - within);
+export function inLongSlice(src: BehaviorSource, u: number, t: number, category: number, recent = 20, within = 1000): boolean {
+  if (!Number.isFinite(t) || !userBehaviors(src, u, scratch)) return false;
+  const ub = scratch;
+  const end = endBefore(ub, t);
+  const from = Math.max(ub.start, end - within);
   const cut = Math.max(from, end - recent);
-  for (let i = end - 1; i >= cut; i--) if (log.category[i] === category) return false;
-  for (let i = cut - 1; i >= from; i--) if (log.category[i] === category) return true;
+  for (let i = end - 1; i >= cut; i--) if (ub.category[i] === category) return false;
+  for (let i = cut - 1; i >= from; i--) if (ub.category[i] === category) return true;
   return false;
 }
 
 /** inLongSlice for every row of columns (user, time, candidate category). */
-export function longSliceColumn(log: BehaviorLog, users: ArrayLike<number>, ts: ArrayLike<number>, categories: ArrayLike<number>, recent = 20, within = 1000): Uint8Array {
+export function longSliceColumn(log: BehaviorSource, users: ArrayLike<number>, ts: ArrayLike<number>, categories: ArrayLike<number>, recent = 20, within = 1000): Uint8Array {
   const out = new Uint8Array(users.length);
   for (let i = 0; i < users.length; i++) out[i] = inLongSlice(log, users[i]!, ts[i]!, categories[i]!, recent, within) ? 1 : 0;
   return out;
@@ -111,8 +130,10 @@ export class SearchIndex {
   private time = NaN;
   private visible = 0;
   private truncated = 0;
+  /** The indexed user's arrays (select's indices point into them). */
+  readonly ub: UserBehaviors = emptyUserBehaviors();
 
-  constructor(private readonly log: BehaviorLog, private readonly spec: SelectSpec) {
+  constructor(private readonly src: BehaviorSource, private readonly spec: SelectSpec) {
     if (!spec.search) throw new Error('SearchIndex: the spec has no search');
   }
 
@@ -122,14 +143,17 @@ export class SearchIndex {
   /** True when the index holds (u, t). */
   has(u: number, t: number): boolean { return u === this.user && t === this.time; }
 
-  build(u: number, t: number): void {
-    const log = this.log, lists = this.lists;
+  /** Indexes (u, t); false (and nothing indexed) for an unknown user or a missing time. */
+  build(u: number, t: number): boolean {
+    const lists = this.lists, ub = this.ub;
     lists.clear();
+    this.user = NaN; this.time = NaN;
+    if (!Number.isFinite(t) || !userBehaviors(this.src, u, ub)) return false;
     this.user = u; this.time = t;
-    const start = log.offsets[u]!, end = visibleEnd(log, u, t);
-    const from = Math.max(start, end - this.spec.within);
-    this.visible = end - start; this.truncated = from - start;
-    const arr = this.spec.search === 'category' ? log.category : log.streamer;
+    const end = endBefore(ub, t);
+    const from = Math.max(ub.start, end - this.spec.within);
+    this.visible = end - ub.start; this.truncated = from - ub.start;
+    const arr = this.spec.search === 'category' ? ub.category : ub.streamer;
     for (let i = end - 1; i >= from; i--) {
       const k = arr[i]!;
       let l = lists.get(k);
@@ -137,6 +161,7 @@ export class SearchIndex {
       l.matches++;
       if (l.idx.length < this.spec.maxLen) l.idx.push(i);
     }
+    return true;
   }
 
   select(key: number, out: Int32Array, res: SelectResult): SelectResult {

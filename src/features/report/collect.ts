@@ -31,7 +31,7 @@ export interface ReportOptions {
   /** Target colliding-key rate for the recommended bucket count (default 0.05). */
   collisionTarget?: number;
   /** The behaviour log of `sequence` features with a `behaviors` block (else their behaviors.log file). */
-  behaviors?: import('../behavior/log.js').BehaviorLog;
+  behaviors?: import('../behavior/live.js').BehaviorSource;
 }
 
 export interface FeatureStats {
