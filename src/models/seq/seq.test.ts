@@ -207,6 +207,22 @@ test('SIM in the exported graph (TopK) selects exactly what the TypeScript looku
   assert.deepEqual(Array.from(out.sel_mask!.data as Float32Array), Array.from(ts.mask));
 });
 
+test('BST time_feature: aligned time-since embeddings (projected to D) enter the encoder; FD check through them', async () => {
+  const lay: InputLayout = { fields: [...layout.fields, { name: 'age', dim: 2, offset: 2 * D + 2, length: L }], denseWidth: 0 };
+  const b = parseSequence([{ feature: 'seq', query: 'streamer_id', block: 'bst', heads: 2, time_feature: 'age' }])[0]!;
+  const mk = (g: Graph) => applySequenceBlocks(new ModelInputs(g, lay), [b]).inputs.field('seq');
+  const base = { ...feeds(2, [1, 1, 1, 0, 0, 1, 1, 0, 0, 0], 3), emb: randomFeed([2, 2 * D + 4], 3), 'seq.age': randomFeed([2, L, 2], 4), 'seq.age_mask': f64([1, 1, 1, 0, 0, 1, 1, 0, 0, 0], [2, L]) };
+  const g = new Graph({ float: 'float64' });
+  g.output('out', mk(g));
+  assert.ok(g.params.has('seq.seq.time_proj.weight'), 'the 2-dim time embedding is projected to D');
+  const a = (await run(g, base)).out!.data as Float64Array;
+  const c = (await run(g, { ...base, 'seq.age': randomFeed([2, L, 2], 5) })).out!.data as Float64Array;
+  assert.ok(a.some((v, i) => Math.abs(v - c[i]!) > 1e-6), 'time embeddings do not reach the output');
+  const r = await gradCheck((gg) => op.reduceSum(op.tanh(mk(gg))), base, { wrt: ['seq.age', 'seq.seq', 'seq.seq.time_proj.weight'], maxCoords: 16 });
+  for (const p of r.perTensor) assert.ok(p.relError <= 1e-6, `d/d${p.name}: ${p.relError}`);
+  assert.throws(() => parseSequence([{ feature: 'seq', query: 'q', block: 'bst', time_feature: 'age', sim: { k: 3 } }]), /time_feature with sim/);
+});
+
 test('config errors name the block and the key', () => {
   assert.throws(() => parseSequence([{ feature: 'seq', block: 'din' }]), /model\.sequence\[0\] \(seq\): block din needs `query`/);
   assert.throws(() => parseSequence([{ feature: 'seq', query: 'q', block: 'lstm' }]), /model\.sequence\[0\]/);
