@@ -11,7 +11,7 @@ import { NO_ROW } from '../embedding/mapper.js';
 import { effectiveLength, seqInput, type SeqBlock } from '../models/seq/config.js';
 import { simSoftSearch, type SimStats } from '../models/seq/sim.js';
 import { simSelectGraph } from '../models/seq/sim-graph.js';
-import { maskInput as seqMaskInput } from '../models/seq/rows.js';
+import { inputOf, maskInput as seqMaskInput } from '../models/seq/rows.js';
 import * as op from '../engine/ops/index.js';
 
 export interface EmbeddingSettings {
@@ -102,15 +102,14 @@ export class Assembler {
    * Non-SIM rows are folded lookups (`servedRowParts`).
    */
   readonly exportSubstitute = (g: Graph, name: string, _dtype: DType, _shape: Shape, tableOf: (t: string) => Tensor): Tensor | null => {
-    const inputOf = (n: string, dtype: DType, sh: Shape) => g.inputs.find((t) => t.name === n) ?? g.rawInput(n, dtype, sh);
     for (const x of this.rowFeatures) {
       const b = this.blockOf.get(x.name);
       const isRows = name === seqInput(x.name), isMask = name === seqMaskInput(x.name);
       if (!isRows && !isMask) continue;
-      const ids = inputOf(idsInput(x.name), 'int64', ['B', x.maxLen!]);
-      const mask = inputOf(`${idsInput(x.name)}_mask`, g.float, ['B', x.maxLen!]);
+      const ids = inputOf(g, idsInput(x.name), 'int64', ['B', x.maxLen!]);
+      const mask = inputOf(g, `${idsInput(x.name)}_mask`, g.float, ['B', x.maxLen!]);
       if (!b?.sim) return isMask ? mask : null; // rows: the fold
-      const sel = simSelectGraph(tableOf(x.table!), ids, mask, inputOf(idsInput(b.query!), 'int64', ['B']), this.lengthOf(x));
+      const sel = simSelectGraph(tableOf(x.table!), ids, mask, inputOf(g, idsInput(b.query!), 'int64', ['B']), this.lengthOf(x));
       return isMask ? sel.mask : op.mul(op.gather(tableOf(x.table!), sel.ids, 0), op.unsqueeze(sel.mask, [2]));
     }
     return null;
@@ -152,7 +151,7 @@ export class Assembler {
    */
   readonly substitute = (g: Graph, name: string, _dtype: DType, shape: Shape): Tensor | null => {
     const masked = this.rowFeatures.find((x) => seqMaskInput(x.name) === name);
-    if (masked) return g.inputs.find((t) => t.name === `${idsInput(masked.name)}_mask`) ?? g.rawInput(`${idsInput(masked.name)}_mask`, g.float, ['B', this.lengthOf(masked)]);
+    if (masked) return inputOf(g, `${idsInput(masked.name)}_mask`, g.float, ['B', this.lengthOf(masked)]);
     const rows = name === EMB_INPUT ? null : this.rowParts().find((r) => r.input === name);
     if (name !== EMB_INPUT && !rows) return null;
     const tableOf = (t: string) => {
