@@ -5,3 +5,4 @@ export * from './attention.js';
 export * from './parallel-mlp.js';
 export * from './partitioned-norm.js';
 export * from './star-linear.js';
+export * from './activation-unit.js';

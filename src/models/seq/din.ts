@@ -5,7 +5,8 @@
 // much of the history is relevant); `softmax: true` uses a_l = softmax_l(s_l + (m_l − 1)·1e9) · m_l.
 import type { Tensor } from '../../engine/graph.js';
 import * as op from '../../engine/ops/index.js';
-import { linear, mlp, type Activation } from '../../engine/layers/index.js';
+import { activate, activationUnitLinear, linear, type Activation } from '../../engine/layers/index.js';
+import { init } from '../../engine/params.js';
 
 export interface DinOptions {
   hidden: number[];
@@ -24,10 +25,17 @@ function weights(s: Tensor, mask: Tensor, softmax: boolean): Tensor {
  */
 export function dinAttention(q: Tensor, keys: Tensor, mask: Tensor, name: string, o: DinOptions): { out: Tensor; weights: Tensor } {
   const [, L, D] = keys.shape as [string | number, number, number];
-  const qs = op.expandLike(op.unsqueeze(q, [1]), keys); // [B, L, D]
-  const unit = op.concat([qs, keys, op.sub(qs, keys), op.mul(qs, keys)], 2); // [B, L, 4D]
-  const h = mlp(unit, `${name}.att`, o.hidden, { activation: o.activation });
-  const s = op.reshape(linear(h, `${name}.att.out`, 1), [keys.shape[0]!, L]); // [B, L]
+  // MLP([q, k_l, q − k_l, q ⊙ k_l]): the first layer on the concatenation (activationUnitLinear
+  // computes [q, k, q − k, q ⊙ k]·W + b without materialising it), the rest as usual.
+  const [first, ...rest] = o.hidden;
+  let s: Tensor;
+  if (first === undefined) s = activationUnitLinear(q, keys, `${name}.att.out`, 1, { init: init.xavier });
+  else {
+    let h = activate(activationUnitLinear(q, keys, `${name}.att.0`, first), o.activation);
+    rest.forEach((w, i) => { h = activate(linear(h, `${name}.att.${i + 1}`, w, { init: init.he }), o.activation); });
+    s = linear(h, `${name}.att.out`, 1);
+  }
+  s = op.reshape(s, [keys.shape[0]!, L]); // [B, L]
   const w = weights(s, mask, o.softmax);
   const out = op.reshape(op.matmul(op.unsqueeze(w, [1]), keys), [keys.shape[0]!, D]); // [B, 1, L]·[B, L, D]
   return { out, weights: w };
