@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { MemoryEventStream } from '../../data/stream/memory.js';
 import { makeTable } from '../../data/table.js';
 import { auc } from '../../metrics/auc.js';
-import { streamConfig, worldSamples } from './fixture.js';
+import { streamConfig, streamConfigJson, worldSamples } from './fixture.js';
 import { ProgressiveEval } from './progressive.js';
 import { trainStream } from './trainer.js';
 import { readLedger } from './checkpoint.js';
@@ -86,4 +86,20 @@ test('--train-until: trains on the first records, then only predicts (frozen mod
   assert.equal(r.state.samples, 2000);
   assert.equal(r.report.tasks.effective_view!.all.total, 2000, 'every sample scored');
   assert.equal(readLedger(out).size, 1000, 'only the trained ids are in the ledger');
+});
+
+test('a model with a sequence block (DIN over seq_streamers) trains on the stream: the behaviours\' rows get their gradients', async () => {
+  const feats = (JSON.parse(streamConfigJson()) as { features: { features: Record<string, unknown>[] } }).features;
+  const cfg = streamConfig({
+    features: { version: 1, defaults: { dim: 4 }, features: [...(feats.features ?? []),
+      { name: 'seq_streamers', kind: 'sequence', column: 'seq_streamer_ids', max_len: 20, embedding: 'streamer_id' }] },
+    model: { type: 'mmoe', experts: 2, expert: [16], tower: [8], sequence: [{ feature: 'seq_streamers', query: 'streamer_id', block: 'din' }] },
+  });
+  const es = new MemoryEventStream();
+  await es.append(STREAMS.samples, worldSamples(2000, 4));
+  const out = mkdtempSync(join(tmpdir(), 'lr-stream-din-'));
+  const r = await trainStream(cfg, { out, stream: es, untilIdleMs: 200, bootstrap: 500, log: () => {} });
+  assert.equal(r.state.samples, 2000);
+  assert.equal(r.state.rejected, 0);
+  assert.ok(Number.isFinite(r.report.tasks.effective_view!.all.auc!), 'progressive AUC computed');
 });

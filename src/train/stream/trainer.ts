@@ -242,7 +242,7 @@ async function trainBatch(s: Session, m: { step: TrainStep; asm: Session['asm'];
       throw new Error(`NaN guard (stream): loss ${r.loss}, grad_norm ${r.gradNorm}; task losses ${taskLosses.join(', ')}${input ? `; input: ${input}` : ''}`);
     }
     const embGrad = r.inputGrads.emb ? (r.inputGrads.emb.data as Float32Array) : new Float32Array(0);
-    asm.backward(fb, embGrad, 1);
+    asm.backward(fb, embGrad, 1, r.inputGrads); // inputGrads: sequence-block rows (models/seq/)
   });
   s.weighting.observeStep(taskLosses);
   m.bounded.tick();
