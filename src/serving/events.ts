@@ -16,6 +16,7 @@ import { RealtimeStoreUnavailableError, type RealtimeStore } from './realtime/in
 import { RealtimeEventSchema } from './realtime/types.js';
 import { eventsBodySchema } from './schemas.js';
 import type { ServerMetrics } from './server-metrics.js';
+import type { EventPublisher } from './event-publisher.js';
 
 export class EventsInputError extends Error {
   override readonly name = 'EventsInputError';
@@ -35,6 +36,9 @@ export interface EventsDeps {
   realtime: () => RealtimeStore;
   metrics: ServerMetrics;
   maxEvents: number;
+  /** serve --event-stream: outcomes of records with `impression_id` become label events. */
+  publisher?: EventPublisher | null;
+  now?: () => number;
 }
 
 interface EventsBody { impressions?: unknown[]; follows?: unknown[]; rooms?: unknown[]; users?: unknown[] }
@@ -69,6 +73,7 @@ export function registerEvents(app: FastifyInstance, d: EventsDeps): void {
       })()),
     ]);
     if (down.length) return reply.code(503).send({ error: `events not (fully) stored; retry: ${down.join('; ')}` });
+    d.publisher?.outcomes(impressions, d.now ? d.now() : Date.now() / 1000);
     const accepted = { impressions: impressions.length, follows: follows.length, rooms: rooms.length, users: users.length };
     for (const [kind, n] of Object.entries(accepted)) if (n) d.metrics.events.inc({ kind }, n);
     return { accepted };

@@ -54,6 +54,8 @@ export const ServeOptions = z.strictObject({
   max_events: z.number().int().min(1).max(1_000_000).default(10_000),
   /** Log every fine-ranked candidate (row, encoded features, scores) as JSON lines (src/serving/served-log.ts). */
   served_log: ServedLogOptions.optional(),
+  /** Publish served impressions and the outcomes posted to /events to an event stream (src/serving/event-publisher.ts). */
+  event_stream: z.strictObject({ url: z.string().min(1).optional(), stream: z.string().min(1).default('lr:events') }).optional(),
   /** TEST AID: serve with a deliberate training/serving skew (src/serving/served-log-inject.ts). */
   inject_skew: z.enum(SKEW_INJECTIONS).optional(),
 });

@@ -10,6 +10,7 @@ import { FineRankTimeoutError, type Funnel } from './funnel/funnel.js';
 import type { MemoryLiveIndex } from './funnel/live-index.js';
 import { UnknownValueError, type RequestVocab } from './funnel/vocab.js';
 import { rerank } from './rerank.js';
+import type { EventPublisher } from './event-publisher.js';
 import { rankBodySchema, type RankBody, type ServeOptions } from './schemas.js';
 import type { ServerMetrics } from './server-metrics.js';
 
@@ -36,6 +37,8 @@ export interface RankDeps {
   funnel: Funnel;
   live: MemoryLiveIndex;
   now(): number;
+  /** serve --event-stream: the returned rooms become impression events; items get `impression_id`. */
+  publisher?: EventPublisher | null;
 }
 
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -141,11 +144,18 @@ async function funnelRank(d: RankDeps, lease: Lease, body: RankBody, reply: impo
   const ts = body.ts ?? d.now();
   try {
     const r = await d.funnel.rank({ user, scenario: body.scenario, ts, context: body.context ?? {}, ...(body.country !== undefined ? { country: body.country } : {}), ...(body.size !== undefined ? { size: body.size } : {}) }, lease.ranker, d.fusion());
+    let items: object[] = r.items, requestId: string | undefined;
+    if (d.publisher && r.rows) {
+      requestId = d.publisher.nextRequestId();
+      const ids = d.publisher.served(requestId, { user, scenario: body.scenario, ts, ...(body.country !== undefined ? { country: body.country } : {}) }, r.items, r.rows);
+      items = r.items.map((it, i) => ({ ...it, impression_id: ids[i] }));
+    }
     return {
       model: lease.ranker.model.sha256,
       tasks: lease.ranker.tasks,
+      ...(requestId ? { request_id: requestId } : {}),
       user, scenario: body.scenario, ts,
-      items: r.items,
+      items,
       degraded: r.degraded,
       ...(r.degraded ? { degraded_stores: r.degraded_stores } : {}),
       ...(r.fallbacks.length ? { fallbacks: r.fallbacks } : {}),

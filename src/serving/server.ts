@@ -9,6 +9,9 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parseFeatureConfig } from '../features/index.js';
 import { registerEvents } from './events.js';
+import { EventPublisher } from './event-publisher.js';
+import { openEventStream } from '../data/stream/open.js';
+import type { EventStream } from '../data/stream/types.js';
 import { FineRanker, RankInputError } from './fine-ranker.js';
 import { FusionInputError } from './fusion.js';
 import { parseFusionConfig, type FusionConfig } from './fusion-config.js';
@@ -38,6 +41,8 @@ export interface ServiceDeps {
   recaller?: Recaller | ((stores: { live: MemoryLiveIndex; profiles: ProfileStore; realtime: RealtimeStore }) => Promise<Recaller>);
   /** The coarse stage; default: none (the recall list is cut to coarse_k in recall order). */
   coarse?: CoarseScorer;
+  /** The broker for `event_stream` (default: opened from its url; tests pass an in-process one). */
+  eventStream?: EventStream;
 }
 
 export interface Service {
@@ -99,6 +104,12 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       toClose.push(async () => hot!.stop());
     }
     if (servedLog) toClose.push(() => servedLog.close());
+    let publisher: EventPublisher | null = null;
+    if (options.event_stream) {
+      const es = deps.eventStream ?? await openEventStream(options.event_stream.url);
+      publisher = new EventPublisher(es, { stream: options.event_stream.stream });
+      toClose.push(() => publisher!.close());
+    }
     const features = injectRealtimeConfig(parseFeatureConfig(current.ranker.model.fitted.config, `${options.run}/features.json`), options.inject_skew);
     let realtime = deps.realtime, profiles = deps.profiles;
     if (options.redis) {
@@ -116,7 +127,7 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
     const popular = new PopularLiveRecaller(live);
     const recaller = typeof deps.recaller === 'function' ? await deps.recaller({ live, profiles, realtime }) : deps.recaller;
     const funnel = new Funnel(
-      { live, profiles, realtime, recaller: recaller ?? popular, fallback: popular, coarse: deps.coarse ?? null, metrics },
+      { live, profiles, realtime, recaller: recaller ?? popular, fallback: popular, coarse: deps.coarse ?? null, metrics, keepServedRows: publisher !== null },
       { ...options.funnel, timeouts_ms: { ...options.timeouts_ms, fine: options.rank_timeout_ms } },
     );
     const now = (): number => Date.now() / 1000 + options.clock_offset_s;
@@ -144,8 +155,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       metrics.latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
     });
 
-    registerRank(app, { options, metrics, lease: () => current, fusion: () => hot?.current ?? null, funnel, live, now });
-    registerEvents(app, { live, profiles, realtime: () => realtime!, metrics, maxEvents: options.max_events });
+    registerRank(app, { options, metrics, lease: () => current, fusion: () => hot?.current ?? null, funnel, live, now, publisher });
+    registerEvents(app, { live, profiles, realtime: () => realtime!, metrics, maxEvents: options.max_events, publisher, now });
 
     app.get('/health', async () => ({
       status: 'ok',
@@ -157,6 +168,7 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       now: now(),
       reloading: reloading !== null,
       ...(servedLog ? { served_log: servedLog.stats } : {}),
+      ...(publisher ? { event_stream: publisher.stats } : {}),
     }));
 
     app.get('/metrics', async (_req, reply) => {

@@ -66,7 +66,7 @@ interface Opts {
   run: string; port: string; host: string; workers?: string; ortThreads?: string; maxCandidates?: string; bodyLimit?: string; rankTimeout?: string; log?: boolean;
   world?: string; profiles?: string; clockStart?: string; warmHours?: string; redis?: string; redisPrefix?: string; fusion?: string;
   recallK?: string; coarseK?: string; size?: string; stageTimeouts?: string; recall?: string; coarse?: string; coarseTask?: string;
-  servedLog?: string; servedLogSample?: string; servedLogFileMb?: string; servedLogFiles?: string; injectSkew?: string;
+  eventStream?: string; eventStreamName?: string; servedLog?: string; servedLogSample?: string; servedLogFileMb?: string; servedLogFiles?: string; injectSkew?: string;
 }
 
 export function register(program: Command): void {
@@ -96,6 +96,8 @@ export function register(program: Command): void {
     .option('--size <n>', 'funnel: rooms returned when the fusion config sets no rerank.size (default 20)')
     .option('--stage-timeouts <list>', 'funnel budgets in ms, e.g. profile=50,recall=50,coarse=50,features=100')
     .option('--log', 'log every request (pino, JSON on stdout)')
+    .option('--event-stream <redis-url>', 'publish served impressions and the outcomes posted to /events (with impression_id) as events for the joiner and train --stream (docs/streaming.md)')
+    .option('--event-stream-name <name>', 'events stream name (default lr:events)')
     .option('--served-log <file|dir>', 'log every fine-ranked candidate (row, encoded features, scores) as JSON lines: a .jsonl file or a directory (liverank diagnose skew reads it)')
     .option('--served-log-sample <x>', 'served log: fraction of requests logged (default 1)')
     .option('--served-log-file-mb <n>', 'served log: rotate files at this size (default 64)')
@@ -111,6 +113,7 @@ export function register(program: Command): void {
         max_candidates: int(o.maxCandidates, '--max-candidates'), body_limit_bytes: int(o.bodyLimit, '--body-limit'), rank_timeout_ms: int(o.rankTimeout, '--rank-timeout'),
         admin_token: process.env.LIVERANK_ADMIN_TOKEN || undefined,
         fusion_config: o.fusion, redis: redisOpt(o.redis, o.redisPrefix), funnel, timeouts_ms: timeouts(o.stageTimeouts),
+        ...(o.eventStream ? { event_stream: { url: o.eventStream, ...(o.eventStreamName ? { stream: o.eventStreamName } : {}) } } : {}),
         ...(o.servedLog ? { served_log: {
           path: o.servedLog, ...(num(o.servedLogSample, '--served-log-sample') !== undefined ? { sample: num(o.servedLogSample, '--served-log-sample') } : {}),
           ...(num(o.servedLogFileMb, '--served-log-file-mb') !== undefined ? { max_file_bytes: Math.round(num(o.servedLogFileMb, '--served-log-file-mb')! * 1024 * 1024) } : {}),

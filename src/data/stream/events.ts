@@ -11,7 +11,7 @@ const ts = z.number().finite().nonnegative();
 const cell = z.union([z.number(), z.string(), z.null()]);
 
 /** Column names an impression's `features` / `truth` may carry (the world's table schema). */
-const FEATURE_NAMES = new Set(IMPRESSION_COLUMNS.filter((c) => c.role !== 'label' && c.role !== 'truth').map((c) => c.name));
+export const FEATURE_NAMES = new Set(IMPRESSION_COLUMNS.filter((c) => c.role !== 'label' && c.role !== 'truth').map((c) => c.name));
 const TRUTH_NAMES = new Set(IMPRESSION_COLUMNS.filter((c) => c.role === 'truth').map((c) => c.name));
 
 const namedRecord = (names: Set<string>, what: string) => z.record(z.string(), cell).superRefine((r, ctx) => {

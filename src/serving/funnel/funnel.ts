@@ -34,6 +34,8 @@ export interface FunnelDeps {
   fallback: Recaller;
   coarse: CoarseScorer | null;
   metrics: ServerMetrics;
+  /** Return the row the fine ranker scored for each returned item (`FunnelResult.rows`; serve --event-stream). */
+  keepServedRows?: boolean;
 }
 
 export interface FunnelRequest {
@@ -63,6 +65,8 @@ export interface FunnelResult {
   counts: { live: number; recalled: number; per_source: Record<string, number>; coarse_in: number; fine: number; returned: number; dropped_not_live: number };
   timings: Record<string, number>;
   rerank: { search: string; violations: number };
+  /** With `keepServedRows`: the scored row of each returned item (request columns included), in `items` order. */
+  rows?: Row[];
 }
 
 export class FineRankTimeoutError extends Error {
@@ -242,6 +246,7 @@ export class Funnel {
     let items: RankedItem[] = [];
     let rr: FunnelResult['rerank'] = { search: 'ok', violations: 0 };
     let droppedNotLive = 0;
+    let servedRows: Row[] | undefined;
     if (rows.length) {
       // every column the model reads that no store filled is a missing value (the feature's default)
       for (const c of ranker.columns) if (ctx.row[c] === undefined) for (const r of rows) if (r[c] === undefined) r[c] = null;
@@ -278,6 +283,7 @@ export class Funnel {
         const c = kept[i]!;
         return { room_id: c.room, streamer_id: c.streamer, category_id: c.category, score: it.score, scores: per[i]!, sources: c.sources ?? [c.source] };
       });
+      if (this.d.keepServedRows) servedRows = res.items.map((it) => ({ ...rows[byId.get(it.id)!]!, ...ctx.row }));
     }
     timings.total_ms = performance.now() - t0;
     return {
@@ -288,6 +294,7 @@ export class Funnel {
       counts: { live: this.d.live.liveProfiles(ctx.ts).length, recalled: recalled.length, per_source: rec.value.perSource, coarse_in: coarseIn, fine: rows.length, returned: items.length, dropped_not_live: droppedNotLive },
       timings,
       rerank: rr,
+      ...(servedRows ? { rows: servedRows } : {}),
     };
   }
 }

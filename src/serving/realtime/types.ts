@@ -26,6 +26,8 @@ export const RealtimeEventSchema = z.object({
   watchS: z.number().finite().nonnegative().optional(),
   follow: z.number().finite().optional(),
   gift: z.number().finite().optional(),
+  /** The `impression_id` /rank returned (serve --event-stream): the outcomes are published as label events. */
+  impression_id: Id.optional(),
 }).strict();
 export type RealtimeEvent = z.infer<typeof RealtimeEventSchema>;
 
