@@ -17,6 +17,7 @@ import { RealtimeEventSchema } from './realtime/types.js';
 import { eventsBodySchema } from './schemas.js';
 import type { ServerMetrics } from './server-metrics.js';
 import type { EventPublisher } from './event-publisher.js';
+import { behaviorOf, type BehaviorStore } from './behaviors.js';
 
 export class EventsInputError extends Error {
   override readonly name = 'EventsInputError';
@@ -36,6 +37,8 @@ export interface EventsDeps {
   realtime: () => RealtimeStore;
   metrics: ServerMetrics;
   maxEvents: number;
+  /** Long behaviour sequences: entered impressions are appended to the users' behaviour logs. */
+  behaviors?: BehaviorStore | null;
   /** serve --event-stream: outcomes of records with `impression_id` become label events. */
   publisher?: EventPublisher | null;
   now?: () => number;
@@ -63,8 +66,10 @@ export function registerEvents(app: FastifyInstance, d: EventsDeps): void {
         throw e;
       }
     };
+    const behaviors = d.behaviors ? impressions.map((e) => behaviorOf(e)).filter((b) => b !== null) : [];
     await Promise.all([
       guard('realtime', d.realtime().applyEvents(impressions)),
+      ...(d.behaviors && behaviors.length ? [d.behaviors.append(behaviors).catch((e: Error) => { down.push(`behaviors: ${e.message}`); })] : []),
       guard('profile', (async () => {
         await d.profiles.upsertUsers(users);
         await d.profiles.applyImpressions(impressions);

@@ -1,6 +1,7 @@
 // The fine ranker: a run's exported multi-task model.onnx served from a worker-thread pool. Request
 // rows become a Table, the run's fitted features (features.json) turn it into model inputs with the
 // SAME transform training uses, and all candidates of a request are scored in one ORT run.
+import type { BehaviorSource } from '../features/behavior/live.js';
 import type { Column, Table } from '../data/table.js';
 import { counterColumn, parseFeatureConfig, transform, type FeatureBatch } from '../features/index.js';
 import { feedsFor, loadRunArtefacts, type LoadedModel } from './fine-ranker-model.js';
@@ -23,6 +24,8 @@ export interface ScoreResult {
 export interface ScoreOptions {
   /** `base` values win over a row's own (default true) or only fill what a row lacks (false). */
   baseWins?: boolean;
+  /** The behaviour log `sequence` features with a `behaviors` block read (serving/behaviors.ts); else their log file. */
+  behaviors?: BehaviorSource;
 }
 
 export interface FineRankerOptions extends WorkerPoolOptions {
@@ -41,9 +44,14 @@ const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 /** The columns a row must be able to carry: every feature's input column (counter features: their materialized `counter__<name>` column). */
 export function requiredColumns(m: LoadedModel): string[] {
   const s = new Set<string>();
-  for (const f of parseFeatureConfig(m.fitted.config, 'features.json (embedded config)').features) {
+  const cfg = parseFeatureConfig(m.fitted.config, 'features.json (embedded config)');
+  for (const f of cfg.features) {
     if (f.kind === 'counter') s.add(counterColumn(f.name));
     else if ('column' in f && f.column) s.add(f.column);
+    if (f.kind === 'sequence' && f.behaviors) { // a behaviour-log sequence reads the row's time (and the search key)
+      s.add(f.behaviors.time_column ?? cfg.defaults.time_column);
+      if (f.behaviors.search) s.add(f.behaviors.search.column);
+    }
   }
   return [...s].sort();
 }
@@ -147,7 +155,7 @@ export class FineRanker {
   private transformRows(rows: readonly Row[], base: Row | undefined, o: ScoreOptions, out: FeatureBatch | undefined): FeatureBatch {
     const table = rowsToTable(rows, this.required, base, o.baseWins ?? true);
     try {
-      return transform(this.model.fitted, table, out ? { out } : {});
+      return transform(this.model.fitted, table, { ...(out ? { out } : {}), ...(o.behaviors ? { behaviors: o.behaviors } : {}) });
     } catch (e) {
       throw new RankInputError(`features: ${(e as Error).message}`);
     }

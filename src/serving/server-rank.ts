@@ -11,6 +11,7 @@ import type { MemoryLiveIndex } from './funnel/live-index.js';
 import { UnknownValueError, type RequestVocab } from './funnel/vocab.js';
 import { rerank } from './rerank.js';
 import type { EventPublisher } from './event-publisher.js';
+import type { BehaviorStore } from './behaviors.js';
 import { rankBodySchema, type RankBody, type ServeOptions } from './schemas.js';
 import type { ServerMetrics } from './server-metrics.js';
 
@@ -37,6 +38,8 @@ export interface RankDeps {
   funnel: Funnel;
   live: MemoryLiveIndex;
   now(): number;
+  /** Long behaviour sequences (features with a `behaviors` block): the users' logs for ranking. */
+  behaviors?: BehaviorStore | null;
   /** serve --event-stream: the returned rooms become impression events; items get `impression_id`. */
   publisher?: EventPublisher | null;
 }
@@ -55,6 +58,17 @@ async function withTimeout<T>(p: Promise<T>, budgetMs: number, t0: bigint): Prom
     clearTimeout(timer);
     p.catch(() => {});
   }
+}
+
+/** The integer user ids of a given-candidates request (the request's, else the rows'; at most 100). */
+function requestUsers(base: Row, rows: readonly Row[]): number[] {
+  const us = new Set<number>();
+  for (const v of [base.user_id, ...rows.map((r) => r.user_id)]) {
+    const u = Number(v);
+    if (v !== undefined && v !== null && Number.isInteger(u) && u >= 0) us.add(u);
+    if (us.size >= 100 || base.user_id !== undefined) break;
+  }
+  return [...us];
 }
 
 function checkVocab(v: RequestVocab, body: RankBody): void {
@@ -87,7 +101,8 @@ export function registerRank(app: FastifyInstance, d: RankDeps): void {
       if (body.ts !== undefined) base.ts = body.ts;
       if (scenario !== undefined) base.scenario = scenario;
       // request-level facts (base) win over a candidate's copy, given once instead of merged into every row
-      const r = await withTimeout(lease.ranker.score(candidates, base), options.rank_timeout_ms, t0);
+      const behaviors = d.behaviors ? await d.behaviors.source(requestUsers(base, candidates)) : undefined;
+      const r = await withTimeout(lease.ranker.score(candidates, base, behaviors ? { behaviors } : {}), options.rank_timeout_ms, t0);
       if (!r) {
         metrics.timeouts.inc();
         return reply.code(503).send({ error: `fine ranking of ${candidates.length} candidates exceeded rank_timeout_ms ${options.rank_timeout_ms} ms` });

@@ -10,6 +10,9 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { parseFeatureConfig } from '../features/index.js';
 import { registerEvents } from './events.js';
 import { EventPublisher } from './event-publisher.js';
+import { MemoryBehaviorStore, RedisBehaviorStore, type BehaviorStore } from './behaviors.js';
+import { logFromFile } from '../features/behavior/op.js';
+import { Redis } from 'ioredis';
 import { openEventStream } from '../data/stream/open.js';
 import type { EventStream } from '../data/stream/types.js';
 import { FineRanker, RankInputError } from './fine-ranker.js';
@@ -41,6 +44,8 @@ export interface ServiceDeps {
   recaller?: Recaller | ((stores: { live: MemoryLiveIndex; profiles: ProfileStore; realtime: RealtimeStore }) => Promise<Recaller>);
   /** The coarse stage; default: none (the recall list is cut to coarse_k in recall order). */
   coarse?: CoarseScorer;
+  /** The behaviour-log store (default: in-process, or Redis with `redis`, when a feature reads a behaviour log; null: none). */
+  behaviors?: BehaviorStore | null;
   /** The broker for `event_stream` (default: opened from its url; tests pass an in-process one). */
   eventStream?: EventStream;
 }
@@ -120,6 +125,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       toClose.push(() => profiles!.close());
     }
     realtime ??= new MemoryRealtimeStore(features);
+    const behaviors = deps.behaviors !== undefined ? deps.behaviors : await behaviorStoreFor(features, options);
+    if (behaviors) toClose.push(() => behaviors.close());
     profiles ??= new MemoryProfileStore();
     const live = deps.live ?? new MemoryLiveIndex();
     // a shared profile store keeps the rooms other instances (or an earlier run) learned from /events
@@ -127,7 +134,7 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
     const popular = new PopularLiveRecaller(live);
     const recaller = typeof deps.recaller === 'function' ? await deps.recaller({ live, profiles, realtime }) : deps.recaller;
     const funnel = new Funnel(
-      { live, profiles, realtime, recaller: recaller ?? popular, fallback: popular, coarse: deps.coarse ?? null, metrics, keepServedRows: publisher !== null },
+      { live, profiles, realtime, recaller: recaller ?? popular, fallback: popular, coarse: deps.coarse ?? null, metrics, keepServedRows: publisher !== null, behaviors },
       { ...options.funnel, timeouts_ms: { ...options.timeouts_ms, fine: options.rank_timeout_ms } },
     );
     const now = (): number => Date.now() / 1000 + options.clock_offset_s;
@@ -155,8 +162,8 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       metrics.latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
     });
 
-    registerRank(app, { options, metrics, lease: () => current, fusion: () => hot?.current ?? null, funnel, live, now, publisher });
-    registerEvents(app, { live, profiles, realtime: () => realtime!, metrics, maxEvents: options.max_events, publisher, now });
+    registerRank(app, { options, metrics, lease: () => current, fusion: () => hot?.current ?? null, funnel, live, now, publisher, behaviors });
+    registerEvents(app, { live, profiles, realtime: () => realtime!, metrics, maxEvents: options.max_events, publisher, now, behaviors });
 
     app.get('/health', async () => ({
       status: 'ok',
@@ -169,6 +176,7 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
       reloading: reloading !== null,
       ...(servedLog ? { served_log: servedLog.stats } : {}),
       ...(publisher ? { event_stream: publisher.stats } : {}),
+      ...(behaviors ? { behaviors: behaviors.stats } : {}),
     }));
 
     app.get('/metrics', async (_req, reply) => {
@@ -226,4 +234,24 @@ export async function buildService(raw: unknown, deps: ServiceDeps = {}): Promis
     for (const c of toClose) await c().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * The behaviour-log store when a feature reads one (`sequence` with `behaviors`): base = the log file
+ * the run was trained with (when the feature names one), keep = the largest `within`.
+ */
+async function behaviorStoreFor(features: { features: readonly unknown[] }, options: ServeOptions): Promise<BehaviorStore | null> {
+  const defs = (features.features as { behaviors?: { log?: string; within: number } }[]).filter((f) => f.behaviors);
+  if (!defs.length) return null;
+  const file = defs.find((f) => f.behaviors!.log)?.behaviors!.log;
+  const base = file ? logFromFile(file) : null;
+  const keep = Math.max(...defs.map((f) => f.behaviors!.within));
+  if (!options.redis) return new MemoryBehaviorStore(base, keep);
+  const r = options.redis;
+  const redis = new Redis({ host: r.host, port: r.port, db: r.db, lazyConnect: true, commandTimeout: r.command_timeout_ms, enableOfflineQueue: false, maxRetriesPerRequest: 0,
+    retryStrategy: (times: number) => Math.min(100 * times, 2000) });
+  redis.on('error', () => { /* surfaced per call: the funnel degrades, /events answers 503 */ });
+  await redis.connect();
+  const store = new RedisBehaviorStore(redis, base, r.prefix, keep);
+  return Object.assign(store, { close: async () => { redis.disconnect(); } });
 }

@@ -6,6 +6,8 @@
 // recall late or failing → the popular-live fallback list; coarse late or failing → cut by recall
 // order. Fine ranking over its budget → FineRankTimeoutError (the route answers 503, as with
 // candidates).
+import type { BehaviorStore } from '../behaviors.js';
+import type { BehaviorSource } from '../../features/behavior/live.js';
 import type { FineRanker, Row } from '../fine-ranker.js';
 import { fuse } from '../fusion.js';
 import type { FusionConfig } from '../fusion-config.js';
@@ -34,6 +36,8 @@ export interface FunnelDeps {
   fallback: Recaller;
   coarse: CoarseScorer | null;
   metrics: ServerMetrics;
+  /** The users' behaviour logs for `sequence` features with a `behaviors` block (serving/behaviors.ts). */
+  behaviors?: BehaviorStore | null;
   /** Return the row the fine ranker scored for each returned item (`FunnelResult.rows`; serve --event-stream). */
   keepServedRows?: boolean;
 }
@@ -250,8 +254,14 @@ export class Funnel {
     if (rows.length) {
       // every column the model reads that no store filled is a missing value (the feature's default)
       for (const c of ranker.columns) if (ctx.row[c] === undefined) for (const r of rows) if (r[c] === undefined) r[c] = null;
+      // the user's behaviour log (long sequences); a store that fails → the run's frozen log file (degraded)
+      let behaviors: BehaviorSource | undefined;
+      if (this.d.behaviors) {
+        const u = Number(req.user);
+        try { behaviors = await this.d.behaviors.source(Number.isInteger(u) ? [u] : []); } catch { degraded.add('behaviors'); }
+      }
       // 6. fine ranking
-      const fine = await runStage(T.fine, () => ranker.score(rows, ctx.row)); // featurizing runs inside the call: it counts
+      const fine = await runStage(T.fine, () => ranker.score(rows, ctx.row, behaviors ? { behaviors } : {})); // featurizing runs inside the call: it counts
       if (!fine.ok) {
         if (fine.reason === 'error') throw fine.error;
         throw new FineRankTimeoutError(`fine ranking of ${rows.length} candidates exceeded rank_timeout_ms ${T.fine} ms`);
