@@ -1,4 +1,4 @@
-// `npm run bench -- serve-seq [--json] [--quick] [--run=runs/wl-sim-s1] [--config=examples/world-long-sim.yaml]`:
+// `npm run bench -- serve-seq [--json] [--quick] [--run=runs/wl-sim-s1] [--config=examples/world-long-sim.yaml] [--workers=2]`:
 // the service's fine-ranking stage (FineRanker.score: rows → table, featurization incl. the behaviour-log
 // reads and SIM hard search over ≤ 1 000 behaviours, int64 feeds, ORT on the worker pool, 2 workers)
 // for 500 candidates of one request, on a run whose model reads behaviour sequences with DIN — by
@@ -24,7 +24,8 @@ export default async function bench(o: BenchOptions): Promise<void> {
   const cfg = loadTrainConfig(config);
   const { s } = await openRun(cfg, run, { verbose: false });
   const test = s.splits.test;
-  const ranker = await FineRanker.load(run, { size: 2, threads: 1 });
+  const workers = Number(arg(o, 'workers', '2'));
+  const ranker = await FineRanker.load(run, { size: workers, threads: 1 });
   const rng = new Rng(5);
   const REQ = o.quick ? 10 : 40, REP = o.quick ? 5 : 10, N = 500;
   const users = test.columns.user_id as ArrayLike<number>, ts = test.columns.ts as ArrayLike<number>;
@@ -44,7 +45,7 @@ export default async function bench(o: BenchOptions): Promise<void> {
   const row = (stage: string, v: number[]) => ({ bench: 'serve-seq', case: 'fine_rank_500_sim_din', stage, p50_ms: quantile(v, 0.5), p99_ms: quantile(v, 0.99), min_ms: Math.min(...v), n: v.length });
   const out = [row('total', total), row('featurize', feat), row('infer', infer)];
   if (o.json) { for (const x of out) console.log(JSON.stringify(x)); return; }
-  console.log(`  ${run}: ${REQ} requests × ${N} candidates × ${REP} runs; 2 workers, 1 ORT thread each; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`  ${run}: ${REQ} requests × ${N} candidates × ${REP} runs; ${workers} worker(s), 1 ORT thread each; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('| stage | p50 ms | p99 ms | min ms |\n|---|---|---|---|');
   for (const x of out) console.log(`| ${x.stage} | ${x.p50_ms.toFixed(2)} | ${x.p99_ms.toFixed(2)} | ${x.min_ms.toFixed(2)} |`);
 }
