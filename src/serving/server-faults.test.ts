@@ -5,10 +5,7 @@
 // reload under load: every request of the loop is answered 200.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { train } from '../train/trainer.js';
@@ -17,6 +14,7 @@ import { Redis } from 'ioredis';
 import { tinyServeConfig } from './fine-ranker.fixtures.js';
 import { buildService, type Service } from './server.js';
 import { applySnapshot, snapshotFromWorld } from './profile/snapshot.js';
+import { OwnRedis, freePort } from '../data/stream/redis-server.fixture.js';
 
 const run = mkdtempSync(join(tmpdir(), 'lr-faults-'));
 await train(tinyServeConfig(), { out: run, verbose: false });
@@ -27,44 +25,6 @@ const users = Array.from(new Set(w.impressions.columns.user_id as Int32Array)).s
 const TOKEN = 'test-token-0123456789abcdef';
 const cleanup: (() => Promise<unknown> | void)[] = [];
 after(async () => { for (const c of cleanup.reverse()) await c(); });
-
-/**
- * A free port BELOW the ephemeral range (32768+): a client that keeps reconnecting to a dead port in
- * the ephemeral range can be handed that very port as its source port and connect to itself (TCP
- * simultaneous open), then read its own commands back as replies.
- */
-async function freePort(): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const s = createServer();
-    const ok = await new Promise<boolean>((res) => { s.once('error', () => res(false)); s.listen(port, '127.0.0.1', () => res(true)); });
-    if (!ok) continue;
-    s.close();
-    await once(s, 'close');
-    return port;
-  }
-  throw new Error('no free port in 20000-29999');
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--bind', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.on('error', (e) => { throw new Error(`redis-server could not start (is it installed?): ${e.message}`); });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  const t0 = Date.now();
-  while (!/Ready to accept connections/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited ${child.exitCode}: ${out}`);
-    if (Date.now() - t0 > 10_000) throw new Error(`redis-server not ready after 10 s: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return child;
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-}
 
 interface Answer { t: number; ms: number; status: number; degraded?: boolean; stores?: string[]; items?: number }
 
@@ -89,9 +49,10 @@ async function listen(v: Service): Promise<string> {
 }
 
 test('Redis killed mid-load → 200 degraded answers (defaults), recovery when it returns on the same port; no 5xx', async () => {
-  const port = await freePort();
-  let redis = await startRedis(port);
-  cleanup.push(() => stopRedis(redis));
+  const redis = new OwnRedis(await freePort(), { persist: false }); // a cache: comes back empty
+  const port = redis.port;
+  await redis.start();
+  cleanup.push(() => redis.kill());
   const v = await buildService({ run, workers: 1, redis: { port, prefix: `lr:faults:${process.pid}:`, command_timeout_ms: 200 }, timeouts_ms: { profile: 150, features: 250 } });
   cleanup.push(() => v.close());
   await applySnapshot(snap, v);
@@ -101,10 +62,10 @@ test('Redis killed mid-load → 200 degraded answers (defaults), recovery when i
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await wait(1000);
   const killedAt = Date.now();
-  await stopRedis(redis);
+  await redis.kill();
   await wait(1500);
   const restartedAt = Date.now();
-  redis = await startRedis(port);
+  await redis.start();
   // recovery: the clients reconnect (backoff ≤ 2 s); wait for 20 non-degraded answers in a row
   const t0 = Date.now();
   for (;;) {
@@ -136,7 +97,7 @@ test('Redis killed mid-load → 200 degraded answers (defaults), recovery when i
   const ev = { impressions: [{ user: users[0], room: 1, streamer: 2, category: 3, scenario: 'home', ts: TS, watchS: 5 }] };
   const ok = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ev) });
   assert.equal(ok.status, 200);
-  await stopRedis(redis);
+  await redis.kill();
   await fetch(`${url}/rank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: users[0], scenario: 'home', ts: TS }) });
   const h = await (await fetch(`${url}/health`)).json() as { status: string; stores: { degraded_since: Record<string, string> } };
   assert.equal(h.status, 'ok');
@@ -147,9 +108,10 @@ test('Redis killed mid-load → 200 degraded answers (defaults), recovery when i
 });
 
 test('Redis hanging (CLIENT PAUSE) mid-load → the stage budgets answer in time with defaults (degraded), no 5xx; normal again after', async () => {
-  const port = await freePort();
-  const redis = await startRedis(port);
-  cleanup.push(() => stopRedis(redis));
+  const redis = new OwnRedis(await freePort(), { persist: false });
+  const port = redis.port;
+  await redis.start();
+  cleanup.push(() => redis.kill());
   const v = await buildService({ run, workers: 1, redis: { port, prefix: `lr:faults:${process.pid}:p:` }, timeouts_ms: { profile: 100, features: 100 } });
   cleanup.push(() => v.close());
   await applySnapshot(snap, v);

@@ -1,5 +1,6 @@
-// A test-owned redis-server on a free port (started and SIGKILLed by the test), with an append-only
-// file in a temp dir so a restart on the same port keeps the streams — as a production broker would.
+// A test-owned redis-server on a free port (started and SIGKILLed by the test). By default with an
+// append-only file in a temp dir so a restart on the same port keeps the streams — as a production
+// broker would; `persist: false` for a cache that comes back empty (the service's fault tests).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -24,11 +25,13 @@ export async function freePort(): Promise<number> {
 export class OwnRedis {
   private child: ChildProcess | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'lr-stream-redis-'));
-  constructor(readonly port: number) {}
+  constructor(readonly port: number, private readonly o: { persist?: boolean } = {}) {}
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes',
-      '--appendfsync', 'always', '--dir', this.dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const persist = this.o.persist ?? true;
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '',
+      ...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      '--dir', this.dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let spawnError: Error | undefined;
     child.on('error', (e) => { spawnError = e; });
