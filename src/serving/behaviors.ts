@@ -7,6 +7,7 @@
 // (a LiveBehaviorLog) or in Redis (one list per user, read back into a LiveBehaviorLog per request,
 // so every instance sees every instance's events).
 import type { Redis } from 'ioredis';
+import { connectServingRedis, type RedisConnectOptions } from './redis-connect.js';
 import { LiveBehaviorLog, type BehaviorSource } from '../features/behavior/live.js';
 import { watchBucket, type BehaviorLog } from '../features/behavior/log.js';
 import { SCENARIO_SPECS } from '../data/world/params.js';
@@ -83,7 +84,14 @@ export function unpackBehavior(user: number, buf: Buffer): Behavior {
 /** Redis: `<prefix>bh:<user>` lists of packed behaviours (RPUSH + LTRIM to `keep`). */
 export class RedisBehaviorStore implements BehaviorStore {
   readonly stats = zeroStats();
-  constructor(private readonly redis: Redis, private readonly base: BehaviorLog | null, private readonly prefix: string, private readonly keep = 10_000) {}
+  /** `owned`: close() disconnects the client (the store opened it). */
+  constructor(private readonly redis: Redis, private readonly base: BehaviorLog | null, private readonly prefix: string, private readonly keep = 10_000, private readonly owned = false) {}
+
+  /** Connects like the other serving stores (unreachable at start → an error naming the address). */
+  static async connect(o: RedisConnectOptions & { prefix: string }, base: BehaviorLog | null, keep = 10_000): Promise<RedisBehaviorStore> {
+    const redis = await connectServingRedis(o, (m, e) => new Error(`behaviour store: ${m}`, { cause: e }));
+    return new RedisBehaviorStore(redis, base, o.prefix, keep, true);
+  }
 
   private key(u: number): string { return `${this.prefix}bh:${u}`; }
 
@@ -115,5 +123,5 @@ export class RedisBehaviorStore implements BehaviorStore {
     return log;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> { if (this.owned) this.redis.disconnect(); }
 }

@@ -12,7 +12,6 @@ import { registerEvents } from './events.js';
 import { EventPublisher } from './event-publisher.js';
 import { MemoryBehaviorStore, RedisBehaviorStore, type BehaviorStore } from './behaviors.js';
 import { logFromFile } from '../features/behavior/op.js';
-import { Redis } from 'ioredis';
 import { openEventStream } from '../data/stream/open.js';
 import type { EventStream } from '../data/stream/types.js';
 import { FineRanker, RankInputError } from './fine-ranker.js';
@@ -248,10 +247,5 @@ async function behaviorStoreFor(features: { features: readonly unknown[] }, opti
   const keep = Math.max(...defs.map((f) => f.behaviors!.within));
   if (!options.redis) return new MemoryBehaviorStore(base, keep);
   const r = options.redis;
-  const redis = new Redis({ host: r.host, port: r.port, db: r.db, lazyConnect: true, commandTimeout: r.command_timeout_ms, enableOfflineQueue: false, maxRetriesPerRequest: 0,
-    retryStrategy: (times: number) => Math.min(100 * times, 2000) });
-  redis.on('error', () => { /* surfaced per call: the funnel degrades, /events answers 503 */ });
-  await redis.connect();
-  const store = new RedisBehaviorStore(redis, base, r.prefix, keep);
-  return Object.assign(store, { close: async () => { redis.disconnect(); } });
+  return RedisBehaviorStore.connect({ host: r.host, port: r.port, db: r.db, commandTimeoutMs: r.command_timeout_ms, prefix: r.prefix }, base, keep);
 }

@@ -7,7 +7,8 @@
 // Updates run one Lua call per impression / follow, pipelined (one round trip per batch); watch sums
 // are added as doubles and stored with 17 significant digits, so they equal the in-process store's.
 // Connection failures surface as ProfileStoreUnavailableError (the service's degraded mode).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectServingRedis } from '../redis-connect.js';
 import { z } from 'zod';
 import type { RoomProfile } from '../funnel/live-index.js';
 import type { Scalar } from '../funnel/types.js';
@@ -67,20 +68,7 @@ export class RedisProfileStore implements ProfileStore {
     const r = RedisProfileOptionsSchema.safeParse(raw);
     if (!r.success) throw new ProfileInputError(`redis profile options: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const o = r.data;
-    const redis = new Redis({
-      host: o.host, port: o.port, db: o.db, lazyConnect: true,
-      connectTimeout: o.connectTimeoutMs, commandTimeout: o.commandTimeoutMs,
-      enableOfflineQueue: false, maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(100 * times, 2000), // keep reconnecting: recovery when Redis returns
-    });
-    redis.on('error', () => { /* surfaced per call as ProfileStoreUnavailableError */ });
-    try {
-      await redis.connect();
-      await redis.ping();
-    } catch (e) {
-      redis.disconnect();
-      throw new ProfileStoreUnavailableError(`redis at ${o.host}:${o.port} unreachable: ${(e as Error).message}`, e);
-    }
+    const redis = await connectServingRedis(o, (m, e) => new ProfileStoreUnavailableError(m, e));
     return new RedisProfileStore(redis, o.prefix);
   }
 

@@ -7,7 +7,8 @@
 // featuresFor is three (move the
 // visible pending events out atomically, add them, then one HMGET per value + the sequence).
 // Any connection failure surfaces as RealtimeStoreUnavailableError (the service's degraded mode).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectServingRedis } from '../redis-connect.js';
 import { z } from 'zod';
 import { CounterEngine, counterEvents, readCounterValuesAsync, type CounterEvent, type FeatureConfig } from '../../features/index.js';
 import { candidatesTable, eventsTable, seqKey, sequencePushes } from './codec.js';
@@ -57,20 +58,7 @@ export class RedisRealtimeStore implements RealtimeStore {
     if (!r.success) throw new RealtimeInputError(`redis options: ${issues(r.error)}`);
     const o = r.data;
     const cfg = parseRealtimeConfig(options);
-    const redis = new Redis({
-      host: o.host, port: o.port, db: o.db, lazyConnect: true,
-      connectTimeout: o.connectTimeoutMs, commandTimeout: o.commandTimeoutMs,
-      enableOfflineQueue: false, maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(100 * times, 2000), // keep reconnecting: recovery when Redis returns
-    });
-    redis.on('error', () => { /* surfaced per call as RealtimeStoreUnavailableError */ });
-    try {
-      await redis.connect();
-      await redis.ping();
-    } catch (e) {
-      redis.disconnect();
-      throw new RealtimeStoreUnavailableError(`redis at ${o.host}:${o.port} unreachable: ${(e as Error).message}`, e);
-    }
+    const redis = await connectServingRedis(o, (m, e) => new RealtimeStoreUnavailableError(m, e));
     return new RedisRealtimeStore(redis, features, cfg, o.prefix, o.sequenceTtlSeconds);
   }
 

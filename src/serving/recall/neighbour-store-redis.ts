@@ -3,7 +3,8 @@
 // first); a lookup is one MGET of the seeds. publish() writes a table in pipelined chunks (a new
 // table overwrites item by item; items no longer in it are deleted by the same call). Connection
 // failures surface as NeighbourStoreUnavailableError: the recaller then serves without item-CF.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectServingRedis } from '../redis-connect.js';
 import { z } from 'zod';
 import type { Id } from '../funnel/types.js';
 import { toId } from './ids.js';
@@ -37,15 +38,7 @@ export class RedisNeighbourStore implements NeighbourStore {
     const r = RedisNeighbourOptions.safeParse(options);
     if (!r.success) throw new Error(`redis neighbour store options: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     const o = r.data;
-    const redis = new Redis({
-      host: o.host, port: o.port, db: o.db, lazyConnect: true, connectTimeout: o.connectTimeoutMs, commandTimeout: o.commandTimeoutMs,
-      enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(100 * times, 2000),
-    });
-    redis.on('error', () => { /* surfaced per call */ });
-    try { await redis.connect(); await redis.ping(); } catch (e) {
-      redis.disconnect();
-      throw new NeighbourStoreUnavailableError(`redis at ${o.host}:${o.port} unreachable: ${(e as Error).message}`);
-    }
+    const redis = await connectServingRedis(o, (m) => new NeighbourStoreUnavailableError(m));
     return new RedisNeighbourStore(redis, o.prefix);
   }
 
