@@ -16,6 +16,7 @@ import { LiveBehaviorLog } from '../features/behavior/live.js';
 import { buildService, type Service } from './server.js';
 import { tableRows } from './fine-ranker.fixtures.js';
 import type { Row } from './fine-ranker.js';
+import type { BehaviorStore } from './behaviors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lr-beh-serve-'));
 const w = generateWorld({ impressions: 4000, seed: 11 });
@@ -79,4 +80,24 @@ test('POST /events → the user\'s behaviour log → POST /rank scores = the mod
   afterEvents.forEach((s, i) => assert.ok(Math.abs(s - want[i]!) <= 1e-6, `candidate ${i}: served ${s} vs offline ${want[i]}`));
   const h = (await v.app.inject({ method: 'GET', url: '/health' })).json() as { behaviors: { appended: number } };
   assert.equal(h.behaviors.appended, 6);
+});
+
+test('a behaviour store that fails (Redis down): /rank still answers 200, scored with the frozen log file', async () => {
+  const failing: BehaviorStore = {
+    stats: { appended: 0, out_of_order: 0, skipped_on_read: 0 },
+    append: async () => { throw new Error('redis down'); },
+    source: async () => { throw new Error('redis down'); },
+    close: async () => {},
+  };
+  const v = await buildService({ run, workers: 1 }, { behaviors: failing });
+  services.push(v);
+  const U = col('user_id')[imp.numRows - 1]!, T = Math.max(...Array.from(col('ts'))) + 600;
+  const cands: Row[] = tableRows(takeRows(imp, [imp.numRows - 1, imp.numRows - 2])).map((r) => ({ ...r, user_id: U, ts: T }));
+  const r = await v.app.inject({ method: 'POST', url: '/rank', payload: { candidates: cands, user: U, ts: T } });
+  assert.equal(r.statusCode, 200, r.body);
+  const want = (await v.ranker().score(cands, { user_id: U, ts: T })).preds.click!; // no ctx: the features' log file
+  (r.json() as { scores: { click: number[] } }).scores.click.forEach((s, i) => assert.ok(Math.abs(s - want[i]!) <= 1e-6));
+  const e = await v.app.inject({ method: 'POST', url: '/events', payload: { impressions: [{ user: U, room: 1, streamer: 2, category: 3, scenario: 'home', ts: T, click: 1, watchS: 40 }] } });
+  assert.equal(e.statusCode, 503);
+  assert.match((e.json() as { error: string }).error, /behaviors: redis down/);
 });

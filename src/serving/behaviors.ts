@@ -48,6 +48,16 @@ export interface BehaviorStore {
   close(): Promise<void>;
 }
 
+/**
+ * The users' log for a ranking request, or undefined when the store fails (Redis down): ranking then
+ * reads the run's frozen log file — a degraded answer, never an error.
+ */
+export async function behaviorsFor(store: BehaviorStore | null | undefined, users: readonly unknown[]): Promise<{ source?: BehaviorSource; failed: boolean }> {
+  if (!store) return { failed: false };
+  const ids = [...new Set(users.map(Number))].filter((u) => Number.isInteger(u) && u >= 0).slice(0, 100);
+  try { return { source: await store.source(ids), failed: false }; } catch { return { failed: true }; }
+}
+
 const zeroStats = (): BehaviorStoreStats => ({ appended: 0, out_of_order: 0, skipped_on_read: 0 });
 
 /** Appends to a LiveBehaviorLog, counting (not throwing on) behaviours older than the user's last. */

@@ -11,7 +11,7 @@ import type { MemoryLiveIndex } from './funnel/live-index.js';
 import { UnknownValueError, type RequestVocab } from './funnel/vocab.js';
 import { rerank } from './rerank.js';
 import type { EventPublisher } from './event-publisher.js';
-import type { BehaviorStore } from './behaviors.js';
+import { behaviorsFor, type BehaviorStore } from './behaviors.js';
 import { rankBodySchema, type RankBody, type ServeOptions } from './schemas.js';
 import type { ServerMetrics } from './server-metrics.js';
 
@@ -60,17 +60,6 @@ async function withTimeout<T>(p: Promise<T>, budgetMs: number, t0: bigint): Prom
   }
 }
 
-/** The integer user ids of a given-candidates request (the request's, else the rows'; at most 100). */
-function requestUsers(base: Row, rows: readonly Row[]): number[] {
-  const us = new Set<number>();
-  for (const v of [base.user_id, ...rows.map((r) => r.user_id)]) {
-    const u = Number(v);
-    if (v !== undefined && v !== null && Number.isInteger(u) && u >= 0) us.add(u);
-    if (us.size >= 100 || base.user_id !== undefined) break;
-  }
-  return [...us];
-}
-
 function checkVocab(v: RequestVocab, body: RankBody): void {
   v.check('scenario', body.scenario, 'body/scenario');
   v.check('country', body.country, 'body/country');
@@ -101,7 +90,8 @@ export function registerRank(app: FastifyInstance, d: RankDeps): void {
       if (body.ts !== undefined) base.ts = body.ts;
       if (scenario !== undefined) base.scenario = scenario;
       // request-level facts (base) win over a candidate's copy, given once instead of merged into every row
-      const behaviors = d.behaviors ? await d.behaviors.source(requestUsers(base, candidates)) : undefined;
+      // the users' behaviour logs (the request's user, else the rows'); a failing store → the frozen log file
+      const { source: behaviors } = await behaviorsFor(d.behaviors, base.user_id !== undefined ? [base.user_id] : candidates.map((r) => r.user_id));
       const r = await withTimeout(lease.ranker.score(candidates, base, behaviors ? { behaviors } : {}), options.rank_timeout_ms, t0);
       if (!r) {
         metrics.timeouts.inc();

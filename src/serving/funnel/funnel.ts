@@ -6,8 +6,7 @@
 // recall late or failing → the popular-live fallback list; coarse late or failing → cut by recall
 // order. Fine ranking over its budget → FineRankTimeoutError (the route answers 503, as with
 // candidates).
-import type { BehaviorStore } from '../behaviors.js';
-import type { BehaviorSource } from '../../features/behavior/live.js';
+import { behaviorsFor, type BehaviorStore } from '../behaviors.js';
 import type { FineRanker, Row } from '../fine-ranker.js';
 import { fuse } from '../fusion.js';
 import type { FusionConfig } from '../fusion-config.js';
@@ -255,11 +254,8 @@ export class Funnel {
       // every column the model reads that no store filled is a missing value (the feature's default)
       for (const c of ranker.columns) if (ctx.row[c] === undefined) for (const r of rows) if (r[c] === undefined) r[c] = null;
       // the user's behaviour log (long sequences); a store that fails → the run's frozen log file (degraded)
-      let behaviors: BehaviorSource | undefined;
-      if (this.d.behaviors) {
-        const u = Number(req.user);
-        try { behaviors = await this.d.behaviors.source(Number.isInteger(u) ? [u] : []); } catch { degraded.add('behaviors'); }
-      }
+      const { source: behaviors, failed } = await behaviorsFor(this.d.behaviors, [req.user]);
+      if (failed) degraded.add('behaviors');
       // 6. fine ranking
       const fine = await runStage(T.fine, () => ranker.score(rows, ctx.row, behaviors ? { behaviors } : {})); // featurizing runs inside the call: it counts
       if (!fine.ok) {
