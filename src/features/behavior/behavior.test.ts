@@ -212,6 +212,38 @@ test('hard search over a request (one user and time × many candidates) = the pe
   assert.equal(r.features.find((f) => f.name === 'sim_streamers')!.truncation!.overflowElements, sum(Array.from({ length: n }, (_, i) => i)));
 });
 
+test('rows repeating the previous (user, time) (a request\'s candidates) copy its sequence: same ids, values and report counts as one row at a time', () => {
+  const log = smallLog();
+  // a request of user 0 at t 1050 (10 behaviours: truncated and over max_len), of unknown user 9, of user 1 (none), then user 0 again at NaN time
+  const users = [0, 0, 0, 9, 9, 1, 1, 0, 0], times = [1050, 1050, 1050, 700, 700, 900, 900, NaN, NaN];
+  const n = users.length;
+  const t = makeTable({
+    user_id: Int32Array.from(users), ts: Float64Array.from(times),
+    streamer_id: Int32Array.from({ length: n }, (_, i) => 50 + i), category_id: Float64Array.from({ length: n }, (_, i) => i % 3),
+    seq: Array.from({ length: n }, () => ''),
+  });
+  const fitted = fitFeatures(FEATURES, t);
+  const all = transform(fitted, t, { behaviors: log });
+  const names = ['beh_streamers', 'beh_categories', 'beh_age'];
+  for (let i = 0; i < n; i++) {
+    const one = transform(fitted, takeRows(t, [i]), { behaviors: log });
+    for (const name of names) {
+      const L = all.multi[name]!.maxLen;
+      assert.deepEqual([...all.multi[name]!.ids.subarray(i * L, i * L + L)], [...one.multi[name]!.ids], `${name} row ${i}`);
+      assert.deepEqual([...all.multi[name]!.mask.subarray(i * L, i * L + L)], [...one.multi[name]!.mask], `${name} mask row ${i}`);
+      assert.equal(all.multi[name]!.lengths[i], one.multi[name]!.lengths[0]);
+    }
+  }
+  const trunc = (tb: typeof t) => reportFeatures(fitted, tb, { behaviors: log }).features.find((f) => f.name === 'beh_streamers')!.truncation!;
+  const summed = Array.from({ length: n }, (_, i) => trunc(takeRows(t, [i]))).reduce((a, b) => {
+    for (const k of Object.keys(a) as (keyof typeof a)[]) a[k] += b[k];
+    return a;
+  });
+  assert.deepEqual({ ...trunc(t) }, { ...summed });
+  assert.equal(summed.unknownUsers, 4); // users 9 ×2 and the NaN times ×2
+  assert.ok(summed.truncatedRows === 3 && summed.overflowRows === 3, JSON.stringify(summed));
+});
+
 test('unknown ids in the log: a category outside the fitted vocab is OOV (id 1) and counted by the report', () => {
   const b = new BehaviorLogBuilder(1);
   b.push(0, 10, 5, 1, 1, 1); b.push(0, 20, 6, 9, 1, 1); // category 9 was never seen while fitting

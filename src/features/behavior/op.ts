@@ -107,7 +107,11 @@ export class BehaviorSeqOp {
     for (let i = 0; i < n; i++) {
       st.rows++;
       const u = users[i]!, t = ts[i]!;
-      if (!Number.isFinite(t) || !userBehaviors(log, u, ub)) { st.unknownUsers++; st.emptyRows++; out.lengths[i] = 0; continue; }
+      if (!keys && i > 0 && users[i - 1] === u && ts[i - 1] === t && Number.isFinite(t)) { // the candidates of one request: the previous row's selection
+        this.repeatRow(i, out, st);
+        continue;
+      }
+      if (!Number.isFinite(t) || !userBehaviors(log, u, ub)) { st.unknownUsers++; st.emptyRows++; out.lengths[i] = 0; res.n = -1; continue; }
       const key = keys ? keys[i]! : NaN;
       if (keys && !Number.isFinite(key)) st.missingKeys++;
       if (keys && i + 1 < n && users[i + 1] === u && ts[i + 1] === t) { // a group of candidates of one user and time
@@ -131,6 +135,19 @@ export class BehaviorSeqOp {
       out.lengths[i] = res.n;
     }
     addBehaviorStats(this.total, st);
+  }
+
+  /** Row i selects what row i − 1 did (same user and time, no search): copy its ids, mask, values and counts. */
+  private repeatRow(i: number, out: MultiIds, st: BehaviorStats): void {
+    const L = this.f.max_len, n = out.lengths[i - 1]!, res = this.res, from = (i - 1) * L, to = i * L;
+    out.ids.copyWithin(to, from, from + n);
+    out.mask.copyWithin(to, from, from + n);
+    this.lastValues.copyWithin(to, from, from + n);
+    out.lengths[i] = n;
+    if (res.n < 0) { st.unknownUsers++; st.emptyRows++; return; } // the previous row's user was unknown (n = −1 marks it)
+    if (res.truncated > 0) { st.truncatedRows++; st.truncatedBehaviors += res.truncated; }
+    if (res.dropped > 0) { st.overflowRows++; st.overflowBehaviors += res.dropped; }
+    if (n === 0) st.emptyRows++;
   }
 
   private idOf(v: number): number {
