@@ -5,12 +5,15 @@
 // default the long-history SIM run (DIN over the last 20 streamers and categories + DIN over the ≤ 50
 // same-category behaviours of the last 1 000; docs/sequences.md). Needs that run and its world
 // (`npx tsx src/data/world/long-generate.ts …` then `liverank train -c examples/world-long-sim.yaml`).
+// A run exported with a request model (model.request.onnx) scores each request's candidates with it:
+// the user's sequences gathered, pooled and attended once (serving/fine-ranker.ts).
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { loadTrainConfig } from '../src/train/config.js';
 import { openRun } from '../src/train/eval-run.js';
 import { takeRows } from '../src/data/table.js';
 import { FineRanker } from '../src/serving/fine-ranker.js';
+import { REQUEST_MODEL_FILE } from '../src/train/run-dir.js';
 import { tableRows } from '../src/serving/fine-ranker.fixtures.js';
 import { Rng } from '../src/util/rng.js';
 import { quantile } from './serve-load.js';
@@ -30,6 +33,7 @@ export default async function bench(o: BenchOptions): Promise<void> {
   const REQ = o.quick ? 10 : 40, REP = o.quick ? 5 : 10, N = 500;
   const users = test.columns.user_id as ArrayLike<number>, ts = test.columns.ts as ArrayLike<number>;
   const total: number[] = [], feat: number[] = [], infer: number[] = [];
+  const graphs = { request: 0, rows: 0 }; // which graph scored each request (the request model: the user's sequences once)
   for (let q = 0; q < REQ; q++) {
     const anchor = rng.int(test.numRows);
     const rows = tableRows(takeRows(test, Array.from({ length: N }, () => rng.int(test.numRows))));
@@ -39,13 +43,14 @@ export default async function bench(o: BenchOptions): Promise<void> {
       const t0 = performance.now();
       const res = await ranker.score(rows, base);
       total.push(performance.now() - t0); feat.push(res.timings.featurize_ms); infer.push(res.timings.infer_ms);
+      graphs[res.graph]++;
     }
   }
   await ranker.dispose();
-  const row = (stage: string, v: number[]) => ({ bench: 'serve-seq', case: 'fine_rank_500_sim_din', stage, p50_ms: quantile(v, 0.5), p99_ms: quantile(v, 0.99), min_ms: Math.min(...v), n: v.length });
+  const row = (stage: string, v: number[]) => ({ bench: 'serve-seq', case: 'fine_rank_500_sim_din', run, stage, p50_ms: quantile(v, 0.5), p99_ms: quantile(v, 0.99), min_ms: Math.min(...v), n: v.length, graphs });
   const out = [row('total', total), row('featurize', feat), row('infer', infer)];
   if (o.json) { for (const x of out) console.log(JSON.stringify(x)); return; }
-  console.log(`  ${run}: ${REQ} requests × ${N} candidates × ${REP} runs; ${workers} worker(s), 1 ORT thread each; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`  ${run}: ${REQ} requests × ${N} candidates × ${REP} runs; ${workers} worker(s), 1 ORT thread each; scored by ${graphs.request ? `the request model (${REQUEST_MODEL_FILE}) ${graphs.request}×` : ''}${graphs.request && graphs.rows ? ', ' : ''}${graphs.rows ? `model.onnx ${graphs.rows}×` : ''}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('| stage | p50 ms | p99 ms | min ms |\n|---|---|---|---|');
   for (const x of out) console.log(`| ${x.stage} | ${x.p50_ms.toFixed(2)} | ${x.p99_ms.toFixed(2)} | ${x.min_ms.toFixed(2)} |`);
 }

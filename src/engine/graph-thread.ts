@@ -1,7 +1,8 @@
 // A serialized graph run by onnxruntime-node on a worker thread. The Node binding runs a session
 // synchronously on the calling thread, so while the main thread is busy in JavaScript (e.g. the
 // sparse embedding update) a second graph can only make progress on another thread. Arrays move
-// both ways by transfer (no copy): the caller's input buffers are detached by `run`.
+// both ways by transfer (no copy): the caller's input buffers are detached by `run`. A thread may
+// hold several graphs (variants of one model): `run` names the one to use by index.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dtypeOfArray } from './graph.js';
@@ -12,11 +13,12 @@ import { sessionOptions, type Feed, type RunnerOptions } from './runtime.js';
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
-const ready = ort.InferenceSession.create(workerData.bytes, workerData.options);
+const ready = Promise.all(workerData.models.map((b) => ort.InferenceSession.create(b, workerData.options)));
 ready.then(() => parentPort.postMessage({ id: 0 }), (e) => parentPort.postMessage({ id: 0, error: String((e && e.stack) || e) }));
 parentPort.on('message', async (m) => {
   try {
-    const session = await ready;
+    const session = (await ready)[m.model];
+    if (!session) throw new Error('no graph ' + m.model + ' on this thread');
     const feeds = {};
     for (const [k, f] of Object.entries(m.feeds)) feeds[k] = new ort.Tensor(f.type, f.data, f.dims);
     const res = await session.run(feeds, m.fetch);
@@ -41,11 +43,12 @@ export class GraphThread {
     this.calls = new WorkerCalls<Reply>(worker, `graph "${name}"`);
   }
 
-  /** Starts the worker and creates the session there (resolves once it is ready). */
-  static async create(name: string, bytes: Uint8Array, o: RunnerOptions = {}): Promise<GraphThread> {
+  /** Starts the worker and creates the session(s) there (resolves once they are ready); `bytes`: one graph or several. */
+  static async create(name: string, bytes: Uint8Array | readonly Uint8Array[], o: RunnerOptions = {}): Promise<GraphThread> {
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
     const options = sessionOptions(o);
-    const worker = new Worker(WORKER, { eval: true, workerData: { ortPath, bytes, options } });
+    const models = bytes instanceof Uint8Array ? [bytes] : [...bytes];
+    const worker = new Worker(WORKER, { eval: true, workerData: { ortPath, models, options } });
     const t = new GraphThread(worker, name);
     try {
       await t.calls.wait(0);
@@ -56,8 +59,8 @@ export class GraphThread {
     return t;
   }
 
-  /** Runs the graph on the worker. The feeds' buffers are transferred (detached here). */
-  async run(feeds: Record<string, Feed>, fetch: string[]): Promise<Record<string, Feed>> {
+  /** Runs graph `model` (default the first) on the worker. The feeds' buffers are transferred (detached here). */
+  async run(feeds: Record<string, Feed>, fetch: string[], model = 0): Promise<Record<string, Feed>> {
     const msg: Record<string, { type: string; data: Feed['data']; dims: readonly number[] }> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [k, f] of Object.entries(feeds)) {
@@ -65,7 +68,7 @@ export class GraphThread {
       const buf = f.data.buffer as ArrayBuffer;
       if (!transfer.includes(buf)) transfer.push(buf);
     }
-    return (await this.calls.call({ feeds: msg, fetch }, transfer)).out!;
+    return (await this.calls.call({ feeds: msg, fetch, model }, transfer)).out!;
   }
 
   dispose(): Promise<void> {

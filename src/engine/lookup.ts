@@ -1,6 +1,10 @@
 // Row lookups from tables inside a graph: for each part, Gather(table, ids) ([B] ids → [B, D]) or a
 // masked sum / mean over [B, L] ids, concatenated along the feature axis. Used by training (tables
-// fed as inputs, no copy) and by export (tables folded in as initializers).
+// fed as inputs, no copy) and by export (tables folded in as initializers). A `shared` multi-value
+// part holds one row for the whole batch (a serving request's user-side sequence): its ids are fed
+// [1, L], gathered and pooled once, and the pooled row is broadcast to the batch after the lookup
+// (the "tile after the embedding lookup" of serving systems); its unpooled rows stay [1, L, D] for
+// broadcasting ops downstream.
 import type { DType, Graph, Shape, Tensor } from './graph.js';
 import * as op from './ops/index.js';
 
@@ -14,6 +18,8 @@ export interface LookupPart {
    */
   pooling?: 'sum' | 'mean' | 'none';
   length?: number;
+  /** Multi-value parts only: the same ids for every row of a batch, fed once as [1, L]. */
+  shared?: boolean;
 }
 
 /** Gathered (and pooled) rows of every part side by side, reshaped to `shape` ([B, ΣD] or [B, F, D]). */
@@ -41,8 +47,10 @@ export function lookupRows(
       i = j;
       continue;
     }
-    const ids = inputOf(p.ids, idsDtype, ['B', p.length]);
-    const mask = inputOf(`${p.ids}_mask`, g.float, ['B', p.length]);
+    const rows0 = p.shared ? 1 : 'B';
+    const ids = inputOf(p.ids, idsDtype, [rows0, p.length]);
+    const mask = inputOf(`${p.ids}_mask`, g.float, [rows0, p.length]);
+    if (ids.shape[0] !== rows0 || mask.shape[0] !== rows0) throw new Error(`lookup: input ${ids} / ${mask} declared with ${ids.shape[0]} rows; part "${p.ids}" is ${p.shared ? '' : 'not '}shared`);
     const rows = op.mul(op.gather(tt, ids, 0), op.unsqueeze(mask, [2])); // [B, L, D]
     if (p.pooling === 'none') {
       if (parts.length !== 1) throw new Error(`lookup: unpooled part "${p.ids}" must be the only part of its lookup`);
@@ -52,6 +60,8 @@ export function lookupRows(
     pieces.push(p.pooling !== 'mean' ? sum : op.div(sum, op.maximum(op.reduceSum(mask, [1], true), 1)));
     i++;
   }
-  const flat = pieces.length === 1 ? pieces[0]! : op.concat(pieces, 1);
+  const perRow = pieces.find((t) => t.shape[0] !== 1);
+  if (!perRow && parts.some((p) => p.shared)) throw new Error(`lookup: every part of ${parts.map((p) => p.ids).join(', ')} is shared; a per-row part is needed to know the batch`);
+  const flat = pieces.length === 1 ? pieces[0]! : op.concat(pieces.map((t) => (perRow ? op.expandBatch(t, perRow) : t)), 1);
   return shape.length === 2 ? flat : op.reshape(flat, shape);
 }

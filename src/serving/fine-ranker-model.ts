@@ -22,6 +22,8 @@ const Manifest = z.object({
   features: z.string().min(1),
   inputs: z.array(Input).min(1),
   outputs: z.array(Output).min(1),
+  /** The request model (train/export-model.ts): these inputs fed as one row for every row of a request. */
+  request: z.object({ model: z.string().min(1), shared: z.array(z.string().min(1)).min(1) }).optional(),
 });
 export type ModelManifest = z.infer<typeof Manifest>;
 
@@ -32,6 +34,8 @@ export interface LoadedModel {
   fitted: FittedFeatures;
   /** The verified model.onnx bytes. */
   bytes: Uint8Array;
+  /** The verified request model (model.json `request`) and the ids inputs it takes once per request. */
+  request?: { bytes: Uint8Array; shared: ReadonlySet<string> };
   sha256: string;
   loadedAt: string;
 }
@@ -51,6 +55,14 @@ export function loadRunArtefacts(dir: string): LoadedModel {
   const onnx = join(dir, manifest.model);
   if (!existsSync(onnx)) throw new Error(`${onnx}: model file missing`);
   const bytes = readVerified(onnx, true);
+  let request: LoadedModel['request'];
+  if (manifest.request) {
+    const rpath = join(dir, manifest.request.model);
+    if (!existsSync(rpath)) throw new Error(`${rpath}: request model missing (model.json names it); re-export the run`);
+    const unknown = manifest.request.shared.filter((n) => !manifest.inputs.some((i) => i.name === n && i.mask));
+    if (unknown.length) throw new Error(`${mpath}: request.shared names ${unknown.join(', ')}, which are not multi-value inputs`);
+    request = { bytes: readVerified(rpath, true), shared: new Set(manifest.request.shared) };
+  }
   const fpath = join(dir, manifest.features);
   if (!existsSync(fpath)) throw new Error(`${fpath}: fitted features missing`);
   const fitted = loadFitted(fpath);
@@ -58,7 +70,7 @@ export function loadRunArtefacts(dir: string): LoadedModel {
     if (inp.name === 'dense') continue;
     if (!inp.feature) throw new Error(`${mpath}: input ${inp.name} names no feature`);
   }
-  return { dir, manifest, fitted, bytes, sha256: sha256(bytes), loadedAt: new Date().toISOString() };
+  return { dir, manifest, fitted, bytes, ...(request ? { request } : {}), sha256: sha256(bytes), loadedAt: new Date().toISOString() };
 }
 
 /** int32 ids → int64 (little-endian: the low word is the value, the high word its sign), without a BigInt per value. */
@@ -69,12 +81,24 @@ export function toInt64(src: Int32Array, from = 0, to = src.length): BigInt64Arr
   return out;
 }
 
+/** True when every row of the batch holds the same ids and mask as row 0 in each of these multi-value inputs (the request model applies). */
+export function rowsShare(manifest: ModelManifest, fb: FeatureBatch, shared: ReadonlySet<string>): boolean {
+  for (const inp of manifest.inputs) {
+    if (!shared.has(inp.name)) continue;
+    const m = fb.multi[inp.feature!];
+    if (!m) return false;
+    const L = m.maxLen, n = fb.numRows * L;
+    for (let i = L; i < n; i++) if (m.ids[i] !== m.ids[i % L] || m.mask[i] !== m.mask[i % L]) return false;
+  }
+  return true;
+}
+
 /**
  * ORT feeds for rows [from, to) of a featurized batch, in the manifest's input order (ids as int64,
  * masks and dense as float32). Every array is a fresh copy, so its buffer can be transferred to a
- * worker thread while `fb` is kept.
+ * worker thread while `fb` is kept. `shared` inputs (the request model's) are fed row 0 only, [1, L].
  */
-export function feedsFor(manifest: ModelManifest, fb: FeatureBatch, from = 0, to = fb.numRows): Record<string, Feed> {
+export function feedsFor(manifest: ModelManifest, fb: FeatureBatch, from = 0, to = fb.numRows, shared?: ReadonlySet<string>): Record<string, Feed> {
   if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= fb.numRows)) throw new Error(`feedsFor: row range [${from}, ${to}) outside 0..${fb.numRows}`);
   const n = to - from;
   const feeds: Record<string, Feed> = {};
@@ -91,8 +115,9 @@ export function feedsFor(manifest: ModelManifest, fb: FeatureBatch, from = 0, to
     const multi = fb.multi[f];
     if (!multi) throw new Error(`model.json: input ${inp.name} reads feature "${f}", which features.json does not produce`);
     const L = multi.maxLen;
-    feeds[inp.name] = { data: toInt64(multi.ids, from * L, to * L), dims: [n, L] };
-    if (inp.mask) feeds[inp.mask] = { data: Float32Array.from(multi.mask.subarray(from * L, to * L)), dims: [n, L] };
+    const [a, b] = shared?.has(inp.name) ? [0, 1] : [from, to];
+    feeds[inp.name] = { data: toInt64(multi.ids, a * L, b * L), dims: [b - a, L] };
+    if (inp.mask) feeds[inp.mask] = { data: Float32Array.from(multi.mask.subarray(a * L, b * L)), dims: [b - a, L] };
   }
   return feeds;
 }

@@ -4,7 +4,7 @@
 // (The test trains, so it imports src/train; src/serving itself never does.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession, train } from '../train/trainer.js';
@@ -57,15 +57,39 @@ test('FineRanker: served scores of logged test rows equal the trainer\'s metrics
     const viaBase = await ranker.score(split, Object.fromEntries(user.map((k) => [k, rows[0]![k]!])));
     const merged = await ranker.score(rows.slice(0, 20).map((r) => ({ ...r, ...Object.fromEntries(user.map((k) => [k, rows[0]![k]!])) })));
     assert.deepEqual(viaBase.preds.click, merged.preds.click);
-    // Row shards scored in parallel on the idle workers: the same scores as one run.
+    // One user's candidates (their sequence given once): the request model (model.request.onnx, the
+    // sequence gathered and pooled once) scores them, like the trainer does; logged rows of many users: model.onnx.
+    const seqBase: Row = { seq_streamer_ids: rows.find((r) => typeof r.seq_streamer_ids === 'string' && r.seq_streamer_ids.includes('|'))!.seq_streamer_ids! };
+    const req = await ranker.score(rows, seqBase);
+    assert.equal(a.graph, 'rows');
+    assert.equal(req.graph, 'request');
+    const reqWant = await ev.run(s.asm.feeds(transform(s.fitted, rowsToTable(rows, ranker.columns, seqBase))));
+    for (const t of cfg.tasks) {
+      const want = reqWant[predOutput(t.name)]!.data as Float32Array;
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(req.preds[t.name]![i]! - want[i]!));
+      assert.ok(worst <= 1e-5, `${t.name}: request model vs trainer max |Δ| = ${worst}`);
+    }
+    // Row shards scored in parallel on the idle workers: the same scores as one run (either graph).
     const sharded = await FineRanker.load(out, { size: 3, shardRows: 16 });
     try {
       const c = await sharded.score(rows);
       assert.equal(c.shards, 3, 'an idle pool of 3 splits 200 rows into 3 shards');
       for (const t of cfg.tasks) assert.deepEqual(c.preds[t.name], a.preds[t.name], `${t.name}: sharded = one run`);
+      const d = await sharded.score(rows, seqBase);
+      assert.equal(d.shards, 3);
+      assert.equal(d.graph, 'request');
+      for (const t of cfg.tasks) assert.deepEqual(d.preds[t.name], req.preds[t.name], `${t.name}: request model, sharded = one run`);
     } finally {
       await sharded.dispose();
     }
+    // model.json names a request model: a missing or altered one is refused at load, naming it.
+    const copy = mkdtempSync(join(tmpdir(), 'lr-fine-req-'));
+    cpSync(out, copy, { recursive: true });
+    writeFileSync(join(copy, 'model.request.onnx'), Uint8Array.of(1, 2, 3));
+    await assert.rejects(FineRanker.load(copy), /model\.request\.onnx/);
+    rmSync(join(copy, 'model.request.onnx'));
+    await assert.rejects(FineRanker.load(copy), /model\.request\.onnx: request model missing/);
   } finally {
     await ranker.dispose();
   }

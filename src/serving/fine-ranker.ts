@@ -4,7 +4,7 @@
 import type { BehaviorSource } from '../features/behavior/live.js';
 import type { Column, Table } from '../data/table.js';
 import { counterColumn, parseFeatureConfig, transform, type FeatureBatch } from '../features/index.js';
-import { feedsFor, loadRunArtefacts, type LoadedModel } from './fine-ranker-model.js';
+import { feedsFor, loadRunArtefacts, rowsShare, type LoadedModel } from './fine-ranker-model.js';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 
 /** A request the ranker cannot score (bad column values, no candidates): the HTTP layer answers 400. */
@@ -19,6 +19,8 @@ export interface ScoreResult {
   timings: { featurize_ms: number; infer_ms: number };
   /** ORT runs the rows were split into (run in parallel on idle workers). */
   shards: number;
+  /** The graph that scored them: the request model (user-side sequences once per request, all rows agreeing) or model.onnx. */
+  graph: 'request' | 'rows';
 }
 
 export interface ScoreOptions {
@@ -127,7 +129,7 @@ export class FineRanker {
     const shardRows = o.shardRows ?? 128;
     if (!Number.isInteger(shardRows) || shardRows < 0) throw new Error(`fine ranker shardRows: ${shardRows} is not a non-negative integer`);
     const model = loadRunArtefacts(runDir);
-    const pool = await WorkerPool.create(`fine ranker ${runDir}`, model.bytes, o);
+    const pool = await WorkerPool.create(`fine ranker ${runDir}`, model.request ? [model.bytes, model.request.bytes] : model.bytes, o);
     const r = new FineRanker(model, pool, requiredColumns(model), shardRows);
     if (o.warmup ?? true) {
       // The first transform compiles the feature ops and the first runs are cold: pay that here,
@@ -184,12 +186,14 @@ export class FineRanker {
     const done = this.tap ? this.tap(rows, base, o.baseWins ?? true, fb) : null;
     const k = this.shardCount(n);
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
-    const feeds = bounds.slice(0, k).map((lo, i) => feedsFor(this.model.manifest, fb, lo, bounds[i + 1]!));
+    // The candidates of one user: the request model takes the user's sequences once (same scores).
+    const req = this.model.request && rowsShare(this.model.manifest, fb, this.model.request.shared) ? this.model.request : undefined;
+    const feeds = bounds.slice(0, k).map((lo, i) => feedsFor(this.model.manifest, fb, lo, bounds[i + 1]!, req?.shared));
     const featurize_ms = ms(t0);
     const t1 = process.hrtime.bigint();
     const outputs = this.model.manifest.outputs;
     const fetch = outputs.map((o) => o.name);
-    const outs = await Promise.all(feeds.map((f) => this.pool.run(f, fetch)));
+    const outs = await Promise.all(feeds.map((f) => this.pool.run(f, fetch, req ? 1 : 0)));
     const preds: Record<string, Float32Array> = {};
     for (const o of outputs) {
       if (k === 1) { preds[o.task] = outs[0]![o.name]!.data as Float32Array; continue; }
@@ -198,7 +202,7 @@ export class FineRanker {
       preds[o.task] = p;
     }
     done?.(preds);
-    return { preds, timings: { featurize_ms, infer_ms: ms(t1) }, shards: k };
+    return { preds, timings: { featurize_ms, infer_ms: ms(t1) }, shards: k, graph: req ? 'request' : 'rows' };
   }
 
   dispose(): Promise<void> { return this.pool.dispose(); }

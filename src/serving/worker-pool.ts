@@ -1,6 +1,7 @@
 // A pool of ORT sessions of one model, each on its own worker thread (engine/graph-thread.ts):
 // onnxruntime-node's `run` blocks the thread that calls it, so the HTTP event loop never runs a
-// graph itself. Each request goes to the thread with the fewest runs in flight.
+// graph itself. Each request goes to the thread with the fewest runs in flight. Every thread holds
+// the same graphs (a model and its variants, e.g. the fine ranker's request model); `run` picks one.
 import { GraphThread } from '../engine/graph-thread.js';
 import type { Feed } from '../engine/runtime.js';
 
@@ -21,12 +22,13 @@ export class WorkerPool {
   respawns = 0;
   private readonly replaced = new WeakSet<GraphThread>();
 
-  private constructor(private readonly threads: GraphThread[], private readonly name: string, private readonly bytes: Uint8Array, private readonly threadsPerSession: number) {
+  private constructor(private readonly threads: GraphThread[], private readonly name: string, private readonly bytes: readonly Uint8Array[], private readonly threadsPerSession: number) {
     this.busy = threads.map(() => 0);
   }
 
-  /** Starts `size` workers, each creating a session from `bytes`; rejects (and stops them all) if any fails. */
-  static async create(name: string, bytes: Uint8Array, o: WorkerPoolOptions = {}): Promise<WorkerPool> {
+  /** Starts `size` workers, each creating a session from `bytes` (one graph or several); rejects (and stops them all) if any fails. */
+  static async create(name: string, graphs: Uint8Array | readonly Uint8Array[], o: WorkerPoolOptions = {}): Promise<WorkerPool> {
+    const bytes = graphs instanceof Uint8Array ? [graphs] : [...graphs];
     const size = o.size ?? 2;
     if (!Number.isInteger(size) || size < 1) throw new Error(`worker pool size: ${size} is not a positive integer`);
     const made = await Promise.allSettled(Array.from({ length: size }, (_, i) => GraphThread.create(`${name}#${i}`, bytes, { threads: o.threads ?? 1 })));
@@ -41,15 +43,15 @@ export class WorkerPool {
 
   get size(): number { return this.threads.length; }
 
-  /** Runs the graph on the least-busy worker; the feeds' buffers are transferred (detached). */
-  async run(feeds: Record<string, Feed>, fetch: string[]): Promise<Record<string, Feed>> {
+  /** Runs graph `model` (default the first) on the least-busy worker; the feeds' buffers are transferred (detached). */
+  async run(feeds: Record<string, Feed>, fetch: string[], model = 0): Promise<Record<string, Feed>> {
     if (this.disposed) throw new Error('worker pool: disposed');
     let k = 0;
     for (let i = 1; i < this.busy.length; i++) if (this.busy[i]! < this.busy[k]!) k = i;
     this.busy[k]!++;
     const t = this.threads[k]!;
     try {
-      return await t.run(feeds, fetch);
+      return await t.run(feeds, fetch, model);
     } catch (e) {
       // A dead thread (exited, crashed, terminated) never answers again: replace it, so one crash
       // costs one failed request, not every later one routed there. The request itself fails (its

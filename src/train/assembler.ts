@@ -2,7 +2,7 @@
 // FeatureBatch into the graph's `emb` / `dense` inputs, and scattering the returned gradient back.
 import type { Feed } from '../engine/runtime.js';
 import { EmbeddingTable, type OptimizerConfig as SparseOptConfig } from '../embedding/index.js';
-import type { FeatureBatch, FeatureSpec, FittedFeatures } from '../features/index.js';
+import { parseFeatureConfig, type FeatureBatch, type FeatureSpec, type FittedFeatures } from '../features/index.js';
 import type { InputLayout } from '../models/base.js';
 import { DENSE_INPUT, EMB_INPUT, idsInput } from '../models/base.js';
 import type { DType, Graph, Shape, Tensor } from '../engine/graph.js';
@@ -83,11 +83,28 @@ export class Assembler {
     return t;
   }
 
-  /** The lookup parts of `emb`, in spec order (ids inputs `ids.<feature>`). */
-  parts(o: { served?: boolean } = {}): LookupPart[] {
+  /**
+   * The lookup parts of `emb`, in spec order (ids inputs `ids.<feature>`); `shared`: multi-value
+   * features fed once per batch ([1, L], engine/lookup.ts) — the request model's user-side sequences.
+   */
+  parts(o: { served?: boolean; shared?: ReadonlySet<string> } = {}): LookupPart[] {
     return this.embedded.map((x) => (x.output === 'ids'
       ? { ids: idsInput(x.name), table: x.table! }
-      : { ids: idsInput(x.name), table: x.table!, length: o.served ? x.maxLen! : this.lengthOf(x), pooling: x.pooling === 'sum' ? 'sum' : 'mean' }));
+      : { ids: idsInput(x.name), table: x.table!, length: o.served ? x.maxLen! : this.lengthOf(x), pooling: x.pooling === 'sum' ? 'sum' : 'mean', ...(o.shared?.has(x.name) ? { shared: true } : {}) }));
+  }
+
+  /**
+   * Multi-value features whose ids can be fed once for a whole request when its rows agree (the
+   * request model, train/export-model.ts): every sequence / multi_id feature except those that
+   * depend on the candidate — a behaviour log's hard search (`behaviors.search`) and SIM soft search.
+   */
+  requestShareable(): string[] {
+    const defs = new Map(parseFeatureConfig(this.fitted.config, 'fitted features').features.map((f) => [f.name, f]));
+    return this.embedded.filter((x) => {
+      if (x.output !== 'multi' || this.blockOf.get(x.name)?.sim) return false;
+      const d = defs.get(x.name);
+      return !(d?.kind === 'sequence' && d.behaviors?.search);
+    }).map((x) => x.name);
   }
 
   /** Ids per row the graph sees: max_len, or k after SIM soft search. */
@@ -101,28 +118,37 @@ export class Assembler {
    * selected inside the graph (models/seq/sim-graph.ts), the same selection `select` makes here.
    * Non-SIM rows are folded lookups (`servedRowParts`).
    */
-  readonly exportSubstitute = (g: Graph, name: string, _dtype: DType, _shape: Shape, tableOf: (t: string) => Tensor): Tensor | null => {
+  readonly exportSubstitute = (g: Graph, name: string, dtype: DType, shape: Shape, tableOf: (t: string) => Tensor): Tensor | null =>
+    this.exportSubstituteFor(new Set())(g, name, dtype, shape, tableOf);
+
+  /** exportSubstitute with the `shared` features' ids and masks fed once per batch ([1, L]). */
+  exportSubstituteFor(shared: ReadonlySet<string>) {
+    return (g: Graph, name: string, _dtype: DType, _shape: Shape, tableOf: (t: string) => Tensor): Tensor | null => this.substituteExport(g, name, tableOf, shared);
+  }
+
+  private substituteExport(g: Graph, name: string, tableOf: (t: string) => Tensor, shared: ReadonlySet<string>): Tensor | null {
     for (const x of this.rowFeatures) {
       const b = this.blockOf.get(x.name);
       const isRows = name === seqInput(x.name), isMask = name === seqMaskInput(x.name);
       if (!isRows && !isMask) continue;
-      const ids = inputOf(g, idsInput(x.name), 'int64', ['B', x.maxLen!]);
-      const mask = inputOf(g, `${idsInput(x.name)}_mask`, g.float, ['B', x.maxLen!]);
+      const rows = shared.has(x.name) ? 1 : 'B';
+      const ids = inputOf(g, idsInput(x.name), 'int64', [rows, x.maxLen!]);
+      const mask = inputOf(g, `${idsInput(x.name)}_mask`, g.float, [rows, x.maxLen!]);
       if (!b?.sim) return isMask ? mask : null; // rows: the fold
       const sel = simSelectGraph(tableOf(x.table!), ids, mask, inputOf(g, idsInput(b.query!), 'int64', ['B']), this.lengthOf(x));
       return isMask ? sel.mask : op.mul(op.gather(tableOf(x.table!), sel.ids, 0), op.unsqueeze(sel.mask, [2]));
     }
     return null;
-  };
+  }
 
-  /** Row folds of the exported model: the non-SIM sequence blocks' rows (SIM rows: `exportSubstitute`). */
-  servedRowParts(): { input: string; parts: LookupPart[] }[] {
-    return this.rowParts().filter((r) => !this.blockOf.get(r.parts[0]!.ids.slice(4))?.sim);
+  /** Row folds of the exported model: the non-SIM sequence blocks' rows (SIM rows: `exportSubstitute`); `shared` as in parts(). */
+  servedRowParts(shared?: ReadonlySet<string>): { input: string; parts: LookupPart[] }[] {
+    return this.rowParts(shared).filter((r) => !this.blockOf.get(r.parts[0]!.ids.slice(4))?.sim);
   }
 
   /** The unpooled row inputs `seq.<feature>` [B, L, D] of the sequence blocks, as lookups (export folds them). */
-  rowParts(): { input: string; parts: LookupPart[] }[] {
-    return this.rowFeatures.map((x) => ({ input: seqInput(x.name), parts: [{ ids: idsInput(x.name), table: x.table!, length: this.lengthOf(x), pooling: 'none' }] }));
+  rowParts(shared?: ReadonlySet<string>): { input: string; parts: LookupPart[] }[] {
+    return this.rowFeatures.map((x) => ({ input: seqInput(x.name), parts: [{ ids: idsInput(x.name), table: x.table!, length: this.lengthOf(x), pooling: 'none', ...(shared?.has(x.name) ? { shared: true } : {}) }] }));
   }
 
   /**

@@ -37,6 +37,8 @@ export const METRICS_FILE = 'metrics.json';
 /** The final model's metric matrix on the validation split (written when asked, e.g. by `liverank compare`). */
 export const VAL_METRICS_FILE = 'metrics_val.json';
 export const MODEL_FILE = 'model.onnx';
+/** The request model: model.onnx with the user-side sequences fed once per request (train/export-model.ts). */
+export const REQUEST_MODEL_FILE = 'model.request.onnx';
 export const STATE_FILE = 'state.json';
 export const DENSE_FILE = 'dense.ckpt';
 export const embFile = (table: string) => `emb-${table}.bin`;

@@ -1,10 +1,12 @@
 // `liverank train -c CONFIG --out DIR [--seed N] [--resume | --overwrite]`, `liverank eval -c CONFIG
 // --checkpoint DIR` and `liverank export -c CONFIG --checkpoint DIR [--out DIR]`.
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadTrainConfig, type TrainConfig } from '../../train/config.js';
 import { train } from '../../train/trainer.js';
 import { evaluateRun, exportRun } from '../../train/eval-run.js';
+import { REQUEST_MODEL_FILE } from '../../train/run-dir.js';
 import { summarizeSkipped } from '../../train/data-checks.js';
 import { formatMatrix } from '../../metrics/index.js';
 import { addStreamOptions, runStreamTrain, type StreamCliOptions } from './train-stream.js';
@@ -68,13 +70,14 @@ export function register(program: Command): void {
 
   program
     .command('export')
-    .description('export a run\'s final model as model.onnx (+ model.onnx.sha256, model.json); checksums verified first')
+    .description('export a run\'s final model as model.onnx (+ model.onnx.sha256, model.json; model.request.onnx for models reading sequences); checksums verified first')
     .requiredOption('-c, --config <path>', 'training config used for the run')
     .requiredOption('--checkpoint <dir>', 'run directory')
     .option('--out <dir>', 'directory to write model.onnx into (default: the run directory)')
     .action(async (o: { config: string; checkpoint: string; out?: string }) => {
       const cfg = loadTrainConfig(o.config);
       const r = await exportRun(cfg, o.checkpoint, o.out);
-      process.stdout.write(`wrote ${r.path} and ${r.path}.sha256 from ${r.checkpoint}\n`);
+      const req = join(dirname(r.path), REQUEST_MODEL_FILE);
+      process.stdout.write(`wrote ${r.path} and ${r.path}.sha256${existsSync(req) ? ` (+ ${req}: the user-side sequences once per request)` : ''} from ${r.checkpoint}\n`);
     });
 }

@@ -107,6 +107,23 @@ export function expandLike(x: Tensor, like: Tensor): Tensor {
   }
 }
 
+/**
+ * x [1 or N, ...] broadcast along axis 0 to the leading dim of `like` ([N, ...]); x itself when the
+ * leading dims already agree. Request-shared values (one row per request, engine/lookup.ts `shared`)
+ * meet per-row tensors this way where an op does not broadcast (Concat). x's other dims must be static.
+ */
+export function expandBatch(x: Tensor, like: Tensor): Tensor {
+  sameGraph('Expand', x, like);
+  const n = like.shape[0]!;
+  if (x.shape[0] === n) return x;
+  if (x.shape[0] !== 1) throw new Error(`Expand: ${x} is not one row to broadcast to the ${n} rows of ${like}`);
+  const rest = x.shape.slice(1);
+  if (!rest.every((d) => typeof d === 'number')) throw new Error(`Expand: ${x} has symbolic dims beyond the first`);
+  const g = x.graph;
+  const target = concat([slice(shapeOf(like), [0], [1], [0]), g.ints(rest as number[])], 0);
+  return g.addNode('Expand', [x, target], {}, [{ dtype: x.dtype, shape: [n, ...rest] }])[0]!;
+}
+
 export function concat(ts: Tensor[], axis: number): Tensor {
   if (ts.length === 0) throw new Error('Concat: no inputs');
   sameGraph('Concat', ...ts);

@@ -35,9 +35,10 @@ export function dinAttention(q: Tensor, keys: Tensor, mask: Tensor, name: string
     rest.forEach((w, i) => { h = activate(linear(h, `${name}.att.${i + 1}`, w, { init: init.he }), o.activation); });
     s = linear(h, `${name}.att.out`, 1);
   }
-  s = op.reshape(s, [keys.shape[0]!, L]); // [B, L]
+  // Rows: the candidates' (q's); the keys may be one request's behaviours for all of them ([1, L, D]).
+  s = op.reshape(s, [s.shape[0]!, L]); // [B, L]
   const w = weights(s, mask, o.softmax);
-  const out = op.reshape(op.matmul(op.unsqueeze(w, [1]), keys), [keys.shape[0]!, D]); // [B, 1, L]·[B, L, D]
+  const out = op.reshape(op.matmul(op.unsqueeze(w, [1]), keys), [w.shape[0]!, D]); // [B, 1, L]·[B, L, D]
   return { out, weights: w };
 }
 

@@ -44,7 +44,8 @@ function blockOutput(x: ModelInputs, b: SeqBlock): { out: Tensor; weights?: Tens
   switch (b.block) {
     case 'mean': return { out: maskedMean(keys, mask) };
     case 'din': return din(keys);
-    case 'hstu': return hstuEncoder(q!, keys, mask, `${name}.hstu`, { heads: b.heads, layers: b.layers, position: b.position });
+    case 'hstu': // the candidate joins the sequence as a token: one request's behaviours ([1, L, D]) become per-row
+      return hstuEncoder(q!, op.expandBatch(keys, q!), op.expandBatch(mask, q!), `${name}.hstu`, { heads: b.heads, layers: b.layers, position: b.position });
     case 'bst': {
       let time: Tensor | undefined;
       if (b.time_feature) {
@@ -67,7 +68,7 @@ export function applySequenceBlocks(base: ModelInputs, blocks: SeqBlock[]): Sequ
   const repl = blocks.map((b) => {
     const r = blockOutput(base, b);
     if (r.weights) extras[`seq.${b.feature}.weights`] = r.weights;
-    return { f: slot(base, b.feature, 'feature'), out: r.out };
+    return { f: slot(base, b.feature, 'feature'), out: op.expandBatch(r.out, base.emb!) }; // a pooled request-shared sequence: one row, broadcast
   }).sort((a, b) => a.f.offset - b.f.offset);
   const parts: Tensor[] = [];
   let at = 0;

@@ -1,6 +1,7 @@
 // Sequence blocks end to end on a small world: a multi-task model with DIN over one sequence and
 // BST + SIM soft search over another trains (loss falls, the table rows of attended behaviours
-// move), and the exported model.onnx (tables folded, ids in) scores like the trainer's evaluator.
+// move), and the exported model.onnx (tables folded, ids in) scores like the trainer's evaluator;
+// so does model.request.onnx fed a request's shared sequences once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ function config(model: Record<string, unknown>): TrainConfig {
   }, process.cwd(), 'test config');
 }
 
-async function exportParity(cfg: TrainConfig, out: string): Promise<void> {
+async function exportParity(cfg: TrainConfig, out: string, shared: string[]): Promise<void> {
   const s = await openSession(cfg, out, () => {}, true);
   const store = new ParameterStore(cfg.seed);
   ensureLayout(s.build, store, s.asm.substitute);
@@ -70,6 +71,36 @@ async function exportParity(cfg: TrainConfig, out: string): Promise<void> {
     for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
   }
   assert.ok(maxDiff <= 1e-5, `exported vs trainer: max |Δp| ${maxDiff}`);
+  await requestParity(cfg, out, s, ev, shared);
+}
+
+const toOrt = (feeds: Record<string, { data: unknown; dims: readonly number[] }>) =>
+  Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort.Tensor(f.data instanceof BigInt64Array ? 'int64' : 'float32', f.data as Float32Array, f.dims)]));
+
+/**
+ * One request (64 candidates, every row carrying row 0's sequences): model.request.onnx fed each
+ * shared sequence ONCE ([1, L]) scores like model.onnx and the trainer; it takes exactly `shared`.
+ */
+async function requestParity(cfg: TrainConfig, out: string, s: Awaited<ReturnType<typeof openSession>>, ev: Evaluator, shared: string[]): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as ModelManifest;
+  assert.deepEqual(manifest.request?.shared, shared.map((f) => `ids.${f}`));
+  const n = 64;
+  const t = sliceTable(s.splits.test, 0, n);
+  const columns = { ...t.columns };
+  for (const c of ['seq_streamer_ids', 'seq_category_ids']) columns[c] = Array.from({ length: n }, () => (t.columns[c] as (string | null)[])[0]!);
+  const fb = transform(loadFitted(join(out, 'features.json')), { numRows: n, columns });
+  const want = await ev.run(s.asm.feeds(fb));
+  const full = await (await ort.InferenceSession.create(join(out, 'model.onnx'))).run(toOrt(feedsFor(manifest, fb)));
+  const reqFeeds = feedsFor(manifest, fb, 0, n, new Set(manifest.request!.shared));
+  for (const name of manifest.request!.shared) assert.deepEqual(reqFeeds[name]!.dims[0], 1, `${name} fed once`);
+  const got = await (await ort.InferenceSession.create(join(out, 'model.request.onnx'))).run(toOrt(reqFeeds));
+  let vsTrainer = 0, vsFull = 0;
+  for (const task of cfg.tasks) {
+    const a = want[predOutput(task.name)]!.data as Float32Array, b = got[predOutput(task.name)]!.data as Float32Array, c = full[predOutput(task.name)]!.data as Float32Array;
+    assert.equal(b.length, n);
+    for (let i = 0; i < n; i++) { vsTrainer = Math.max(vsTrainer, Math.abs(a[i]! - b[i]!)); vsFull = Math.max(vsFull, Math.abs(c[i]! - b[i]!)); }
+  }
+  assert.ok(vsTrainer <= 1e-5 && vsFull <= 1e-5, `request model vs trainer ${vsTrainer}, vs model.onnx ${vsFull}`);
 }
 
 test('MMoE with DIN (seq_streamers) and BST + SIM top-4 (seq_categories): trains, exports, served = trainer', async () => {
@@ -87,7 +118,7 @@ test('MMoE with DIN (seq_streamers) and BST + SIM top-4 (seq_categories): trains
   assert.ok(log.some((l) => l.kind === 'val'));
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.ok(m.tasks.click.all.auc > 0.55, `click AUC ${m.tasks.click.all.auc}`);
-  await exportParity(cfg, out);
+  await exportParity(cfg, out, ['seq_streamers']); // seq_categories: SIM selects per candidate, not shared
 });
 
 test('HSTU ranker: trains and the exported model scores like the trainer', async () => {
@@ -97,5 +128,18 @@ test('HSTU ranker: trains and the exported model scores like the trainer', async
     sequence: [{ feature: 'seq_streamers', query: 'streamer_id', block: 'hstu', heads: 2, layers: 2 }],
   });
   await train(cfg, { out, verbose: false });
-  await exportParity(cfg, out);
+  await exportParity(cfg, out, ['seq_streamers', 'seq_categories']);
+});
+
+test('BST → mean pooling and a mean block: the request model (sequences once per request) scores like the trainer', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lr-bst-'));
+  const cfg = config({
+    type: 'shared_bottom', bottom: [16], tower: [8],
+    sequence: [
+      { feature: 'seq_streamers', block: 'bst', heads: 2, after: 'mean' },
+      { feature: 'seq_categories', block: 'mean' },
+    ],
+  });
+  await train(cfg, { out, verbose: false });
+  await exportParity(cfg, out, ['seq_streamers', 'seq_categories']);
 });
