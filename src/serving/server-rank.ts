@@ -109,7 +109,7 @@ export function registerRank(app: FastifyInstance, d: RankDeps): void {
         tasks: lease.ranker.tasks,
         scores,
         ...(ordered ? { items: ordered } : {}),
-        ...(debug ? { timings: { ...r.timings, total_ms: ms(t0) } } : {}),
+        ...(debug ? { timings: { ...r.timings, total_ms: ms(t0) }, graph: r.graph } : {}),
       };
     } finally {
       lease.release();
@@ -164,7 +164,7 @@ async function funnelRank(d: RankDeps, lease: Lease, body: RankBody, reply: impo
       degraded: r.degraded,
       ...(r.degraded ? { degraded_stores: r.degraded_stores } : {}),
       ...(r.fallbacks.length ? { fallbacks: r.fallbacks } : {}),
-      ...(body.debug ? { counts: r.counts, rerank: r.rerank, timings: r.timings } : {}),
+      ...(body.debug ? { counts: r.counts, rerank: r.rerank, timings: r.timings, ...(r.graph ? { graph: r.graph } : {}) } : {}),
     };
   } catch (e) {
     if (e instanceof FineRankTimeoutError) {

@@ -68,6 +68,7 @@ test('funnel: live rooms only, ordered by the fine ranker, with counts and stage
   assert.equal(j.counts.recalled, Math.min(500, live.size));
   assert.equal(j.counts.fine, Math.min(100, live.size));
   for (const k of ['profile_ms', 'recall_ms', 'pairs_ms', 'features_ms', 'featurize_ms', 'infer_ms', 'fusion_ms', 'rerank_ms', 'total_ms']) assert.ok(j.timings[k] >= 0, k);
+  assert.equal(j.graph, 'request', 'one user\'s candidates: the request model (the user\'s sequence once)');
   // an ended room leaves the results; the next request sees it (POST /events rooms)
   const gone = j.items[0].room_id;
   assert.equal((await post(v, '/events', { rooms: [{ room_id: gone, end_ts: TS - 1 }] })).statusCode, 200);

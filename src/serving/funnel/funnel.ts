@@ -68,6 +68,8 @@ export interface FunnelResult {
   counts: { live: number; recalled: number; per_source: Record<string, number>; coarse_in: number; fine: number; returned: number; dropped_not_live: number };
   timings: Record<string, number>;
   rerank: { search: string; violations: number };
+  /** The fine ranker's graph: the request model (the user's sequences once) or model.onnx; absent when nothing was fine-ranked. */
+  graph?: 'request' | 'rows';
   /** With `keepServedRows`: the scored row of each returned item (request columns included), in `items` order. */
   rows?: Row[];
 }
@@ -249,6 +251,7 @@ export class Funnel {
     let items: RankedItem[] = [];
     let rr: FunnelResult['rerank'] = { search: 'ok', violations: 0 };
     let droppedNotLive = 0;
+    let graph: FunnelResult['graph'];
     let servedRows: Row[] | undefined;
     if (rows.length) {
       // every column the model reads that no store filled is a missing value (the feature's default)
@@ -264,6 +267,7 @@ export class Funnel {
       }
       this.observe('featurize', fine.value.timings.featurize_ms, timings);
       this.observe('infer', fine.value.timings.infer_ms, timings);
+      graph = fine.value.graph;
       this.d.metrics.candidates.inc(rows.length);
       // 7. fusion
       const tf = performance.now();
@@ -300,6 +304,7 @@ export class Funnel {
       counts: { live: this.d.live.liveProfiles(ctx.ts).length, recalled: recalled.length, per_source: rec.value.perSource, coarse_in: coarseIn, fine: rows.length, returned: items.length, dropped_not_live: droppedNotLive },
       timings,
       rerank: rr,
+      ...(graph ? { graph } : {}),
       ...(servedRows ? { rows: servedRows } : {}),
     };
   }
