@@ -4,7 +4,7 @@
 // for 500 candidates of one request, on a run whose model reads behaviour sequences with DIN — by
 // default the long-history SIM run (DIN over the last 20 streamers and categories + DIN over the ≤ 50
 // same-category behaviours of the last 1 000; docs/sequences.md). Needs that run and its world
-// (`npx tsx src/data/world/long-generate.ts …` then `liverank train -c examples/world-long-sim.yaml`).
+// (`npx liverank generate --long-history …`, docs/sequences.md §5, then `liverank train -c examples/world-long-sim.yaml`).
 // A run exported with a request model (model.request.onnx) scores each request's candidates with it:
 // the user's sequences gathered, pooled and attended once (serving/fine-ranker.ts).
 import { existsSync } from 'node:fs';

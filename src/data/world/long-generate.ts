@@ -1,12 +1,14 @@
 // Writing a long-history world: the impressions, side tables and meta.json as `liverank generate`
 // does, plus the behaviour log beside them (world-long.parquet → world-long.behaviors.bin) and the
-// long_term truth column in `*.long.csv` (impression_id, long_term, long_slice). Run as a script:
+// long_term truth column in `*.long.csv` (impression_id, long_term, long_slice). `liverank generate
+// --long-history` writes it; run as a script, this file has the long world's defaults:
 //
 //   npx tsx src/data/world/long-generate.ts --out data/generated/world-long.parquet \
 //     [--impressions 600000] [--days 3] [--seed 1] [--live-rooms 2500] [--users-per-impression 0.008] \
 //     [--long-history '{"max_len":1000}']
 //
-// (until `liverank generate` / the train config's data section take `long_history`: docs/sequences.md).
+// = npx liverank generate --long-history --impressions 600000 --days 3 --live-rooms 2500 \
+//     --users-per-impression 0.008 --out data/generated/world-long.parquet
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateWorld, type World, type WorldOptions } from './generate.js';
@@ -21,9 +23,9 @@ export function behaviorsPath(out: string): string {
 }
 
 /** Writes the world files, the log (`*.behaviors.bin`) and `*.long.csv`; returns the log path. */
-export async function writeLongWorld(out: string, world: World): Promise<string> {
+export async function writeLongWorld(out: string, world: World, stats = summarizeWorld(world)): Promise<string> {
   if (!world.behaviors) throw new Error('writeLongWorld: the world has no behaviour log (generate it with longHistory)');
-  await writeWorld(out, world, summarizeWorld(world));
+  await writeWorld(out, world, stats);
   const path = behaviorsPath(out);
   writeBehaviorLog(path, world.behaviors);
   const c = world.impressions.columns;

@@ -4,7 +4,12 @@ import { generateWorld, type World } from './generate.js';
 import { computeTruth, emptyTruth, type TruthInput } from './truth.js';
 import { LONG_TERM } from './params.js';
 import { parseLongHistory } from './long-history.js';
-import { checkLog } from '../../features/behavior/log.js';
+import { checkLog, readBehaviorLog } from '../../features/behavior/log.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { visibleEnd, longSliceColumn } from '../../features/behavior/select.js';
 
 const OPTS = { impressions: 40_000, days: 2, seed: 3, usersPerImpression: 0.01, liveRoomsPerMillionPerDay: 2500 };
@@ -139,4 +144,28 @@ test('long_history: truthWithoutLongTerm is the truth itself where lt = 0 and un
     } else { on++; assert.ok(pEv[i]! < pe[i]!, `row ${i}`); if (!Number.isNaN(pc[i]!)) assert.ok(pClick[i]! < pc[i]!); }
   }
   assert.ok(on > 100);
+});
+
+test('liverank generate --long-history writes the world, its behaviour log and the long-term truth; bad options name the flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'liverank-long-'));
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/liverank.mjs');
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'generate', '-q', ...args], { encoding: 'utf8' });
+  try {
+    const r = run('-n', '3000', '--users-per-impression', '0.02', '--long-history', '{"max_len":200}', '--out', join(dir, 'w.csv'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /behaviour log .*w\.behaviors\.bin: [\d,]+ prior \+ [\d,]+ world behaviours/);
+    const log = readBehaviorLog(join(dir, 'w.behaviors.bin'));
+    const meta = JSON.parse(readFileSync(join(dir, 'w.meta.json'), 'utf8')) as { sizes: { users: number }; longHistory: { options: { max_len: number } } };
+    assert.equal(log.offsets.length - 1, meta.sizes.users, 'one log segment per user');
+    assert.equal(meta.longHistory.options.max_len, 200, 'the JSON options reach the world');
+    assert.ok(log.offsets[meta.sizes.users]! > 0);
+    const csv = readFileSync(join(dir, 'w.long.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv[0], 'impression_id,long_term,long_slice');
+    assert.equal(csv.length - 1, 3000);
+    const bad = run('-n', '3000', '--long-history', '{max_len:1}', '--out', join(dir, 'x.csv'));
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--long-history: expected JSON options/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
