@@ -12,7 +12,11 @@
 // (tables folded in, int64 ids; one ORT session, default threads), p50 / p99 over repeated runs —
 // model.onnx (the sequence fed per candidate) and the request model (fed once, [1, L]) —
 // SIM selection and the int64 feeds included. Machine shared: numbers as measured (load printed).
+// `--plot=FILE.svg` also draws the time-vs-length curves (bench/seq-plot.ts).
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { renderChart } from '../src/diagnostics/report/render.js';
+import { timeVsLengthChart } from './seq-plot.js';
 import * as ort from 'onnxruntime-node';
 import type { Graph, Shape } from '../src/engine/graph.js';
 import type { Feed } from '../src/engine/runtime.js';
@@ -193,6 +197,14 @@ export default async function bench(o: BenchOptions): Promise<void> {
     const m = await measure(c, o);
     rows.push(m);
     if (o.json) console.log(JSON.stringify({ bench: 'seq', block: m.block, L: m.L, sim: m.sim, graph_L: m.graphL, train_samples_per_s: Math.round(m.trainSps), rank500_p50_ms: +m.p50.toFixed(2), rank500_p99_ms: +m.p99.toFixed(2), rank500_cpu_ms: +m.cpuMs.toFixed(2), runs: m.runs, ...(m.inModel ? { sim_in_model_p50_ms: +m.inModel.p50.toFixed(2), sim_in_model_p99_ms: +m.inModel.p99.toFixed(2), sim_in_model_cpu_ms: +m.inModel.cpuMs.toFixed(2) } : {}), ...(m.request ? { request_model_p50_ms: +m.request.p50.toFixed(2), request_model_p99_ms: +m.request.p99.toFixed(2), request_model_cpu_ms: +m.request.cpuMs.toFixed(2) } : {}), load: +loadavg()[0]!.toFixed(1) }));
+  }
+  const plot = o.args.find((a) => a.startsWith('--plot='))?.slice('--plot='.length);
+  if (plot) {
+    const warnings: string[] = [];
+    const svg = await renderChart(timeVsLengthChart(rows, `MMoE + one sequence; 500 candidates of one user; load ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on 2 cores; ${new Date().toISOString().slice(0, 16)} UTC`), warnings);
+    if (warnings.length) throw new Error(`seq bench plot: ${warnings.join('; ')}`);
+    writeFileSync(plot, svg);
+    console.error(`wrote ${plot}`);
   }
   if (o.json) return;
   console.log(`sequence blocks: MMoE (24×8 emb from 100k rows + 16 dense → 4 experts [128] → 2 towers [64]) + one sequence of L; training batch 1024; fine ranking = exported model, 500 candidates of one user (p99 over the runs; budget 10 ms); load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${2} shared cores`);
