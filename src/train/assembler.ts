@@ -118,27 +118,24 @@ export class Assembler {
    * selected inside the graph (models/seq/sim-graph.ts), the same selection `select` makes here.
    * Non-SIM rows are folded lookups (`servedRowParts`).
    */
-  readonly exportSubstitute = (g: Graph, name: string, dtype: DType, shape: Shape, tableOf: (t: string) => Tensor): Tensor | null =>
-    this.exportSubstituteFor(new Set())(g, name, dtype, shape, tableOf);
+  readonly exportSubstitute = this.exportSubstituteFor(new Set());
 
-  /** exportSubstitute with the `shared` features' ids and masks fed once per batch ([1, L]). */
+  /** exportSubstitute with the `shared` features' ids and masks fed once per batch ([1, L]; the request model). */
   exportSubstituteFor(shared: ReadonlySet<string>) {
-    return (g: Graph, name: string, _dtype: DType, _shape: Shape, tableOf: (t: string) => Tensor): Tensor | null => this.substituteExport(g, name, tableOf, shared);
-  }
-
-  private substituteExport(g: Graph, name: string, tableOf: (t: string) => Tensor, shared: ReadonlySet<string>): Tensor | null {
-    for (const x of this.rowFeatures) {
-      const b = this.blockOf.get(x.name);
-      const isRows = name === seqInput(x.name), isMask = name === seqMaskInput(x.name);
-      if (!isRows && !isMask) continue;
-      const rows = shared.has(x.name) ? 1 : 'B';
-      const ids = inputOf(g, idsInput(x.name), 'int64', [rows, x.maxLen!]);
-      const mask = inputOf(g, `${idsInput(x.name)}_mask`, g.float, [rows, x.maxLen!]);
-      if (!b?.sim) return isMask ? mask : null; // rows: the fold
-      const sel = simSelectGraph(tableOf(x.table!), ids, mask, inputOf(g, idsInput(b.query!), 'int64', ['B']), this.lengthOf(x));
-      return isMask ? sel.mask : op.mul(op.gather(tableOf(x.table!), sel.ids, 0), op.unsqueeze(sel.mask, [2]));
-    }
-    return null;
+    return (g: Graph, name: string, _dtype: DType, _shape: Shape, tableOf: (t: string) => Tensor): Tensor | null => {
+      for (const x of this.rowFeatures) {
+        const b = this.blockOf.get(x.name);
+        const isRows = name === seqInput(x.name), isMask = name === seqMaskInput(x.name);
+        if (!isRows && !isMask) continue;
+        const rows = shared.has(x.name) ? 1 : 'B';
+        const ids = inputOf(g, idsInput(x.name), 'int64', [rows, x.maxLen!]);
+        const mask = inputOf(g, `${idsInput(x.name)}_mask`, g.float, [rows, x.maxLen!]);
+        if (!b?.sim) return isMask ? mask : null; // rows: the fold
+        const sel = simSelectGraph(tableOf(x.table!), ids, mask, inputOf(g, idsInput(b.query!), 'int64', ['B']), this.lengthOf(x));
+        return isMask ? sel.mask : op.mul(op.gather(tableOf(x.table!), sel.ids, 0), op.unsqueeze(sel.mask, [2]));
+      }
+      return null;
+    };
   }
 
   /** Row folds of the exported model: the non-SIM sequence blocks' rows (SIM rows: `exportSubstitute`); `shared` as in parts(). */
