@@ -29,3 +29,19 @@ test('GraphThread runs a graph on a worker: same result, inputs transferred (det
 test('GraphThread.create rejects bad model bytes with the graph name', async () => {
   await assert.rejects(GraphThread.create('broken', Uint8Array.of(1, 2, 3)), /graph "broken" on its worker thread/);
 });
+
+test('GraphThread.create with several graphs, one bad: rejects naming it, and the process survives terminating the worker', async () => {
+  // Regression: the worker was terminated while the good graph's session was still being created,
+  // which aborted the whole process (SIGABRT, "terminate called after throwing Napi::Error").
+  const g = new Graph({ name: 'wide' });
+  const x = g.rawInput('x', 'float32', [4, 256]);
+  let h = x;
+  for (let i = 0; i < 8; i++) h = op.relu(op.matmul(h, g.constant(new Float32Array(256 * 256).fill(0.001), [256, 256], 'float32', `w${i}`)));
+  g.output('z', h);
+  const good = serializeGraph(g);
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(GraphThread.create('pair', [Uint8Array.of(1, 2, 3), good]), /graph "pair" on its worker thread: .*protobuf parsing failed/);
+  }
+  const t = await GraphThread.create('pair', [good, good]);
+  await t.dispose();
+});

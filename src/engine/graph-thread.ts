@@ -13,7 +13,10 @@ import { sessionOptions, type Feed, type RunnerOptions } from './runtime.js';
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
-const ready = Promise.all(workerData.models.map((b) => ort.InferenceSession.create(b, workerData.options)));
+// allSettled, not all: when one graph fails, the others' creation must finish before the main
+// thread terminates this worker (terminating during a pending native create aborts the process).
+const ready = Promise.allSettled(workerData.models.map((b) => ort.InferenceSession.create(b, workerData.options)))
+  .then((r) => { const bad = r.find((x) => x.status === 'rejected'); if (bad) throw bad.reason; return r.map((x) => x.value); });
 ready.then(() => parentPort.postMessage({ id: 0 }), (e) => parentPort.postMessage({ id: 0, error: String((e && e.stack) || e) }));
 parentPort.on('message', async (m) => {
   try {
